@@ -1,0 +1,77 @@
+//! The command line, as clap reads it. Turning these arguments into work is `app`'s job.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Routines are JSON files. The built-in ones are listed by `limber list`; your own go in
+~/.config/limber/routines/ (or $LIMBER_ROUTINES) and are named by their file name without .json.
+Writing a routine: docs/routines.md. Safety: docs/safety.md.
+
+Examples:
+  limber list
+  limber plan lower-back-basics
+  limber plan ./my-stretches.json --json
+  limber check ~/.config/limber/routines/*.json";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "limber",
+    version,
+    about = "A voice coach for floor exercises: it reads a routine and talks you through it.",
+    after_help = AFTER_HELP,
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the built-in routines and yours, with their length and number of exercises.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show everything a routine will say and play, and when, without playing it.
+    #[command(
+        after_help = "Times are estimates for speech (from the speaking rate) and exact for holds, rests and breaths.\n\
+With --json: {\"routine\", \"total_seconds\", \"steps\": [...], \"cues\": [{\"at\", \"kind\", \"text\"|\"sound\"|\"silence\", \"seconds\", \"step\"}...]};\n\
+\"step\" counts from 1 and is null for the session's opening and closing words."
+    )]
+    Plan {
+        /// A routine name (see `limber list`) or the path to a routine file.
+        routine: String,
+        /// Print the timeline as JSON, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check routine files and print every problem found, with where it is and how to fix it.
+    #[command(
+        after_help = "Exit status: 0 when every routine is valid, 1 otherwise.\n\
+Without FILE, checks every routine in your routines folder."
+    )]
+    Check {
+        /// Routine files (or routine names) to check.
+        files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema for routine files, for editors that complete and check JSON.
+    #[command(
+        after_help = "Point an editor at it, or add \"$schema\": \"./routine.schema.json\" at the top of a routine:\n  limber schema > routine.schema.json"
+    )]
+    Schema,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn arguments_are_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,55 @@
+//! Everything a user can get wrong, as one error type whose messages name the file, the field and
+//! the fix. Internal failures are rare enough to share the `Read`/`Write` variants.
+
+use crate::validate::Diagnostic;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: cannot read: {reason}")]
+    Read { path: String, reason: String },
+
+    #[error("{origin}: {reason}")]
+    NotARoutine { origin: String, reason: String },
+
+    #[error("{origin}:{line}:{column}: {message}")]
+    Syntax {
+        origin: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+
+    /// Every problem found in one routine; printed one per line, with a fix under each.
+    #[error("{}", render_diagnostics(.origin, .diagnostics))]
+    Invalid {
+        origin: String,
+        diagnostics: Vec<Diagnostic>,
+    },
+
+    #[error(
+        "no routine named \"{name}\"{suggestion}; `limber list` shows every routine, or give a path to a .json file"
+    )]
+    UnknownRoutine { name: String, suggestion: String },
+
+    #[error("{0}")]
+    Write(String),
+}
+
+impl Error {
+    /// The process exit code for this error: every user error is a failure (1); usage errors
+    /// (2) are reported by the argument parser before any of these can happen.
+    pub fn exit_code(&self) -> u8 {
+        1
+    }
+}
+
+fn render_diagnostics(origin: &str, diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for (i, d) in diagnostics.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&d.render(origin));
+    }
+    out
+}

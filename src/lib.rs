@@ -1,0 +1,25 @@
+//! limber: a voice coach for floor exercises.
+//!
+//! The data path, one module per stage:
+//!
+//! ```text
+//! routine file --source--> JSON with positions --validate--> Routine (routine)
+//!     --timeline::plan--> Timeline (pure, printable) --> player, renderer
+//! ```
+//!
+//! `format` describes the routine language once, for the validator and the JSON Schema alike.
+
+pub mod app;
+pub mod cli;
+pub mod error;
+pub mod format;
+pub mod library;
+pub mod routine;
+pub mod schema;
+pub mod settings;
+pub mod source;
+pub mod template;
+pub mod timeline;
+pub mod validate;
+
+pub use error::Error;
