@@ -1,0 +1,403 @@
+//! The real `limber` binary, end to end: every command, its output and its exit code.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+/// The binary with a private, empty user routines folder, so the machine's own routines never
+/// leak into a test.
+fn limber(routines: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("limber").unwrap();
+    cmd.env("LIMBER_ROUTINES", routines)
+        .env_remove("XDG_CONFIG_HOME");
+    cmd
+}
+
+fn empty_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+const VALID: &str = r#"{ "name": "Mine", "steps": [ { "say": "Hello." }, { "exercise": "Bridge", "reps": 2, "hold": 5 } ] }"#;
+
+#[test]
+fn help_and_version() {
+    let dir = empty_dir();
+    limber(dir.path())
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "A voice coach for floor exercises",
+        ))
+        .stdout(predicate::str::contains("plan"))
+        .stdout(predicate::str::contains("docs/routines.md"));
+    for sub in ["list", "plan", "check", "schema"] {
+        limber(dir.path())
+            .args([sub, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Usage: limber"));
+    }
+    limber(dir.path())
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(format!("limber {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = empty_dir();
+    limber(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Usage"));
+    limber(dir.path())
+        .arg("plam")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("plan"));
+    limber(dir.path()).arg("plan").assert().code(2);
+}
+
+#[test]
+fn list_shows_built_in_and_user_routines() {
+    let dir = empty_dir();
+    std::fs::write(dir.path().join("mine.json"), VALID).unwrap();
+    std::fs::write(dir.path().join("broken.json"), "{").unwrap();
+    let replaced = VALID.replace("\"Mine\"", "\"My in-bed\"");
+    std::fs::write(dir.path().join("in-bed.json"), replaced).unwrap();
+    let out = limber(dir.path())
+        .arg("list")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    for id in [
+        "lower-back-basics",
+        "gentle-relief",
+        "pt-favourites",
+        "core-strength",
+        "upper-back",
+        "breathing",
+    ] {
+        assert!(out.contains(id), "{id} missing from:\n{out}");
+    }
+    assert!(out.contains("mine"), "{out}");
+    assert!(out.contains("Mine"), "{out}");
+    assert!(out.contains("invalid: run `limber check"), "{out}");
+    assert!(
+        out.contains("My in-bed  (replaces the built-in one)"),
+        "{out}"
+    );
+    let built_in_part = out.split("Your routines").next().unwrap();
+    assert!(
+        !built_in_part.contains("in-bed"),
+        "a replaced built-in is listed once:\n{out}"
+    );
+
+    let json = limber(dir.path())
+        .args(["list", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let items: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let mine = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "mine")
+        .unwrap();
+    assert_eq!(mine["exercises"], 1);
+    assert_eq!(mine["built_in"], false);
+    assert!(mine["total_seconds"].as_f64().unwrap() > 10.0);
+}
+
+#[test]
+fn plan_prints_the_timeline_with_its_total() {
+    let dir = empty_dir();
+    limber(dir.path())
+        .args(["plan", "lower-back-basics"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "Lower back basics\n00:00  speak     Starting Lower back basics.",
+        ))
+        .stdout(predicate::str::contains("chime     hold start"))
+        .stdout(predicate::function(|out: &str| {
+            let last = out.lines().last().unwrap_or_default();
+            last.starts_with("Total ") && last.ends_with(" steps") && last.contains(" s), ")
+        }));
+}
+
+#[test]
+fn plan_json_has_the_documented_shape() {
+    let dir = empty_dir();
+    let out = limber(dir.path())
+        .args(["plan", "breathing", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let plan: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(plan["routine"], "Breathing");
+    let total = plan["total_seconds"].as_f64().unwrap();
+    let cues = plan["cues"].as_array().unwrap();
+    let mut last = 0.0;
+    for cue in cues {
+        let at = cue["at"].as_f64().unwrap();
+        assert!(at >= last, "cues are in order");
+        last = at;
+        assert!(at + cue["seconds"].as_f64().unwrap() <= total + 1e-9);
+        let kind = cue["kind"].as_str().unwrap();
+        let has = |k: &str| cue.get(k).is_some();
+        match kind {
+            "speech" => assert!(has("text")),
+            "chime" | "breath" | "tick" => assert!(has("sound")),
+            "silence" => assert!(has("silence")),
+            other => panic!("unknown kind {other}"),
+        }
+        assert!(cue["step"].is_null() || cue["step"].as_u64().unwrap() >= 1);
+    }
+    assert!(cues.iter().any(|c| c["sound"] == "breathe_in"));
+    assert_eq!(cues.last().unwrap()["sound"], "finish");
+}
+
+#[test]
+fn plan_of_a_file_and_unknown_names() {
+    let dir = empty_dir();
+    let file = dir.path().join("x.json");
+    std::fs::write(&file, VALID).unwrap();
+    limber(dir.path())
+        .arg("plan")
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Bridge. 2 reps, 5 second holds."));
+    limber(dir.path())
+        .args(["plan", "lower-back-basic"])
+        .assert()
+        .code(1)
+        .stderr("limber: no routine named \"lower-back-basic\" (did you mean \"lower-back-basics\"?); `limber list` shows every routine, or give a path to a .json file\n");
+    limber(dir.path())
+        .args(["plan", "./nope.json"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(
+            "limber: ./nope.json: cannot read:",
+        ));
+}
+
+#[test]
+fn check_accepts_every_built_in_routine_and_the_example() {
+    let dir = empty_dir();
+    let mut cmd = limber(dir.path());
+    cmd.arg("check");
+    for entry in std::fs::read_dir(root().join("routines")).unwrap() {
+        cmd.arg(entry.unwrap().path());
+    }
+    cmd.arg(root().join("tests/routines/example.json"));
+    cmd.assert().success().stdout(predicate::str::contains(
+        "8 routines checked: 8 valid, 0 with problems",
+    ));
+}
+
+/// Every file in tests/bad gets exactly the errors in the `.err` file beside it.
+/// `LIMBER_BLESS=1 cargo test` rewrites them; read every one before committing.
+#[test]
+fn bad_routines_get_exact_errors() {
+    let dir = empty_dir();
+    let bad = root().join("tests/bad");
+    let bless = std::env::var_os("LIMBER_BLESS").is_some();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&bad)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 15);
+    let mut mismatches = Vec::new();
+    for file in files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let out = limber(dir.path())
+            .current_dir(&bad)
+            .args(["check", &name])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name} must fail");
+        assert!(out.stdout.is_empty(), "{name}: nothing on stdout");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let expected_path = file.with_extension("err");
+        if bless {
+            std::fs::write(&expected_path, &stderr).unwrap();
+        }
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+        if stderr != expected {
+            mismatches.push(format!(
+                "{name}:\n--- expected\n{expected}--- got\n{stderr}"
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn check_reports_every_file_and_fails_if_any_is_bad() {
+    let dir = empty_dir();
+    let good = dir.path().join("good.json");
+    std::fs::write(&good, VALID).unwrap();
+    let bad = root().join("tests/bad/durations.json");
+    limber(dir.path())
+        .arg("check")
+        .arg(&good)
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("ok: "))
+        .stdout(predicate::str::contains(
+            "2 routines checked: 1 valid, 1 with problems",
+        ))
+        .stderr(predicate::str::contains(
+            "steps[0].hold: must be at least 1 second, found 0",
+        ));
+}
+
+#[test]
+fn check_without_files_checks_the_user_folder() {
+    let dir = empty_dir();
+    limber(dir.path())
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("No routines to check"));
+    std::fs::write(dir.path().join("mine.json"), VALID).unwrap();
+    limber(dir.path())
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("mine.json (\"Mine\""));
+}
+
+#[test]
+fn duplicate_routine_names_are_errors() {
+    let dir = empty_dir();
+    let work = empty_dir();
+    let a = work.path().join("a.json");
+    let b = work.path().join("b.json");
+    std::fs::write(&a, VALID).unwrap();
+    std::fs::write(&b, VALID).unwrap();
+    limber(dir.path())
+        .arg("check")
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "a.json:1:11: name: the name \"Mine\" is already used by",
+        ))
+        .stderr(predicate::str::contains("b.json"));
+    // Same name as a built-in routine, under another file name.
+    let c = work.path().join("c.json");
+    std::fs::write(&c, VALID.replace("\"Mine\"", "\"Lower back basics\"")).unwrap();
+    limber(dir.path())
+        .arg("check")
+        .arg(&c)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "is already used by the built-in routine \"lower-back-basics\"",
+        ));
+    // Replacing a built-in on purpose, by its file name, is fine.
+    let own = work.path().join("lower-back-basics.json");
+    std::fs::write(&own, VALID.replace("\"Mine\"", "\"Lower back basics\"")).unwrap();
+    limber(dir.path()).arg("check").arg(&own).assert().success();
+}
+
+#[test]
+fn input_that_is_not_a_routine_gets_one_line() {
+    let dir = empty_dir();
+    let work = empty_dir();
+    let big = work.path().join("big.json");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(50 * 1024 * 1024).unwrap();
+    let binary = work.path().join("image.json");
+    std::fs::write(&binary, [0x89, b'P', b'N', b'G', 0, 0, 1, 2]).unwrap();
+    let latin1 = work.path().join("latin1.json");
+    std::fs::write(&latin1, b"{\"name\": \"caf\xe9\"}").unwrap();
+    let folder = work.path().join("folder.json");
+    std::fs::create_dir(&folder).unwrap();
+    for (path, message) in [
+        (
+            &big,
+            "is 50.0 MB; a routine file is at most 1 MB (routines are short JSON files)",
+        ),
+        (&binary, "is a binary file, not a JSON routine"),
+        (
+            &latin1,
+            ":1:14: this is not UTF-8 text; save the file as UTF-8",
+        ),
+        (&folder, "is a folder, not a routine file"),
+    ] {
+        let out = limber(dir.path()).arg("check").arg(path).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let expected = if message.starts_with(':') {
+            format!("{}{message}\n", path.display())
+        } else {
+            format!("{}: {message}\n", path.display())
+        };
+        assert_eq!(stderr, expected);
+    }
+}
+
+#[test]
+fn schema_is_printed_and_matches_the_docs() {
+    let dir = empty_dir();
+    let out = limber(dir.path())
+        .arg("schema")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let printed: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let docs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("docs/routine.schema.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(printed, docs);
+    assert_eq!(
+        printed["$defs"]["exercise_step"]["properties"]["hold"]["maximum"],
+        600.0
+    );
+}
+
+#[test]
+fn output_to_a_closed_pipe_is_not_an_error() {
+    let dir = empty_dir();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"))
+        .env("LIMBER_ROUTINES", dir.path())
+        .args(["plan", "core-strength"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stderr.is_empty());
+}

@@ -1,0 +1,430 @@
+//! The timeline: exact times worked out by hand, snapshots of every built-in routine's plan, and
+//! properties that hold for any routine.
+
+use limber::library;
+use limber::routine::{Breathe, Exercise, Ms, Phase, Routine, Side, Step, Work};
+use limber::settings::{Settings, Sound};
+use limber::template::Template;
+use limber::timeline::{CueKind, Quiet, Timeline, What, plan};
+use proptest::prelude::*;
+
+/// Settings that make speech lengths easy to work out: one word is one second.
+fn slow() -> Settings {
+    Settings {
+        words_per_minute: 60.0,
+        ..Settings::default()
+    }
+}
+
+fn exercise(name: &str, work: Work) -> Exercise {
+    Exercise {
+        name: name.into(),
+        setup: None,
+        cue: None,
+        sides: None,
+        alternate: false,
+        reps: 1,
+        sets: 1,
+        work,
+        rest: None,
+        set_rest: None,
+        countdown: Some(0),
+        halfway: Some(false),
+        setup_time: None,
+    }
+}
+
+fn at(t: &Timeline) -> Vec<(Ms, String)> {
+    t.cues
+        .iter()
+        .map(|c| (c.at, format!("{} {}", c.label(), c.detail())))
+        .collect()
+}
+
+#[test]
+fn exact_times_of_a_small_routine() {
+    let routine = Routine {
+        name: "Test".into(),
+        description: None,
+        steps: vec![
+            Step::Say(Template::literal("Hello there.")),
+            Step::Exercise(Exercise {
+                reps: 2,
+                rest: Some(3000),
+                ..exercise("Bridge", Work::Hold(5000))
+            }),
+        ],
+    };
+    let t = plan(&routine, &slow());
+    // Speech: 200 ms onset + 1 s a word + 200 ms at each inner comma or stop; then a 500 ms gap.
+    let expected: Vec<(Ms, &str)> = vec![
+        (0, "speak Starting Test."),
+        (2700, "speak Hello there."),
+        (5400, "speak Bridge. 2 reps, 5 second holds."),
+        (12_500, "speak Rep 1 of 2."),
+        (17_200, "chime hold start"),
+        (17_200, "hold 5 s"),
+        (22_200, "chime hold end"),
+        (22_200, "rest 3 s"),
+        (25_200, "speak Rep 2 of 2."),
+        (29_900, "chime hold start"),
+        (29_900, "hold 5 s"),
+        (34_900, "chime hold end"),
+        (36_100, "speak Session complete. Well done."),
+        (41_000, "chime finish"),
+    ];
+    let expected: Vec<(Ms, String)> = expected
+        .into_iter()
+        .map(|(a, s)| (a, s.to_string()))
+        .collect();
+    assert_eq!(at(&t), expected);
+    assert_eq!(t.total, 42_800);
+    assert_eq!(t.steps[0].start, 2700);
+    assert_eq!(t.steps[1].start, 5400);
+    assert_eq!(t.steps[1].end, 36_100);
+}
+
+#[test]
+fn marks_inside_a_hold_never_move_its_end() {
+    let mut e = exercise("Walk", Work::Duration(300_000));
+    e.countdown = Some(3);
+    e.halfway = Some(true);
+    let routine = Routine {
+        name: "W".into(),
+        description: None,
+        steps: vec![Step::Exercise(e)],
+    };
+    let t = plan(&routine, &Settings::default());
+    let start = t
+        .cues
+        .iter()
+        .find(|c| c.what == What::Sound(Sound::HoldStart))
+        .unwrap()
+        .at;
+    let end = t
+        .cues
+        .iter()
+        .find(|c| c.what == What::Sound(Sound::HoldEnd))
+        .unwrap()
+        .at;
+    assert_eq!(end - start, 300_000);
+    let marks: Vec<(Ms, String)> = t
+        .cues
+        .iter()
+        .filter(|c| c.pinned && c.kind == CueKind::Speech)
+        .map(|c| (c.at - start, c.detail()))
+        .collect();
+    let expected: Vec<(Ms, String)> = [
+        (60_000, "4 minutes left."),
+        (120_000, "3 minutes left."),
+        (150_000, "Halfway."),
+        (180_000, "2 minutes left."),
+        (240_000, "One minute left."),
+        (270_000, "30 seconds left."),
+        (290_000, "10 seconds left."),
+        (297_000, "Three"),
+        (298_000, "Two"),
+        (299_000, "One"),
+    ]
+    .into_iter()
+    .map(|(a, s)| (a, s.to_string()))
+    .collect();
+    assert_eq!(marks, expected);
+}
+
+#[test]
+fn sides_switch_once_and_alternate_every_rep() {
+    let mut e = exercise("Knee", Work::Hold(2000));
+    e.sides = Some([Side::Left, Side::Right]);
+    e.reps = 2;
+    e.cue = Some(Template::parse("Your {side} knee.").unwrap());
+    let sided = plan(
+        &Routine {
+            name: "S".into(),
+            description: None,
+            steps: vec![Step::Exercise(e.clone())],
+        },
+        &Settings::default(),
+    );
+    let spoken: Vec<String> = sided
+        .cues
+        .iter()
+        .filter(|c| c.kind == CueKind::Speech)
+        .map(|c| c.detail())
+        .collect();
+    assert_eq!(
+        spoken[1..6],
+        [
+            "Knee. 2 reps on each side, 2 second holds.",
+            "Rep 1 of 2. Your left knee.",
+            "Rep 2 of 2.",
+            "Switch sides.",
+            "Rep 1 of 2. Your right knee."
+        ]
+    );
+    e.alternate = true;
+    let alt = plan(
+        &Routine {
+            name: "S".into(),
+            description: None,
+            steps: vec![Step::Exercise(e)],
+        },
+        &Settings::default(),
+    );
+    let spoken: Vec<String> = alt
+        .cues
+        .iter()
+        .filter(|c| c.kind == CueKind::Speech)
+        .map(|c| c.detail())
+        .collect();
+    assert_eq!(
+        spoken[2..6],
+        [
+            "Rep 1 of 2. Your left knee.",
+            "Rep 1 of 2. Your right knee.",
+            "Rep 2 of 2. Your left knee.",
+            "Rep 2 of 2. Your right knee."
+        ]
+    );
+}
+
+#[test]
+fn every_built_in_plan_matches_its_snapshot() {
+    for (id, _) in library::BUILT_IN {
+        let routine = library::built_in(id).unwrap().load().unwrap();
+        let text = plan(&routine, &Settings::default()).to_string();
+        insta::assert_snapshot!(format!("plan-{id}"), text);
+    }
+}
+
+#[test]
+fn built_in_sessions_are_a_sensible_length() {
+    for (id, _) in library::BUILT_IN {
+        let routine = library::built_in(id).unwrap().load().unwrap();
+        let minutes = plan(&routine, &Settings::default()).total as f64 / 60_000.0;
+        assert!(
+            (8.0..=30.0).contains(&minutes),
+            "{id} lasts {minutes:.1} minutes"
+        );
+        let Step::Say(first) = &routine.steps[0] else {
+            panic!("{id} must open with a safety line")
+        };
+        let first = first.to_string().to_lowercase();
+        assert!(
+            first.contains("stop"),
+            "{id} must open with a safety line; it opens with: {first}"
+        );
+    }
+}
+
+/// The properties every timeline has, whatever the routine.
+fn check(routine: &Routine, t: &Timeline) {
+    // In order, and nothing audible overlaps.
+    assert!(
+        t.cues.windows(2).all(|w| w[0].at <= w[1].at),
+        "cues out of order"
+    );
+    let audible: Vec<_> = t
+        .cues
+        .iter()
+        .filter(|c| c.kind != CueKind::Silence)
+        .collect();
+    for w in audible.windows(2) {
+        assert!(
+            w[0].at + w[0].duration <= w[1].at,
+            "{:?} overlaps {:?}",
+            w[0],
+            w[1]
+        );
+    }
+    // The total is the sum of its parts: opening words, each step's span, closing words.
+    assert_eq!(t.steps.len(), routine.steps.len());
+    let spans: Ms = t.steps.iter().map(|s| s.end - s.start).sum();
+    let opening = t.steps[0].start;
+    let closing = t.total - t.steps.last().unwrap().end;
+    assert_eq!(opening + spans + closing, t.total);
+    assert!(t.steps.windows(2).all(|w| w[0].end == w[1].start));
+    assert_eq!(
+        t.total,
+        t.cues.iter().map(|c| c.at + c.duration).max().unwrap()
+    );
+
+    for (i, step) in routine.steps.iter().enumerate() {
+        let n = i + 1;
+        let cues: Vec<_> = t.cues.iter().filter(|c| c.step == Some(n)).collect();
+        let span = &t.steps[i];
+        match step {
+            Step::Exercise(e) => {
+                let starts: Vec<_> = cues
+                    .iter()
+                    .filter(|c| c.what == What::Sound(Sound::HoldStart))
+                    .collect();
+                let ends: Vec<_> = cues
+                    .iter()
+                    .filter(|c| c.what == What::Sound(Sound::HoldEnd))
+                    .collect();
+                let sides = if e.sides.is_some() { 2 } else { 1 };
+                match &e.work {
+                    Work::Hold(h) | Work::Duration(h) => {
+                        assert_eq!(starts.len() as u32, e.sets * e.reps * sides);
+                        assert_eq!(starts.len(), ends.len());
+                        for (s, end) in starts.iter().zip(&ends) {
+                            assert_eq!(end.at - s.at, *h, "a hold lasts exactly its seconds");
+                            // Whatever is said inside the hold ends before it does.
+                            for c in cues.iter().filter(|c| {
+                                c.pinned
+                                    && c.kind == CueKind::Speech
+                                    && c.at > s.at
+                                    && c.at < end.at
+                            }) {
+                                assert!(c.at + c.duration <= end.at);
+                            }
+                        }
+                    }
+                    Work::Phases(phases) => {
+                        assert!(starts.is_empty());
+                        let ticks = cues.iter().filter(|c| c.kind == CueKind::Tick).count() as u32;
+                        assert_eq!(ticks, e.sets * e.reps * sides * phases.len() as u32);
+                        let holds: Vec<Ms> = cues
+                            .iter()
+                            .filter(|c| c.what == What::Quiet(Quiet::Hold))
+                            .map(|c| c.duration)
+                            .collect();
+                        let expected: Vec<Ms> = (0..e.sets * e.reps * sides)
+                            .flat_map(|_| phases.iter().map(|p| p.hold))
+                            .collect();
+                        assert_eq!(holds, expected);
+                    }
+                }
+            }
+            Step::Breathe(b) => {
+                // Every breath tone (and hold tick) falls exactly on its phase boundary.
+                let first = cues.iter().find(|c| c.kind == CueKind::Breath).unwrap().at;
+                let mut expected = Vec::new();
+                let mut t = first;
+                for _ in 0..b.cycles {
+                    for len in [b.inhale, b.hold, b.exhale, b.hold_out] {
+                        if len > 0 {
+                            expected.push(t);
+                            t += len;
+                        }
+                    }
+                }
+                let tones: Vec<Ms> = cues
+                    .iter()
+                    .filter(|c| matches!(c.kind, CueKind::Breath | CueKind::Tick))
+                    .map(|c| c.at)
+                    .collect();
+                assert_eq!(tones, expected, "breathing keeps exact time");
+                assert!(span.end >= t, "the next step waits for the last breath");
+                for c in cues
+                    .iter()
+                    .filter(|c| c.pinned && c.kind == CueKind::Speech)
+                {
+                    assert!(c.at + c.duration <= t, "prompts end inside the breathing");
+                }
+            }
+            Step::Rest { rest, .. } => {
+                let said = cues.iter().find(|c| c.kind == CueKind::Speech).unwrap();
+                assert_eq!(
+                    span.end - span.start,
+                    (*rest).max(said.duration + Settings::default().gap)
+                );
+            }
+            Step::Say(_) => assert_eq!(cues.len(), 1),
+        }
+    }
+}
+
+fn seconds(lo: u64, hi: u64) -> impl Strategy<Value = Ms> {
+    (lo..=hi).prop_map(|s| s * 1000)
+}
+
+fn any_exercise() -> impl Strategy<Value = Step> {
+    let work = prop_oneof![
+        seconds(1, 90).prop_map(Work::Hold),
+        seconds(1, 400).prop_map(Work::Duration),
+        prop::collection::vec(seconds(1, 25), 1..4).prop_map(|holds| Work::Phases(
+            holds
+                .into_iter()
+                .map(|hold| Phase {
+                    say: Template::parse("Move {side}, rep {rep}.").unwrap(),
+                    hold
+                })
+                .collect()
+        )),
+    ];
+    (
+        work,
+        any::<bool>(),
+        any::<bool>(),
+        1u32..5,
+        1u32..4,
+        seconds(0, 10),
+        0u32..6,
+        any::<bool>(),
+        prop::option::of(seconds(0, 60)),
+    )
+        .prop_map(
+            |(work, sided, alternate, reps, sets, rest, countdown, halfway, set_rest)| {
+                let duration = matches!(work, Work::Duration(_));
+                let sided = sided || !duration && alternate;
+                Step::Exercise(Exercise {
+                    name: "Move".into(),
+                    setup: Some(Template::literal("Get ready.")),
+                    cue: Some(
+                        Template::parse(if sided {
+                            "Your {side} side, {rep} of {reps}."
+                        } else {
+                            "Go, set {set}."
+                        })
+                        .unwrap(),
+                    ),
+                    sides: (sided && !duration).then_some([Side::Right, Side::Left]),
+                    alternate: alternate && !duration,
+                    reps: if duration { 1 } else { reps },
+                    sets: if duration { 1 } else { sets },
+                    work,
+                    rest: Some(rest),
+                    set_rest,
+                    countdown: Some(countdown),
+                    halfway: Some(halfway),
+                    setup_time: Some(3000),
+                })
+            },
+        )
+}
+
+fn any_step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        3 => any_exercise(),
+        1 => Just(Step::Say(Template::literal("Relax your shoulders, and breathe."))),
+        1 => (seconds(1, 60), any::<bool>()).prop_map(|(rest, said)| Step::Rest {
+            rest,
+            say: said.then(|| Template::parse("Rest for {seconds} seconds, and let your back settle.").unwrap()),
+        }),
+        1 => (1u32..6, seconds(1, 8), seconds(0, 8), seconds(1, 8), seconds(0, 8)).prop_map(|(cycles, inhale, hold, exhale, hold_out)| {
+            Step::Breathe(Breathe { name: None, cycles, inhale, hold, exhale, hold_out, say: None })
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn any_routine_keeps_time(steps in prop::collection::vec(any_step(), 1..6), wpm in 90.0f64..240.0) {
+        let routine = Routine { name: "Generated".into(), description: None, steps };
+        let settings = Settings { words_per_minute: wpm, ..Settings::default() };
+        let t = plan(&routine, &settings);
+        check(&routine, &t);
+    }
+}
+
+#[test]
+fn built_in_routines_have_the_properties_too() {
+    for (id, _) in library::BUILT_IN {
+        let routine = library::built_in(id).unwrap().load().unwrap();
+        check(&routine, &plan(&routine, &Settings::default()));
+    }
+}
