@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, SchemaOf};
+use crate::config::Config;
 use crate::error::Error;
 use crate::library::{self, Found, Origin};
 use crate::routine::Routine;
@@ -34,14 +35,23 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+    if let Command::Schema { of } = cli.command {
+        let config = of == SchemaOf::Config;
+        // The schema never depends on the configuration, so a broken one cannot hide it.
+        let text = if config {
+            crate::schema::config_schema_text()
+        } else {
+            crate::schema::schema_text()
+        };
+        print(&text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let config = Config::load(cli.config.as_deref())?;
     match cli.command {
-        Command::List { json } => list(json),
-        Command::Plan { routine, json } => plan(&routine, json),
-        Command::Check { files } => check(&files),
-        Command::Schema => {
-            print(&crate::schema::schema_text())?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::List { json } => list(&config, json),
+        Command::Plan { routine, json } => plan(&config, &routine, json),
+        Command::Check { files } => check(&config, &files),
+        Command::Schema { .. } => unreachable!("handled above"),
     }
 }
 
@@ -56,9 +66,9 @@ fn print(text: &str) -> Result<(), Error> {
     }
 }
 
-fn plan(name: &str, json: bool) -> Result<ExitCode, Error> {
-    let routine = library::find(name)?.load()?;
-    let timeline = timeline::plan(&routine, &Settings::default());
+fn plan(config: &Config, name: &str, json: bool) -> Result<ExitCode, Error> {
+    let routine = library::find(name, config.routines.as_deref())?.load()?;
+    let timeline = timeline::plan(&routine, &config.settings);
     if json {
         let mut text =
             serde_json::to_string_pretty(&timeline.to_json()).expect("a plan serializes");
@@ -70,14 +80,15 @@ fn plan(name: &str, json: bool) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn summary(routine: &Routine) -> (String, usize) {
-    let total = timeline::plan(routine, &Settings::default()).total;
+fn summary(routine: &Routine, settings: &Settings) -> (String, usize) {
+    let total = timeline::plan(routine, settings).total;
     (clock(total), routine.exercise_count())
 }
 
-fn list(json: bool) -> Result<ExitCode, Error> {
+fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
+    let dir = config.routines.as_deref();
     let mut rows = Vec::new();
-    for entry in library::everything() {
+    for entry in library::everything(dir) {
         let row = match entry {
             Ok(found) => {
                 let loaded = found.load();
@@ -97,7 +108,7 @@ fn list(json: bool) -> Result<ExitCode, Error> {
                     "description": routine.description,
                     "built_in": found.origin == Origin::BuiltIn,
                     "path": found.path(),
-                    "total_seconds": timeline::plan(routine, &Settings::default()).total as f64 / 1000.0,
+                    "total_seconds": timeline::plan(routine, &config.settings).total as f64 / 1000.0,
                     "exercises": routine.exercise_count(),
                 }),
                 (found, Err(e)) => serde_json::json!({
@@ -115,8 +126,7 @@ fn list(json: bool) -> Result<ExitCode, Error> {
     }
 
     let mut out = String::new();
-    let dir = library::user_dir();
-    let dir_text = dir.as_ref().map_or("no configuration folder".into(), |d| {
+    let dir_text = dir.map_or("no configuration folder".into(), |d| {
         d.display().to_string()
     });
     let user_rows: Vec<_> = rows
@@ -151,7 +161,7 @@ fn list(json: bool) -> Result<ExitCode, Error> {
         .max(10);
     let line = |found: &Found, loaded: &Result<Routine, Error>| match loaded {
         Ok(routine) => {
-            let (length, exercises) = summary(routine);
+            let (length, exercises) = summary(routine, &config.settings);
             let replaces =
                 if found.origin != Origin::BuiltIn && library::built_in(&found.id).is_some() {
                     "  (replaces the built-in one)"
@@ -189,7 +199,7 @@ fn list(json: bool) -> Result<ExitCode, Error> {
             }
         }
     }
-    out.push_str("\nRun one with `limber run NAME`; see what it does with `limber plan NAME`.\n");
+    out.push_str("\nSee what one says and does with `limber plan NAME`.\n");
     print(&out)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -203,12 +213,12 @@ struct Checked {
     result: Result<Routine, Error>,
 }
 
-fn check(files: &[std::path::PathBuf]) -> Result<ExitCode, Error> {
+fn check(config: &Config, files: &[std::path::PathBuf]) -> Result<ExitCode, Error> {
+    let dir = config.routines.as_deref();
     let targets: Vec<String> = if files.is_empty() {
-        let user = library::user_files();
+        let user = library::user_files(dir);
         if user.is_empty() {
-            let dir = library::user_dir()
-                .map_or("your routines folder".into(), |d| d.display().to_string());
+            let dir = dir.map_or("your routines folder".into(), |d| d.display().to_string());
             print(&format!(
                 "No routines to check in {dir}. Give files to check: limber check FILE...\n"
             ))?;
@@ -231,7 +241,7 @@ fn check(files: &[std::path::PathBuf]) -> Result<ExitCode, Error> {
                 source,
             })
         } else {
-            library::find(target)
+            library::find(target, dir)
         };
         checked.push(match found {
             Ok(found) => Checked {
@@ -252,14 +262,14 @@ fn check(files: &[std::path::PathBuf]) -> Result<ExitCode, Error> {
             },
         });
     }
-    duplicate_names(&mut checked);
+    duplicate_names(&mut checked, dir);
 
     let mut out = String::new();
     let mut failed = 0;
     for c in &checked {
         match &c.result {
             Ok(routine) => {
-                let (length, exercises) = summary(routine);
+                let (length, exercises) = summary(routine, &config.settings);
                 out.push_str(&format!(
                     "ok: {} (\"{}\", {length}, {exercises} exercises)\n",
                     c.origin, routine.name
@@ -289,26 +299,27 @@ fn check(files: &[std::path::PathBuf]) -> Result<ExitCode, Error> {
 
 /// Two routines with one name would be indistinguishable in `limber list` and in a session's
 /// opening words. A user routine may replace a built-in one of the same file name on purpose.
-fn duplicate_names(checked: &mut [Checked]) {
-    let library: Vec<(String, Option<std::path::PathBuf>, String, String)> = library::everything()
-        .into_iter()
-        .flatten()
-        .filter_map(|f| {
-            let routine = f.load().ok()?;
-            let shown = f
-                .path()
-                .map_or(format!("the built-in routine \"{}\"", f.id), |p| {
-                    p.display().to_string()
-                });
-            Some((
-                routine.name,
-                f.path()
-                    .map(|p| p.canonicalize().unwrap_or(p.to_path_buf())),
-                f.id,
-                shown,
-            ))
-        })
-        .collect();
+fn duplicate_names(checked: &mut [Checked], dir: Option<&Path>) {
+    let library: Vec<(String, Option<std::path::PathBuf>, String, String)> =
+        library::everything(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|f| {
+                let routine = f.load().ok()?;
+                let shown = f
+                    .path()
+                    .map_or(format!("the built-in routine \"{}\"", f.id), |p| {
+                        p.display().to_string()
+                    });
+                Some((
+                    routine.name,
+                    f.path()
+                        .map(|p| p.canonicalize().unwrap_or(p.to_path_buf())),
+                    f.id,
+                    shown,
+                ))
+            })
+            .collect();
     let names: Vec<Option<String>> = checked
         .iter()
         .map(|c| c.result.as_ref().ok().map(|r| r.name.to_lowercase()))

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 const AFTER_HELP: &str = "\
 Routines are JSON files. The built-in ones are listed by `limber list`; your own go in
 ~/.config/limber/routines/ (or $LIMBER_ROUTINES) and are named by their file name without .json.
-Writing a routine: docs/routines.md. Safety: docs/safety.md.
+Writing a routine: docs/routines.md. Settings: config.example.json. Safety: docs/safety.md.
 
 Examples:
   limber list
@@ -25,6 +25,10 @@ Examples:
     disable_help_subcommand = true
 )]
 pub struct Cli {
+    /// Read the configuration from FILE instead of $LIMBER_CONFIG or ~/.config/limber/config.json.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -63,7 +67,17 @@ Without FILE, checks every routine in your routines folder."
     #[command(
         after_help = "Point an editor at it, or add \"$schema\": \"./routine.schema.json\" at the top of a routine:\n  limber schema > routine.schema.json"
     )]
-    Schema,
+    Schema {
+        /// Which file's schema: a routine's, or the configuration's.
+        #[arg(value_enum, default_value_t = SchemaOf::Routine)]
+        of: SchemaOf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaOf {
+    Routine,
+    Config,
 }
 
 #[cfg(test)]

@@ -27,6 +27,10 @@ pub enum Kind {
     Flag,
     /// `["left", "right"]` or `["right", "left"]`.
     Sides,
+    /// A list of plain texts.
+    TextList {
+        max_items: usize,
+    },
     Object(&'static Shape),
     /// A list of objects of one shape, or of steps when the shape is [`STEP`].
     List(&'static Shape, usize),
@@ -347,3 +351,82 @@ pub static OBJECT_SHAPES: [&Shape; 8] = [
     &EXERCISE_STEP,
     &PHASE,
 ];
+
+/// The configuration file: settings for every session. See `config.example.json`.
+pub static CONFIG: Shape = Shape {
+    name: "configuration",
+    doc: "limber's configuration. Every key is optional. See config.example.json.",
+    fields: &[
+        f(
+            "$schema",
+            Kind::Text { max_chars: 1000 },
+            "Where an editor finds the JSON Schema for this file; limber ignores it.",
+        ),
+        f(
+            "routines",
+            Kind::Text { max_chars: 4096 },
+            "The folder of your own routines; a leading ~ is your home folder.",
+        ),
+        f("voice", Kind::Object(&VOICE), "How limber speaks."),
+        f(
+            "rest",
+            REST,
+            "Seconds of rest between reps, for exercises and routines that do not say.",
+        ),
+        f(
+            "set_rest",
+            REST,
+            "Seconds of rest between sets, for exercises and routines that do not say.",
+        ),
+        f(
+            "countdown",
+            COUNTDOWN,
+            "Count aloud the last N seconds of each hold, unless a routine says otherwise (0 turns it off).",
+        ),
+        f(
+            "halfway",
+            Kind::Flag,
+            "Say \"halfway\" in holds of 20 seconds or more, unless a routine says otherwise.",
+        ),
+        f(
+            "setup_time",
+            SETUP_TIME,
+            "Seconds of quiet after an exercise's setup, unless a routine says otherwise.",
+        ),
+        f(
+            "switch_time",
+            Kind::Seconds {
+                min: 0.0,
+                max: 30.0,
+            },
+            "Seconds of quiet after \"switch sides\", to turn over.",
+        ),
+        f(
+            "phrases",
+            Kind::Object(&PHRASES),
+            "The coach's own words, to change them or coach in another language.",
+        ),
+    ],
+    required: &[],
+    one_of: &[],
+};
+
+pub static VOICE: Shape = Shape {
+    name: "voice",
+    doc: "How limber speaks.",
+    fields: &[f(
+        "rate",
+        Kind::Count { min: 80, max: 400 },
+        "Speaking rate in words per minute (about 160 is natural).",
+    )],
+    required: &[],
+    one_of: &[],
+};
+
+pub static PHRASES: Shape = Shape {
+    name: "phrases",
+    doc: "The coach's own words. Each may use only the placeholders its description names.",
+    fields: crate::settings::PHRASE_FIELDS,
+    required: &[],
+    one_of: &[],
+};

@@ -65,15 +65,6 @@ impl Found {
     }
 }
 
-/// The user's routines folder: `$LIMBER_ROUTINES`, else `routines/` in the configuration folder
-/// (`~/.config/limber/routines` on Linux, following `$XDG_CONFIG_HOME`).
-pub fn user_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("LIMBER_ROUTINES").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(dir));
-    }
-    directories::ProjectDirs::from("", "", "limber").map(|d| d.config_dir().join("routines"))
-}
-
 pub fn built_in(id: &str) -> Option<Found> {
     BUILT_IN
         .iter()
@@ -92,23 +83,25 @@ fn stem(path: &Path) -> String {
 }
 
 /// The `.json` files in the user's folder, sorted by name. A missing folder holds none.
-pub fn user_files() -> Vec<PathBuf> {
-    let Some(dir) = user_dir() else {
+/// A `.schema.json` file, which editors use, is not a routine.
+pub fn user_files(dir: Option<&Path>) -> Vec<PathBuf> {
+    let Some(dir) = dir else {
         return Vec::new();
     };
-    let Ok(entries) = std::fs::read_dir(&dir) else {
+    let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
+        .filter(|p| !p.to_string_lossy().ends_with(".schema.json"))
         .collect();
     files.sort();
     files
 }
 
-/// Finds a routine by name (user folder first, then built-in) or by path.
-pub fn find(name: &str) -> Result<Found, Error> {
+/// Finds a routine by name (the user's folder `dir` first, then built-in) or by path.
+pub fn find(name: &str, dir: Option<&Path>) -> Result<Found, Error> {
     let looks_like_path = name.contains(std::path::MAIN_SEPARATOR)
         || name.contains('/')
         || name.ends_with(".json")
@@ -122,7 +115,7 @@ pub fn find(name: &str) -> Result<Found, Error> {
             source,
         });
     }
-    if let Some(dir) = user_dir() {
+    if let Some(dir) = dir {
         let path = dir.join(format!("{name}.json"));
         if path.is_file() {
             let source = Source::read(&path)?;
@@ -145,7 +138,7 @@ pub fn find(name: &str) -> Result<Found, Error> {
             source,
         });
     }
-    let names = all_ids();
+    let names = all_ids(dir);
     let suggestion = names
         .iter()
         .map(|n| (n, strsim::jaro_winkler(n, name)))
@@ -159,18 +152,18 @@ pub fn find(name: &str) -> Result<Found, Error> {
     })
 }
 
-fn all_ids() -> Vec<String> {
+fn all_ids(dir: Option<&Path>) -> Vec<String> {
     let mut ids: Vec<String> = BUILT_IN.iter().map(|(n, _)| n.to_string()).collect();
-    ids.extend(user_files().iter().map(|p| stem(p)));
+    ids.extend(user_files(dir).iter().map(|p| stem(p)));
     ids
 }
 
 /// Every routine available: the user's (which replace built-ins of the same name), then the
 /// built-in ones. A user file that cannot be read is returned as its error.
-pub fn everything() -> Vec<Result<Found, Error>> {
+pub fn everything(dir: Option<&Path>) -> Vec<Result<Found, Error>> {
     let mut out = Vec::new();
     let mut user_ids = Vec::new();
-    for path in user_files() {
+    for path in user_files(dir) {
         let id = stem(&path);
         user_ids.push(id.clone());
         out.push(Source::read(&path).map(|source| Found {

@@ -37,6 +37,12 @@ fn value_schema(kind: Kind, doc: &str) -> Value {
         }
         Kind::Count { min, max } => json!({ "type": "integer", "minimum": min, "maximum": max }),
         Kind::Flag => json!({ "type": "boolean" }),
+        Kind::TextList { max_items } => json!({
+            "type": "array",
+            "items": { "type": "string", "minLength": 1 },
+            "minItems": 1,
+            "maxItems": max_items,
+        }),
         Kind::Sides => json!({
             "type": "array",
             "items": { "enum": ["left", "right"] },
@@ -83,39 +89,83 @@ fn object_schema(shape: &Shape) -> Value {
     v
 }
 
-/// The schema as a JSON value.
-pub fn schema() -> Value {
-    let mut defs = Map::new();
-    for shape in format::OBJECT_SHAPES.iter().skip(1) {
-        defs.insert(id(shape), object_schema(shape));
+/// Every object shape reachable from `root`, in the order first met.
+fn shapes_under(root: &'static Shape) -> Vec<&'static Shape> {
+    let mut found: Vec<&'static Shape> = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let shape = found[i];
+        let mut children: Vec<&'static Shape> = Vec::new();
+        for field in shape.fields {
+            match field.kind {
+                Kind::Object(s) | Kind::List(s, _) => children.push(s),
+                _ => {}
+            }
+        }
+        if std::ptr::eq(shape, &format::STEP) {
+            children.extend(format::STEP_KINDS.iter().map(|(_, s)| *s));
+        }
+        for child in children {
+            if !found.iter().any(|f| std::ptr::eq(*f, child)) {
+                found.push(child);
+            }
+        }
+        i += 1;
     }
-    defs.insert(
-        id(&format::STEP),
-        json!({
-            "description": format::STEP.doc,
-            "oneOf": format::STEP_KINDS.iter().map(|(_, shape)| reference(shape)).collect::<Vec<_>>(),
-        }),
-    );
-    let mut root = object_schema(&format::ROUTINE);
-    let root_map = root
+    found
+}
+
+/// The schema of a file whose top level is `root`, as a JSON value.
+pub fn schema_of(root: &'static Shape, title: &str) -> Value {
+    let mut defs = Map::new();
+    for shape in shapes_under(root).into_iter().skip(1) {
+        let def = if std::ptr::eq(shape, &format::STEP) {
+            json!({
+                "description": format::STEP.doc,
+                "oneOf": format::STEP_KINDS.iter().map(|(_, s)| reference(s)).collect::<Vec<_>>(),
+            })
+        } else {
+            object_schema(shape)
+        };
+        defs.insert(id(shape), def);
+    }
+    let mut root_schema = object_schema(root);
+    let root_map = root_schema
         .as_object_mut()
-        .expect("the routine schema is an object");
+        .expect("a root schema is an object");
     let mut head = Map::new();
     head.insert(
         "$schema".into(),
         json!("https://json-schema.org/draft/2020-12/schema"),
     );
-    head.insert("title".into(), json!("limber routine"));
+    head.insert("title".into(), json!(title));
     head.extend(std::mem::take(root_map));
-    head.insert("$defs".into(), Value::Object(defs));
+    if !defs.is_empty() {
+        head.insert("$defs".into(), Value::Object(defs));
+    }
     Value::Object(head)
 }
 
-/// The schema as printed by `limber schema` and checked in at `docs/routine.schema.json`.
-pub fn schema_text() -> String {
-    let mut text = serde_json::to_string_pretty(&schema()).expect("a schema serializes");
+/// The routine schema.
+pub fn schema() -> Value {
+    schema_of(&format::ROUTINE, "limber routine")
+}
+
+/// A schema as printed by `limber schema` and checked in under `docs/`.
+pub fn text(schema: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(schema).expect("a schema serializes");
     text.push('\n');
     text
+}
+
+/// The routine schema as printed by `limber schema` and checked in at `docs/routine.schema.json`.
+pub fn schema_text() -> String {
+    text(&schema())
+}
+
+/// The configuration schema, checked in at `docs/config.schema.json`.
+pub fn config_schema_text() -> String {
+    text(&schema_of(&format::CONFIG, "limber configuration"))
 }
 
 #[cfg(test)]
@@ -123,17 +173,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn checked_in_schema_is_current() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/routine.schema.json");
-        let current = schema_text();
-        if std::env::var_os("LIMBER_BLESS").is_some() {
-            std::fs::write(path, &current).unwrap();
+    fn checked_in_schemas_are_current() {
+        for (file, current) in [
+            ("routine.schema.json", schema_text()),
+            ("config.schema.json", config_schema_text()),
+        ] {
+            let path = format!("{}/docs/{file}", env!("CARGO_MANIFEST_DIR"));
+            if std::env::var_os("LIMBER_BLESS").is_some() {
+                std::fs::write(&path, &current).unwrap();
+            }
+            let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                checked_in == current,
+                "docs/{file} is out of date: run `LIMBER_BLESS=1 cargo test schema` and commit it"
+            );
         }
-        let checked_in = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(
-            checked_in == current,
-            "docs/routine.schema.json is out of date: run `LIMBER_BLESS=1 cargo test schema` and commit it"
-        );
     }
 
     #[test]
@@ -141,6 +195,7 @@ mod tests {
         let s = schema();
         for shape in format::OBJECT_SHAPES.iter().skip(1) {
             let def = &s["$defs"][id(shape)];
+            assert!(def.is_object(), "{} is not in the schema", shape.name);
             assert_eq!(def["additionalProperties"], json!(false), "{}", shape.name);
             let keys: Vec<&String> = def["properties"].as_object().unwrap().keys().collect();
             let fields: Vec<&str> = shape.fields.iter().map(|f| f.name).collect();

@@ -110,88 +110,90 @@ impl SoundLengths {
     }
 }
 
-/// The coach's own words. `{n}`, `{seconds}`, `{rep}`... are filled in where they are spoken.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Phrases {
-    pub start: String,
-    pub finish: String,
-    pub switch_sides: String,
-    pub halfway: String,
-    pub minutes_left: String,
-    pub one_minute_left: String,
-    pub seconds_left: String,
-    pub rep: String,
-    pub set: String,
-    pub set_rest: String,
-    pub rest: String,
-    pub hold: String,
-    pub begin: String,
-    pub each_side: String,
-    pub reps: String,
-    pub one_rep: String,
-    pub sets: String,
-    pub alternating: String,
-    pub holds: String,
-    pub rounds: String,
-    pub minutes: String,
-    pub seconds: String,
-    pub breathing: String,
-    pub breaths: String,
-    pub breathe_in_for: String,
-    pub hold_for: String,
-    pub breathe_out_for: String,
-    pub breathe_in: String,
-    pub breathe_hold: String,
-    pub breathe_out: String,
-    pub left: String,
-    pub right: String,
-    /// Spoken numbers for the countdown, from one upwards.
-    pub numbers: Vec<String>,
+macro_rules! phrases {
+    ($($field:ident: $default:literal, [$($var:literal),*], $doc:literal;)*) => {
+        /// The coach's own words. Placeholders such as `{n}` are filled in where they are spoken.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Phrases {
+            $(pub $field: String,)*
+            /// Spoken numbers for the countdown, from one upwards.
+            pub numbers: Vec<String>,
+        }
+
+        impl Default for Phrases {
+            fn default() -> Self {
+                Phrases {
+                    $($field: $default.to_string(),)*
+                    numbers: ["One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten"]
+                        .map(String::from)
+                        .to_vec(),
+                }
+            }
+        }
+
+        impl Phrases {
+            /// Every phrase: its name, the placeholders it may use, and what it is for.
+            pub const TABLE: &[(&str, &[&str], &str)] = &[$((stringify!($field), &[$($var),*], $doc)),*];
+
+            /// Sets a phrase by name; false when there is no phrase of that name.
+            pub fn set(&mut self, name: &str, value: String) -> bool {
+                match name {
+                    $(stringify!($field) => self.$field = value,)*
+                    _ => return false,
+                }
+                true
+            }
+        }
+
+        /// The phrases as fields of the configuration format.
+        pub static PHRASE_FIELDS: &[crate::format::Field] = &[
+            $(crate::format::Field {
+                name: stringify!($field),
+                kind: crate::format::Kind::Text { max_chars: 300 },
+                doc: $doc,
+            },)*
+            crate::format::Field {
+                name: "numbers",
+                kind: crate::format::Kind::TextList { max_items: 10 },
+                doc: "The countdown's numbers, from one up to ten.",
+            },
+        ];
+    };
 }
 
-impl Default for Phrases {
-    fn default() -> Self {
-        let s = |t: &str| t.to_string();
-        Phrases {
-            start: s("Starting {name}."),
-            finish: s("Session complete. Well done."),
-            switch_sides: s("Switch sides."),
-            halfway: s("Halfway."),
-            minutes_left: s("{n} minutes left."),
-            one_minute_left: s("One minute left."),
-            seconds_left: s("{n} seconds left."),
-            rep: s("Rep {rep} of {reps}."),
-            set: s("Set {set} of {sets}."),
-            set_rest: s("Rest for {seconds} seconds before the next set."),
-            rest: s("Rest for {seconds} seconds."),
-            hold: s("Hold for {seconds} seconds."),
-            begin: s("Begin now."),
-            each_side: s("{reps} on each side"),
-            reps: s("{reps} reps"),
-            one_rep: s("1 rep"),
-            sets: s("{sets} sets of {reps}"),
-            alternating: s("alternating"),
-            holds: s("{seconds} second holds"),
-            rounds: s("{reps} rounds"),
-            minutes: s("{n} minutes"),
-            seconds: s("{n} seconds"),
-            breathing: s("Paced breathing"),
-            breaths: s("{n} breaths"),
-            breathe_in_for: s("in for {n}"),
-            hold_for: s("hold for {n}"),
-            breathe_out_for: s("out for {n}"),
-            breathe_in: s("Breathe in."),
-            breathe_hold: s("Hold."),
-            breathe_out: s("Breathe out."),
-            left: s("left"),
-            right: s("right"),
-            numbers: [
-                "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",
-            ]
-            .map(String::from)
-            .to_vec(),
-        }
-    }
+phrases! {
+    start: "Starting {name}.", ["name"], "Said first; {name} is the routine's name.";
+    finish: "Session complete. Well done.", [], "Said at the end.";
+    switch_sides: "Switch sides.", [], "Said between the sides of an exercise.";
+    halfway: "Halfway.", [], "Said halfway through a hold of 20 seconds or more.";
+    minutes_left: "{n} minutes left.", ["n"], "Said at each whole minute left in a long hold.";
+    one_minute_left: "One minute left.", [], "Said with one minute left in a long hold.";
+    seconds_left: "{n} seconds left.", ["n"], "Said with 30 and 10 seconds left in a long hold.";
+    rep: "Rep {rep} of {reps}.", ["rep", "reps"], "Said before each rep.";
+    set: "Set {set} of {sets}.", ["set", "sets"], "Said before each set.";
+    set_rest: "Rest for {seconds} seconds before the next set.", ["seconds"], "Said as the rest between sets begins.";
+    rest: "Rest for {seconds} seconds.", ["seconds"], "Said by a rest step that has no words of its own.";
+    hold: "Hold for {seconds} seconds.", ["seconds"], "Starts a single rep that has no cue.";
+    begin: "Begin now.", [], "Starts a timed activity that has no cue.";
+    each_side: "{reps} on each side", ["reps"], "Announcing an exercise: its reps on each side.";
+    reps: "{reps} reps", ["reps"], "Announcing an exercise: its number of reps.";
+    one_rep: "1 rep", [], "Announcing an exercise of a single rep.";
+    sets: "{sets} sets of {reps}", ["sets", "reps"], "Announcing an exercise done in sets.";
+    alternating: "alternating", [], "Announcing an exercise whose sides alternate.";
+    holds: "{seconds} second holds", ["seconds"], "Announcing an exercise: how long each hold is.";
+    rounds: "{reps} rounds", ["reps"], "Announcing a flow: how many rounds.";
+    minutes: "{n} minutes", ["n"], "Announcing a timed activity of whole minutes.";
+    seconds: "{n} seconds", ["n"], "Announcing a timed activity in seconds.";
+    breathing: "Paced breathing", [], "The name of a breathing step that has none.";
+    breaths: "{n} breaths", ["n"], "Introducing breathing: how many breaths.";
+    breathe_in_for: "in for {n}", ["n"], "Introducing breathing: the in-breath.";
+    hold_for: "hold for {n}", ["n"], "Introducing breathing: a held breath.";
+    breathe_out_for: "out for {n}", ["n"], "Introducing breathing: the out-breath.";
+    breathe_in: "Breathe in.", [], "Prompt as each in-breath starts.";
+    breathe_hold: "Hold.", [], "Prompt as each held breath starts.";
+    breathe_out: "Breathe out.", [], "Prompt as each out-breath starts.";
+    left: "left", [], "The word for the left side, as {side} speaks it.";
+    right: "right", [], "The word for the right side, as {side} speaks it.";
 }
 
 /// Fills `{key}` placeholders in a phrase. Phrases come from the configuration, not from

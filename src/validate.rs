@@ -63,6 +63,27 @@ pub fn load(source: &Source) -> Result<Routine, Error> {
     }
 }
 
+/// Parses and checks a configuration file.
+pub fn load_config(source: &Source) -> Result<crate::config::ConfigFile, Error> {
+    let value = source.parse()?;
+    let mut checker = Checker {
+        source,
+        diagnostics: Vec::new(),
+    };
+    let config = checker.config(&value);
+    checker
+        .diagnostics
+        .sort_by_key(|d| d.at.map(|a| (a.line, a.column)));
+    if checker.diagnostics.is_empty() {
+        Ok(config)
+    } else {
+        Err(Error::Invalid {
+            origin: source.origin.clone(),
+            diagnostics: checker.diagnostics,
+        })
+    }
+}
+
 /// Where a top-level key of a routine is written, for errors found after validation.
 pub fn key_location(source: &Source, key: &str) -> Option<Location> {
     let value = source.parse().ok()?;
@@ -604,6 +625,128 @@ impl<'s> Checker<'s> {
         None
     }
 
+    fn config(&mut self, value: &Value) -> crate::config::ConfigFile {
+        let Value::Object(node) = value else {
+            self.error(
+                "",
+                start(value),
+                format!(
+                    "a configuration is an object in {{ }}, found {}",
+                    describe(value)
+                ),
+                "see config.example.json",
+            );
+            return crate::config::ConfigFile::default();
+        };
+        let obj = self.open(node, String::new(), &format::CONFIG, &[]);
+        self.text(&obj, "$schema");
+        let rate = self
+            .object(&obj, "voice")
+            .and_then(|voice| self.count(&voice, "rate"));
+        let mut phrases = Vec::new();
+        let mut numbers = None;
+        if let Some(p) = self.object(&obj, "phrases") {
+            for prop in &p.node.properties {
+                let name = prop_name(&prop.name);
+                if name == "numbers" {
+                    numbers = self.text_list(&p, "numbers");
+                    continue;
+                }
+                let Some((_, vars, _)) = crate::settings::Phrases::TABLE
+                    .iter()
+                    .find(|(n, _, _)| *n == name)
+                else {
+                    continue;
+                };
+                let Some(text) = self.text(&p, name) else {
+                    continue;
+                };
+                let mut ok = true;
+                for (offset, placeholder) in placeholders(&text) {
+                    if !vars.contains(&placeholder) {
+                        let at = start(&prop.value) + 1 + offset;
+                        let help = if vars.is_empty() {
+                            format!("the {name} phrase takes no placeholders")
+                        } else {
+                            let list: Vec<String> =
+                                vars.iter().map(|v| format!("{{{v}}}")).collect();
+                            format!("the {name} phrase can use {}", list.join(", "))
+                        };
+                        self.error(
+                            &p.path(name),
+                            at,
+                            format!("{{{placeholder}}} has no value in this phrase"),
+                            help,
+                        );
+                        ok = false;
+                    }
+                }
+                if ok {
+                    phrases.push((name.to_string(), text));
+                }
+            }
+        }
+        crate::config::ConfigFile {
+            routines: self.text(&obj, "routines"),
+            rate,
+            rest: self.seconds(&obj, "rest"),
+            set_rest: self.seconds(&obj, "set_rest"),
+            countdown: self.count(&obj, "countdown"),
+            halfway: self.flag(&obj, "halfway"),
+            setup_time: self.seconds(&obj, "setup_time"),
+            switch_time: self.seconds(&obj, "switch_time"),
+            phrases,
+            numbers,
+        }
+    }
+
+    fn text_list(&mut self, obj: &Obj, key: &str) -> Option<Vec<String>> {
+        let value = obj.get(key)?;
+        let Kind::TextList { max_items } = self.field(obj, key).kind else {
+            unreachable!("{key} is not a list of texts")
+        };
+        let Value::Array(items) = value else {
+            self.wrong_type(
+                obj,
+                key,
+                value,
+                "a list of texts in [ ]",
+                "[\"One\", \"Two\", \"Three\"]",
+            );
+            return None;
+        };
+        if items.elements.is_empty() || items.elements.len() > max_items {
+            self.error(
+                &obj.path(key),
+                start(value),
+                format!("has {} items; give 1 to {max_items}", items.elements.len()),
+                self.field(obj, key).doc,
+            );
+            return None;
+        }
+        let mut out = Vec::new();
+        for (i, item) in items.elements.iter().enumerate() {
+            match item {
+                Value::StringLit(s) if !s.value.trim().is_empty() => {
+                    out.push(s.value.trim().to_string())
+                }
+                other => {
+                    self.error(
+                        &format!("{}[{i}]", obj.path(key)),
+                        start(other),
+                        format!(
+                            "expected a word in double quotes, found {}",
+                            describe(other)
+                        ),
+                        self.field(obj, key).doc,
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
     fn defaults(&mut self, routine: &Obj) -> Defaults {
         let Some(obj) = self.object(routine, "defaults") else {
             return Defaults::default();
@@ -892,8 +1035,8 @@ struct Defaults {
 }
 
 fn a_or_an(noun: &str) -> String {
-    if noun == "defaults" {
-        return "the defaults".into();
+    if matches!(noun, "defaults" | "phrases" | "configuration") {
+        return format!("the {noun}");
     }
     let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
         "an"
@@ -941,6 +1084,21 @@ fn two_kinds_help(kind: &str, other: &str) -> String {
         ("exercise", "breathe") => "split it into a breathe step and an exercise step".into(),
         _ => format!("split it into two steps, one with \"{kind}\" and one with \"{other}\""),
     }
+}
+
+/// The `{name}` placeholders in a phrase, with their byte offsets.
+fn placeholders(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find('{') {
+        let open = from + open;
+        let Some(close) = text[open..].find('}') else {
+            break;
+        };
+        out.push((open, &text[open + 1..open + close]));
+        from = open + close + 1;
+    }
+    out
 }
 
 /// A number written as text, such as `"20"` or `"20 s"`, to suggest writing it bare.

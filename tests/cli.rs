@@ -10,7 +10,8 @@ use predicates::prelude::*;
 fn limber(routines: &Path) -> Command {
     let mut cmd = Command::cargo_bin("limber").unwrap();
     cmd.env("LIMBER_ROUTINES", routines)
-        .env_remove("XDG_CONFIG_HOME");
+        .env("XDG_CONFIG_HOME", routines)
+        .env("LIMBER_CONFIG", "");
     cmd
 }
 
@@ -387,6 +388,8 @@ fn output_to_a_closed_pipe_is_not_an_error() {
     let dir = empty_dir();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"))
         .env("LIMBER_ROUTINES", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env_remove("LIMBER_CONFIG")
         .args(["plan", "core-strength"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -400,4 +403,139 @@ fn output_to_a_closed_pipe_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.stderr.is_empty());
+}
+
+/// Every JSON example in the docs is valid: whole routines as they are, single steps inside a
+/// routine. The README's examples count too.
+#[test]
+fn examples_in_the_docs_are_valid() {
+    let mut checked = 0;
+    for doc in ["docs/routines.md", "README.md"] {
+        let text = std::fs::read_to_string(root().join(doc)).unwrap();
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("```json\n") {
+            let body = &rest[start + 8..];
+            let end = body.find("```").unwrap();
+            let block = &body[..end];
+            rest = &body[end..];
+            let routine = if block.contains("\"steps\"") {
+                block.to_string()
+            } else {
+                format!("{{\"name\": \"Example\", \"steps\": [{block}]}}")
+            };
+            let source =
+                limber::source::Source::new(format!("{doc} example {}", checked + 1), routine);
+            if let Err(e) = limber::validate::load(&source) {
+                panic!("an example in {doc} is invalid:\n{block}\n{e}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "only {checked} examples found");
+}
+
+#[test]
+fn configuration_changes_the_plan() {
+    let dir = empty_dir();
+    let config = dir.path().join("coach.json");
+    std::fs::write(
+        &config,
+        r#"{ "countdown": 5, "phrases": { "switch_sides": "Andere Seite.", "numbers": ["Eins", "Zwei", "Drei", "Vier", "Fünf"] } }"#,
+    )
+    .unwrap();
+    let out = limber(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["plan", "lower-back-basics"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    assert!(text.contains("Andere Seite."), "{text}");
+    assert!(text.contains("speak     Drei"), "{text}");
+    assert!(!text.contains("Switch sides."));
+    // The same file through the environment, and the default place.
+    limber(dir.path())
+        .env("LIMBER_CONFIG", &config)
+        .args(["plan", "lower-back-basics"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Andere Seite."));
+    std::fs::create_dir_all(dir.path().join("limber")).unwrap();
+    std::fs::copy(&config, dir.path().join("limber/config.json")).unwrap();
+    limber(dir.path())
+        .args(["plan", "lower-back-basics"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Andere Seite."));
+}
+
+#[test]
+fn configuration_mistakes_stop_before_anything_runs() {
+    let dir = empty_dir();
+    let config = dir.path().join("coach.json");
+    std::fs::write(
+        &config,
+        "{\n  \"countdown\": 30,\n  \"voice\": { \"rat\": 150 }\n}\n",
+    )
+    .unwrap();
+    limber(dir.path()).arg("--config").arg(&config).args(["plan", "in-bed"]).assert().code(1).stdout("").stderr(format!(
+        "limber: {0}:2:16: countdown: 30 is too many: at most 10 is allowed\n  help: Count aloud the last N seconds of each hold, unless a routine says otherwise (0 turns it off).\n\
+         {0}:3:14: voice.rat: unknown key \"rat\" in a voice\n  help: did you mean \"rate\"?\n",
+        config.display()
+    ));
+    limber(dir.path())
+        .env("LIMBER_CONFIG", dir.path().join("missing.json"))
+        .arg("list")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("missing.json: cannot read"));
+    // The schema never needs the configuration.
+    limber(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .arg("schema")
+        .assert()
+        .success();
+}
+
+#[test]
+fn configuration_can_move_the_routines_folder() {
+    let dir = empty_dir();
+    let elsewhere = empty_dir();
+    std::fs::write(elsewhere.path().join("mine.json"), VALID).unwrap();
+    let config = dir.path().join("coach.json");
+    std::fs::write(
+        &config,
+        serde_json::json!({ "routines": elsewhere.path() }).to_string(),
+    )
+    .unwrap();
+    let mut cmd = Command::cargo_bin("limber").unwrap();
+    cmd.env_remove("LIMBER_ROUTINES")
+        .env("XDG_CONFIG_HOME", dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["plan", "mine"]);
+    cmd.assert()
+        .success()
+        .stdout(predicate::str::contains("Bridge."));
+}
+
+#[test]
+fn config_schema_matches_the_docs() {
+    let dir = empty_dir();
+    let out = limber(dir.path())
+        .args(["schema", "config"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let printed: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let docs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("docs/config.schema.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(printed, docs);
+    assert!(printed["$defs"]["phrases"]["properties"]["switch_sides"].is_object());
 }

@@ -1,0 +1,174 @@
+//! The configuration file: settings that apply to every session.
+//!
+//! Found at `--config FILE`, else `$LIMBER_CONFIG`, else `config.json` in the configuration folder
+//! (`~/.config/limber/config.json` on Linux). Every key is optional; `config.example.json` shows
+//! them all. It is checked like a routine: an unknown key or a bad value is an error that names
+//! the file, the line, the key and the fix, and nothing runs with a half-read configuration.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::routine::Ms;
+use crate::settings::Settings;
+use crate::source::Source;
+
+/// What a configuration file said; `None` where it said nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConfigFile {
+    pub routines: Option<String>,
+    pub rate: Option<u32>,
+    pub rest: Option<Ms>,
+    pub set_rest: Option<Ms>,
+    pub countdown: Option<u32>,
+    pub halfway: Option<bool>,
+    pub setup_time: Option<Ms>,
+    pub switch_time: Option<Ms>,
+    pub phrases: Vec<(String, String)>,
+    pub numbers: Option<Vec<String>>,
+}
+
+/// Everything the configuration decides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub settings: Settings,
+    /// The user's routines folder.
+    pub routines: Option<PathBuf>,
+    /// The file it was read from, if any.
+    pub file: Option<PathBuf>,
+}
+
+/// The configuration folder, `~/.config/limber` on Linux.
+pub fn config_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "limber").map(|d| d.config_dir().to_path_buf())
+}
+
+impl Config {
+    /// Reads the configuration: `explicit` (from `--config`) or `$LIMBER_CONFIG` must exist; the
+    /// default file may be absent.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, Error> {
+        let from_env = std::env::var_os("LIMBER_CONFIG")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        let (path, required) = match (explicit, from_env) {
+            (Some(p), _) => (Some(p.to_path_buf()), true),
+            (None, Some(p)) => (Some(p), true),
+            (None, None) => (config_dir().map(|d| d.join("config.json")), false),
+        };
+        let file = match path {
+            Some(p) if required || p.exists() => Some(p),
+            _ => None,
+        };
+        let parsed = match &file {
+            Some(p) => crate::validate::load_config(&Source::read(p)?)?,
+            None => ConfigFile::default(),
+        };
+        Ok(Config::from_file(parsed, file))
+    }
+
+    fn from_file(c: ConfigFile, file: Option<PathBuf>) -> Config {
+        let mut s = Settings::default();
+        if let Some(rate) = c.rate {
+            s.words_per_minute = f64::from(rate);
+        }
+        s.rest = c.rest.unwrap_or(s.rest);
+        s.set_rest = c.set_rest.unwrap_or(s.set_rest);
+        s.countdown = c.countdown.unwrap_or(s.countdown);
+        s.halfway = c.halfway.unwrap_or(s.halfway);
+        s.setup_time = c.setup_time.unwrap_or(s.setup_time);
+        s.switch_time = c.switch_time.unwrap_or(s.switch_time);
+        for (name, text) in c.phrases {
+            let known = s.phrases.set(&name, text);
+            debug_assert!(known, "validation lets only known phrases through");
+        }
+        if let Some(numbers) = c.numbers {
+            // The countdown counts at most ten; numbers the configuration leaves out keep English.
+            for (i, n) in numbers.into_iter().enumerate() {
+                s.phrases.numbers[i] = n;
+            }
+        }
+        // The environment wins over the file, so a script can point one run elsewhere.
+        let routines = std::env::var_os("LIMBER_ROUTINES")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| c.routines.as_deref().map(expand_home))
+            .or_else(|| config_dir().map(|d| d.join("routines")));
+        Config {
+            settings: s,
+            routines,
+            file,
+        }
+    }
+}
+
+/// `~/x` is `x` in the home folder.
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), directories::BaseDirs::new()) {
+        (Some(rest), Some(dirs)) => dirs.home_dir().join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<ConfigFile, String> {
+        crate::validate::load_config(&Source::new("config.json", text)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_example_is_valid_and_says_the_defaults() {
+        let text = include_str!("../config.example.json");
+        let file = load(text).unwrap();
+        let config = Config::from_file(file, None);
+        let defaults = Settings::default();
+        assert_eq!(
+            config.settings, defaults,
+            "config.example.json shows the defaults"
+        );
+    }
+
+    #[test]
+    fn phrases_and_settings_apply() {
+        let file = load(r#"{"countdown": 5, "voice": {"rate": 120}, "phrases": {"switch_sides": "Seite wechseln.", "numbers": ["Eins", "Zwei"]}}"#).unwrap();
+        let s = Config::from_file(file, None).settings;
+        assert_eq!(s.countdown, 5);
+        assert_eq!(s.words_per_minute, 120.0);
+        assert_eq!(s.phrases.switch_sides, "Seite wechseln.");
+        assert_eq!(s.phrases.numbers[..3], ["Eins", "Zwei", "Three"]);
+    }
+
+    #[test]
+    fn mistakes_name_the_file_line_key_and_fix() {
+        let e = load("{\n  \"countdwn\": 3,\n  \"phrases\": {\"halfway\": \"Half {way}.\", \"swich_sides\": \"x\"}\n}").unwrap_err();
+        assert_eq!(
+            e,
+            "config.json:2:3: countdwn: unknown key \"countdwn\" in the configuration\n  help: did you mean \"countdown\"?\n\
+             config.json:3:32: phrases.halfway: {way} has no value in this phrase\n  help: the halfway phrase takes no placeholders\n\
+             config.json:3:41: phrases.swich_sides: unknown key \"swich_sides\" in the phrases\n  help: did you mean \"switch_sides\"?"
+        );
+    }
+}
+
+#[cfg(test)]
+mod example {
+    use crate::format::{CONFIG, Kind, Shape};
+
+    #[test]
+    fn the_example_names_every_key() {
+        let text = include_str!("../config.example.json");
+        fn walk(shape: &Shape, text: &str) {
+            for field in shape.fields.iter().filter(|f| f.name != "$schema") {
+                assert!(
+                    text.contains(&format!("\"{}\":", field.name)),
+                    "config.example.json lacks \"{}\"",
+                    field.name
+                );
+                if let Kind::Object(inner) = field.kind {
+                    walk(inner, text);
+                }
+            }
+        }
+        walk(&CONFIG, text);
+    }
+}
