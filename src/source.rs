@@ -25,7 +25,11 @@ pub struct Source {
     pub origin: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// What the text should be, for the message when it is empty.
+    expected: &'static str,
 }
+
+const ROUTINE_EXAMPLE: &str = "a routine is a JSON object such as {\"name\": \"My stretches\", \"steps\": [{\"say\": \"Hello.\"}]}";
 
 /// A 1-based line and column (in characters) in a source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +39,12 @@ pub struct Location {
 }
 
 impl Source {
+    /// A byte-order mark, which some Windows editors write, is dropped: it is not part of the JSON.
     pub fn new(origin: impl Into<String>, text: impl Into<String>) -> Self {
-        let text = text.into();
+        let mut text: String = text.into();
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -44,7 +52,15 @@ impl Source {
             origin: origin.into(),
             text,
             line_starts,
+            expected: ROUTINE_EXAMPLE,
         }
+    }
+
+    /// The same source, described as a configuration file in messages.
+    pub fn as_config(mut self) -> Self {
+        self.expected =
+            "a configuration is a JSON object such as {\"countdown\": 5}, or delete the file";
+        self
     }
 
     /// Reads a file, refusing anything too large or not text before it is held in memory.
@@ -110,13 +126,10 @@ impl Source {
 
     /// Parses the text as strict JSON (no comments, no trailing commas), keeping byte ranges.
     pub fn parse(&self) -> Result<Value<'_>, Error> {
-        let trimmed = self.text.trim_start_matches('\u{feff}');
-        if trimmed.trim().is_empty() {
+        if self.text.trim().is_empty() {
             return Err(Error::NotARoutine {
                 origin: self.origin.clone(),
-                reason: "is empty; a routine is a JSON object such as \
-                         {\"name\": \"My stretches\", \"steps\": [{\"say\": \"Hello.\"}]}"
-                    .into(),
+                reason: format!("is empty; {}", self.expected),
             });
         }
         if let Some((offset, message)) = prescan(&self.text) {
@@ -165,6 +178,8 @@ fn syntax_message(kind: &str) -> String {
         "; use double quotes \" around text"
     } else if lower.contains("expected comma") {
         "; items in a list or object are separated by commas"
+    } else if lower.contains("escape") {
+        "; in text, a backslash starts an escape such as \\n or \\\"; write \\\\ for a backslash"
     } else if lower.contains("unterminated string") {
         "; a text is missing its closing quote \""
     } else if lower.contains("unterminated") {

@@ -9,7 +9,7 @@ use jsonc_parser::ast::{Object, ObjectPropName, Value};
 
 use crate::error::Error;
 use crate::format::{self, Field, Kind, Shape};
-use crate::routine::{Breathe, Exercise, Ms, Phase, Routine, Side, Step, Work, ms_from_seconds};
+use crate::routine::{Breathe, Exercise, Ms, Phase, Routine, Side, Step, Work};
 use crate::source::{Location, Source};
 use crate::template::{Template, Var};
 
@@ -104,6 +104,8 @@ struct Obj<'v, 'a> {
     path: String,
     shape: &'static Shape,
     node: &'v Object<'a>,
+    /// Fields that an unknown key was probably meant to be: not reported again as missing.
+    misspelt: Vec<&'static str>,
 }
 
 impl<'v, 'a> Obj<'v, 'a> {
@@ -175,6 +177,20 @@ fn shorten(s: &str) -> String {
         format!("{}...", s.chars().take(37).collect::<String>())
     } else {
         s.to_string()
+    }
+}
+
+/// A limit as a person says it: "10 minutes", "1 minute", "60 seconds".
+fn length_word(s: f64) -> String {
+    if s >= 60.0 && s % 60.0 == 0.0 {
+        let m = s / 60.0;
+        if m == 1.0 {
+            "1 minute".into()
+        } else {
+            format!("{m} minutes")
+        }
+    } else {
+        seconds_word(s)
     }
 }
 
@@ -285,15 +301,19 @@ impl<'s> Checker<'s> {
         check_required: bool,
     ) -> Obj<'v, 'a> {
         let mut seen: Vec<(&str, usize)> = Vec::new();
+        let mut misspelt = Vec::new();
         for prop in &node.properties {
             let key = prop_name(&prop.name);
             let at = prop.range.start;
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
-                let line = self.source.locate(*first).line;
+                let first = self.source.locate(*first);
                 self.error(
                     &join(&path, key),
                     at,
-                    format!("\"{key}\" is given twice (also on line {line})"),
+                    format!(
+                        "\"{key}\" is given twice (also at {}:{})",
+                        first.line, first.column
+                    ),
                     "keep one of them",
                 );
                 continue;
@@ -301,6 +321,9 @@ impl<'s> Checker<'s> {
             seen.push((key, at));
             if shape.field(key).is_none() && !ignore.contains(&key) {
                 let help = unknown_key_help(key, shape);
+                if let Some(meant) = nearest_field(key, shape) {
+                    misspelt.push(meant);
+                }
                 self.error(
                     &join(&path, key),
                     at,
@@ -310,11 +333,11 @@ impl<'s> Checker<'s> {
             }
         }
         for required in shape.required.iter().filter(|_| check_required) {
-            if !node
+            let present = node
                 .properties
                 .iter()
-                .any(|p| prop_name(&p.name) == *required)
-            {
+                .any(|p| prop_name(&p.name) == *required);
+            if !present && !misspelt.contains(required) {
                 let field = shape.field(required).expect("required keys are fields");
                 self.error(
                     &path,
@@ -327,7 +350,12 @@ impl<'s> Checker<'s> {
                 );
             }
         }
-        Obj { path, shape, node }
+        Obj {
+            path,
+            shape,
+            node,
+            misspelt,
+        }
     }
 
     fn field(&self, obj: &Obj, key: &str) -> &'static Field {
@@ -341,7 +369,14 @@ impl<'s> Checker<'s> {
         if let Value::StringLit(s) = value
             && let Some(n) = number_in_text(&s.value)
         {
-            help = format!("write the number without quotes: \"{key}\": {n}");
+            help = if s.value.contains(':') {
+                format!(
+                    "times are in seconds, without quotes: {} is \"{key}\": {n}",
+                    s.value.trim()
+                )
+            } else {
+                format!("write the number without quotes: \"{key}\": {n}")
+            };
         }
         self.error(
             &obj.path(key),
@@ -449,86 +484,115 @@ impl<'s> Checker<'s> {
         }
     }
 
+    /// A number, with its text as written (for messages). Numbers too large for JSON's doubles
+    /// are refused here rather than silently read as infinity.
     fn number(
         &mut self,
         obj: &Obj,
         key: &str,
         example: &str,
         what: &str,
-    ) -> Option<(f64, &'static Field)> {
+    ) -> Option<(f64, String, &'static Field)> {
         let value = obj.get(key)?;
         let Value::NumberLit(n) = value else {
             self.wrong_type(obj, key, value, what, example);
             return None;
         };
-        let parsed: f64 = n.value.parse().ok().filter(|v: &f64| v.is_finite())?;
-        Some((parsed, self.field(obj, key)))
+        let field = self.field(obj, key);
+        match n.value.parse::<f64>() {
+            Ok(v) if v.is_finite() && v.abs() < 1e15 => Some((v, n.value.to_string(), field)),
+            _ => {
+                self.error(
+                    &obj.path(key),
+                    start(value),
+                    format!("{} is far too large", n.value),
+                    field.doc,
+                );
+                None
+            }
+        }
     }
 
     fn seconds(&mut self, obj: &Obj, key: &str) -> Option<Ms> {
-        let (v, field) = self.number(obj, key, "20", "a number of seconds")?;
-        let Kind::Seconds { min, max } = field.kind else {
+        let Kind::Seconds { min, max } = self.field(obj, key).kind else {
             unreachable!("{key} is not seconds")
         };
+        let example = crate::template::format_seconds(20f64.clamp(min.max(1.0), max));
+        let (v, written, field) = self.number(obj, key, &example, "a number of seconds")?;
         let at = start(obj.get(key)?);
-        if v < min || (min == 0.0 && v < 0.0) {
-            let message = if v <= 0.0 && min > 0.0 {
-                format!(
-                    "must be at least {}, found {}",
-                    seconds_word(min),
-                    crate::template::format_seconds(v)
-                )
-            } else {
-                format!(
-                    "cannot be negative, found {}",
-                    crate::template::format_seconds(v)
-                )
-            };
-            self.error(&obj.path(key), at, message, field.doc);
+        // Times are kept to the millisecond, so limits are compared after rounding to it.
+        let ms = (v * 1000.0).round();
+        let (min_ms, max_ms) = (min * 1000.0, max * 1000.0);
+        if v < 0.0 {
+            self.error(
+                &obj.path(key),
+                at,
+                format!("cannot be negative, found {written}"),
+                field.doc,
+            );
             return None;
         }
-        if v > max {
-            let limit = if max >= 60.0 && max % 60.0 == 0.0 {
-                format!("{} minutes", max / 60.0)
-            } else {
-                seconds_word(max)
-            };
+        if ms < min_ms {
+            self.error(
+                &obj.path(key),
+                at,
+                format!("must be at least {}, found {written}", seconds_word(min)),
+                field.doc,
+            );
+            return None;
+        }
+        if ms > max_ms {
             self.error(
                 &obj.path(key),
                 at,
                 format!(
-                    "{} is too long: at most {limit} is allowed",
-                    seconds_word(v)
+                    "{written} seconds is too long: at most {} is allowed",
+                    length_word(max)
                 ),
                 format!("{} Times are in seconds: 5 minutes is 300", field.doc),
             );
             return None;
         }
-        Some(ms_from_seconds(v))
+        Some(ms as Ms)
     }
 
     fn count(&mut self, obj: &Obj, key: &str) -> Option<u32> {
-        let (v, field) = self.number(obj, key, "3", "a whole number")?;
-        let Kind::Count { min, max } = field.kind else {
+        let Kind::Count { min, max } = self.field(obj, key).kind else {
             unreachable!("{key} is not a count")
         };
+        // A plausible value for the help line: 3 reps, or a speaking rate of 160.
+        let example = if min > 10 {
+            160.clamp(min, max)
+        } else {
+            3.clamp(min, max)
+        };
+        let (v, written, field) = self.number(obj, key, &example.to_string(), "a whole number")?;
         let at = start(obj.get(key)?);
         if v.fract() != 0.0 {
             self.error(
                 &obj.path(key),
                 at,
-                format!("must be a whole number, found {v}"),
+                format!("must be a whole number, found {written}"),
                 field.doc,
             );
             return None;
         }
-        if v < f64::from(min) || v > f64::from(max) {
-            let message = if v < f64::from(min) {
-                format!("must be at least {min}, found {v}")
-            } else {
-                format!("{v} is too many: at most {max} is allowed")
-            };
-            self.error(&obj.path(key), at, message, field.doc);
+        if v < f64::from(min) {
+            self.error(
+                &obj.path(key),
+                at,
+                format!("must be at least {min}, found {written}"),
+                field.doc,
+            );
+            return None;
+        }
+        if v > f64::from(max) {
+            self.error(
+                &obj.path(key),
+                at,
+                format!("{written} is too many: at most {max} is allowed"),
+                field.doc,
+            );
             return None;
         }
         Some(v as u32)
@@ -715,12 +779,12 @@ impl<'s> Checker<'s> {
             );
             return None;
         };
-        if items.elements.is_empty() || items.elements.len() > max_items {
+        if items.elements.len() != max_items {
             self.error(
                 &obj.path(key),
                 start(value),
-                format!("has {} items; give 1 to {max_items}", items.elements.len()),
-                self.field(obj, key).doc,
+                format!("has {} words; give all {max_items}", items.elements.len()),
+                "give every number from one to ten, so a countdown of any length is spoken in one language",
             );
             return None;
         }
@@ -772,6 +836,18 @@ impl<'s> Checker<'s> {
         };
         let has = |k: &str| node.properties.iter().any(|p| prop_name(&p.name) == k);
         let Some(&(kind, shape)) = format::STEP_KINDS.iter().find(|(k, _)| has(k)) else {
+            // A misspelt kind ("exersise", "sya") is reported once, as the unknown key it is.
+            let misspelt = format::STEP_KINDS.iter().find(|(k, _)| {
+                node.properties.iter().any(|p| {
+                    let key = prop_name(&p.name);
+                    let known = format::OBJECT_SHAPES.iter().any(|s| s.field(key).is_some());
+                    !known && strsim::damerau_levenshtein(k, &key.to_lowercase()) <= 2
+                })
+            });
+            if let Some((_, shape)) = misspelt {
+                self.open(node, path, shape, &[]);
+                return None;
+            }
             let looks_like = [
                 "hold", "reps", "cue", "setup", "phases", "duration", "sides",
             ]
@@ -887,7 +963,9 @@ impl<'s> Checker<'s> {
             .copied()
             .filter(|k| obj.has(k))
             .collect();
+        let misspelt_work = obj.shape.one_of.iter().any(|k| obj.misspelt.contains(k));
         match kinds.as_slice() {
+            [] if misspelt_work => {}
             [] => self.error(
                 &obj.path,
                 obj.node.range.start,
@@ -926,7 +1004,8 @@ impl<'s> Checker<'s> {
                 "add \"sides\": [\"left\", \"right\"], or remove \"alternate\"",
             );
         }
-        if obj.has("set_rest") && sets.unwrap_or(1) < 2 {
+        let sets_invalid = obj.has("sets") && sets.is_none();
+        if obj.has("set_rest") && sets.unwrap_or(1) < 2 && !sets_invalid {
             self.error(
                 &obj.path("set_rest"),
                 obj.key_start("set_rest"),
@@ -937,12 +1016,20 @@ impl<'s> Checker<'s> {
 
         let has_sides = obj.has("sides");
         let timed = obj.has("hold") || obj.has("duration");
+        let setup_vars: &[Var] = if obj.has("duration") {
+            &[Var::Seconds]
+        } else if timed {
+            &[Var::Reps, Var::Sets, Var::Seconds]
+        } else {
+            &[Var::Reps, Var::Sets]
+        };
         let setup = self.template(
             obj,
             "setup",
-            &[Var::Reps, Var::Sets, Var::Seconds][..if timed { 3 } else { 2 }],
+            setup_vars,
             &|v| match v {
                 Var::Seconds => "{seconds} is the hold's length; this exercise has no \"hold\" or \"duration\"".into(),
+                Var::Reps | Var::Sets => format!("a \"duration\" exercise is one timed activity, with no {{{}}}", v.name()),
                 _ => format!(
                     "the setup is spoken once, before the first rep; put {{{}}} in \"cue\", which is spoken every rep",
                     v.name()
@@ -1046,16 +1133,28 @@ fn a_or_an(noun: &str) -> String {
     format!("{article} {noun}")
 }
 
-fn unknown_key_help(key: &str, shape: &Shape) -> String {
-    let nearest = shape
+/// The field of `shape` a mistyped key most likely meant.
+fn nearest_field(key: &str, shape: &Shape) -> Option<&'static str> {
+    let key = key.to_lowercase();
+    shape
         .fields
         .iter()
-        .map(|f| (f.name, strsim::jaro_winkler(f.name, &key.to_lowercase())))
-        .filter(|(_, score)| *score >= 0.8)
-        .max_by(|a, b| a.1.total_cmp(&b.1));
-    if let Some((name, _)) = nearest {
-        return format!("did you mean \"{name}\"?");
-    }
+        .map(|f| {
+            (
+                f.name,
+                strsim::jaro_winkler(f.name, &key),
+                strsim::damerau_levenshtein(f.name, &key),
+            )
+        })
+        .filter(|(name, jw, dl)| {
+            *jw >= 0.8 || (*dl <= 1 && name.len() > 2) || (*dl <= 2 && name.len() > 5)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(name, _, _)| name)
+}
+
+fn unknown_key_help(key: &str, shape: &Shape) -> String {
+    // A key that is right, but in the wrong place, says where it belongs.
     for other in format::OBJECT_SHAPES {
         if !std::ptr::eq(other, shape) && other.field(key).is_some() && other.name.ends_with("step")
         {
@@ -1065,6 +1164,9 @@ fn unknown_key_help(key: &str, shape: &Shape) -> String {
                 a_or_an(shape.name)
             );
         }
+    }
+    if let Some(name) = nearest_field(key, shape) {
+        return format!("did you mean \"{name}\"?");
     }
     let keys: Vec<String> = shape
         .fields
@@ -1101,9 +1203,15 @@ fn placeholders(text: &str) -> Vec<(usize, &str)> {
     out
 }
 
-/// A number written as text, such as `"20"` or `"20 s"`, to suggest writing it bare.
+/// A number written as text, such as `"20"`, `"20 s"` or `"5:00"`, to suggest writing it bare.
 fn number_in_text(text: &str) -> Option<String> {
     let t = text.trim().to_lowercase();
+    if let Some((m, sec)) = t.split_once(':')
+        && let (Ok(m), Ok(sec)) = (m.parse::<u32>(), sec.parse::<u32>())
+        && sec < 60
+    {
+        return Some((m * 60 + sec).to_string());
+    }
     let digits = t
         .trim_end_matches("seconds")
         .trim_end_matches("second")
@@ -1156,32 +1264,28 @@ mod tests {
   {"rest": -1}
 ]}"#,
         );
-        assert_eq!(e.len(), 5, "{e:#?}");
+        // "hodl" is reported once, as a misspelling, not again as a missing "hold".
+        assert_eq!(e.len(), 4, "{e:#?}");
         assert!(
-            e[0].starts_with("r.json:2:3: steps[0]: an exercise needs"),
+            e[0].starts_with("r.json:2:21: steps[0].hodl: unknown key \"hodl\""),
             "{}",
             e[0]
         );
+        assert!(e[0].contains("did you mean \"hold\"?"));
         assert!(
-            e[1].starts_with("r.json:2:21: steps[0].hodl: unknown key \"hodl\""),
+            e[1].contains("steps[1].hold: must be at least 1 second, found 0"),
             "{}",
             e[1]
         );
-        assert!(e[1].contains("did you mean \"hold\"?"));
         assert!(
-            e[2].contains("steps[1].hold: must be at least 1 second, found 0"),
+            e[2].contains("steps[1].reps: must be at least 1, found 0"),
             "{}",
             e[2]
         );
         assert!(
-            e[3].contains("steps[1].reps: must be at least 1, found 0"),
+            e[3].contains("steps[2].rest: cannot be negative, found -1"),
             "{}",
             e[3]
-        );
-        assert!(
-            e[4].contains("steps[2].rest: must be at least 1 second, found -1"),
-            "{}",
-            e[4]
         );
     }
 
@@ -1197,6 +1301,52 @@ mod tests {
             e[0]
         );
         assert!(e[0].contains("needs \"sides\""));
+    }
+
+    #[test]
+    fn numbers_out_of_range_say_so_plainly() {
+        let e = errors(
+            r#"{"name": "x", "steps": [{"exercise": "A", "hold": 0.5}, {"exercise": "B", "hold": 1e400}, {"exercise": "C", "hold": 600.0000001}, {"rest": 1e20}]}"#,
+        );
+        assert_eq!(e.len(), 3, "{e:#?}");
+        assert!(
+            e[0].contains("steps[0].hold: must be at least 1 second, found 0.5"),
+            "{}",
+            e[0]
+        );
+        assert!(
+            e[1].contains("steps[1].hold: 1e400 is far too large"),
+            "{}",
+            e[1]
+        );
+        assert!(
+            e[2].contains("steps[3].rest: 1e20 is far too large"),
+            "{}",
+            e[2]
+        );
+    }
+
+    #[test]
+    fn a_misspelt_kind_is_one_error() {
+        let e = errors(r#"{"name": "x", "steps": [{"sya": "Hello."}, {"reps": 3, "hold": 5}]}"#);
+        assert_eq!(e.len(), 2, "{e:#?}");
+        assert!(
+            e[0].contains(
+                "steps[0].sya: unknown key \"sya\" in a say step\n  help: did you mean \"say\"?"
+            ),
+            "{}",
+            e[0]
+        );
+        assert!(e[1].contains("steps[1]: this step has no kind"), "{}", e[1]);
+        assert!(e[1].contains("this looks like an exercise"), "{}", e[1]);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        assert_eq!(
+            errors("\u{feff}{\"name\": \"x\", \"steps\": [{\"say\": \"Hi.\"}]}"),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
