@@ -155,7 +155,7 @@ macro_rules! phrases {
             crate::format::Field {
                 name: "numbers",
                 kind: crate::format::Kind::TextList { max_items: 10 },
-                doc: "The countdown's numbers, from one up to ten.",
+                doc: "The countdown's numbers, all ten, from one up to ten.",
             },
         ];
     };
@@ -171,9 +171,11 @@ phrases! {
     seconds_left: "{n} seconds left.", ["n"], "Said with 30 and 10 seconds left in a long hold.";
     rep: "Rep {rep} of {reps}.", ["rep", "reps"], "Said before each rep.";
     set: "Set {set} of {sets}.", ["set", "sets"], "Said before each set.";
-    set_rest: "Rest for {seconds} seconds before the next set.", ["seconds"], "Said as the rest between sets begins.";
-    rest: "Rest for {seconds} seconds.", ["seconds"], "Said by a rest step that has no words of its own.";
-    hold: "Hold for {seconds} seconds.", ["seconds"], "Starts a single rep that has no cue.";
+    set_rest: "Rest for {duration} before the next set.", ["duration"], "Said as the rest between sets begins; {duration} is spoken like \"30 seconds\".";
+    rest: "Rest for {duration}.", ["duration"], "Said by a rest step that has no words of its own.";
+    hold: "Hold for {duration}.", ["duration"], "Starts a single rep that has no cue.";
+    side: "{side} side.", ["side"], "Names the side before a rep whose cue does not.";
+    round: "Round {rep} of {reps}.", ["rep", "reps"], "Said before each round of a flow.";
     begin: "Begin now.", [], "Starts a timed activity that has no cue.";
     each_side: "{reps} on each side", ["reps"], "Announcing an exercise: its reps on each side.";
     reps: "{reps} reps", ["reps"], "Announcing an exercise: its number of reps.";
@@ -182,10 +184,13 @@ phrases! {
     alternating: "alternating", [], "Announcing an exercise whose sides alternate.";
     holds: "{seconds} second holds", ["seconds"], "Announcing an exercise: how long each hold is.";
     rounds: "{reps} rounds", ["reps"], "Announcing a flow: how many rounds.";
-    minutes: "{n} minutes", ["n"], "Announcing a timed activity of whole minutes.";
-    seconds: "{n} seconds", ["n"], "Announcing a timed activity in seconds.";
+    one_second: "1 second", [], "A length of one second.";
+    seconds: "{n} seconds", ["n"], "A length in seconds.";
+    one_minute: "1 minute", [], "A length of one minute.";
+    minutes: "{n} minutes", ["n"], "A length in whole minutes.";
     breathing: "Paced breathing", [], "The name of a breathing step that has none.";
     breaths: "{n} breaths", ["n"], "Introducing breathing: how many breaths.";
+    one_breath: "1 breath", [], "Introducing breathing of a single breath.";
     breathe_in_for: "in for {n}", ["n"], "Introducing breathing: the in-breath.";
     hold_for: "hold for {n}", ["n"], "Introducing breathing: a held breath.";
     breathe_out_for: "out for {n}", ["n"], "Introducing breathing: the out-breath.";
@@ -194,6 +199,21 @@ phrases! {
     breathe_out: "Breathe out.", [], "Prompt as each out-breath starts.";
     left: "left", [], "The word for the left side, as {side} speaks it.";
     right: "right", [], "The word for the right side, as {side} speaks it.";
+}
+
+impl Phrases {
+    /// A length as spoken: "1 second", "45 seconds", "2 minutes".
+    pub fn duration(&self, ms: Ms) -> String {
+        match ms {
+            1000 => self.one_second.clone(),
+            60_000 => self.one_minute.clone(),
+            _ if ms % 60_000 == 0 => fill(&self.minutes, &[("n", &(ms / 60_000).to_string())]),
+            _ => fill(
+                &self.seconds,
+                &[("n", &crate::template::format_seconds(ms as f64 / 1000.0))],
+            ),
+        }
+    }
 }
 
 /// Fills `{key}` placeholders in a phrase. Phrases come from the configuration, not from

@@ -171,7 +171,7 @@ pub fn plan(routine: &Routine, settings: &Settings) -> Timeline {
                     }),
                     None => fill(
                         &settings.phrases.rest,
-                        &[("seconds", &format_seconds(*rest as f64 / 1000.0))],
+                        &[("duration", &settings.phrases.duration(*rest))],
                     ),
                 };
                 b.rest_with(*rest, text);
@@ -391,7 +391,11 @@ impl Builder<'_> {
         let name = b.name.clone().unwrap_or_else(|| p.breathing.clone());
         let intro = format!(
             "{name}. {}: {}.",
-            fill(&p.breaths, &[("n", &b.cycles.to_string())]),
+            if b.cycles == 1 {
+                p.one_breath.clone()
+            } else {
+                fill(&p.breaths, &[("n", &b.cycles.to_string())])
+            },
             pattern.join(", ")
         );
         self.place = Some(Place {
@@ -481,8 +485,15 @@ impl Builder<'_> {
             let mut done = 0;
             for (bi, block) in blocks.iter().enumerate() {
                 if bi > 0 {
+                    // Straight after the last rep's end chime: the rest between reps becomes
+                    // time to turn over.
+                    self.place = Some(Place {
+                        exercise: e.name.clone(),
+                        side: block.first().and_then(|(side, _)| side.map(Side::name)),
+                        ..Place::default()
+                    });
                     self.speak(p.switch_sides.clone());
-                    self.pause(s.switch_time, Quiet::Switch);
+                    self.pause(s.switch_time.max(rest), Quiet::Switch);
                 }
                 for (i, &(side, rep)) in block.iter().enumerate() {
                     let side_word = side.map(|side| match side {
@@ -510,9 +521,16 @@ impl Builder<'_> {
                     let mut words = Vec::new();
                     let counted = e.cue.as_ref().is_some_and(|c| c.uses(Var::Rep))
                         || flow.is_some_and(|f| f.iter().any(|ph| ph.say.uses(Var::Rep)));
+                    let side_named = e.cue.as_ref().is_some_and(|c| c.uses(Var::Side))
+                        || flow.is_some_and(|f| f.iter().any(|ph| ph.say.uses(Var::Side)));
+                    if let Some(word) = side_word.filter(|_| !side_named && (i == 0 || e.alternate))
+                    {
+                        words.push(capitalize(&fill(&p.side, &[("side", word)])));
+                    }
                     if e.reps > 1 && !counted {
                         let (r, rs) = (rep.to_string(), e.reps.to_string());
-                        words.push(fill(&p.rep, &[("rep", &r), ("reps", &rs)]));
+                        let phrase = if flow.is_some() { &p.round } else { &p.rep };
+                        words.push(fill(phrase, &[("rep", &r), ("reps", &rs)]));
                     }
                     if let Some(cue) = e.cue.as_ref().filter(|_| full_cue) {
                         words.push(cue.render(&values));
@@ -520,10 +538,7 @@ impl Builder<'_> {
                     match (&e.work, flow) {
                         (Work::Hold(h), _) => {
                             if words.is_empty() {
-                                words.push(fill(
-                                    &p.hold,
-                                    &[("seconds", &format_seconds(*h as f64 / 1000.0))],
-                                ));
+                                words.push(fill(&p.hold, &[("duration", &p.duration(*h))]));
                             }
                             self.speak(words.join(" "));
                             self.hold(*h, countdown, halfway);
@@ -553,17 +568,15 @@ impl Builder<'_> {
                         (Work::Phases(_), None) => unreachable!("a flow always has phases"),
                     }
                     done += 1;
-                    if done < per_set {
+                    let ends_side = i + 1 == block.len() && bi + 1 < blocks.len();
+                    if done < per_set && !ends_side {
                         self.rest_after_hold(rest);
                     }
                 }
             }
             if set < e.sets {
                 let set_rest = e.set_rest.unwrap_or(s.set_rest);
-                let text = fill(
-                    &p.set_rest,
-                    &[("seconds", &format_seconds(set_rest as f64 / 1000.0))],
-                );
+                let text = fill(&p.set_rest, &[("duration", &p.duration(set_rest))]);
                 self.place = Some(Place {
                     exercise: e.name.clone(),
                     ..Place::default()
@@ -581,13 +594,7 @@ fn summary(e: &Exercise, s: &Settings) -> String {
     let sets = e.sets.to_string();
     let mut parts = Vec::new();
     if let Work::Duration(d) = e.work {
-        let secs = d / 1000;
-        let text = if d % 60_000 == 0 {
-            fill(&p.minutes, &[("n", &(secs / 60).to_string())])
-        } else {
-            fill(&p.seconds, &[("n", &format_seconds(d as f64 / 1000.0))])
-        };
-        return capitalize(&text);
+        return capitalize(&p.duration(d));
     }
     let count = match (e.sets > 1, e.sides.is_some(), &e.work) {
         (true, _, _) => fill(&p.sets, &[("sets", &sets), ("reps", &reps)]),
