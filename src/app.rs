@@ -28,7 +28,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("limber: {e}");
+            eprintln!("{}", e.report());
             ExitCode::from(e.exit_code())
         }
     }
@@ -113,8 +113,13 @@ fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
                 }),
                 (found, Err(e)) => serde_json::json!({
                     "id": found.as_ref().map(|f| f.id.clone()),
+                    "name": null,
+                    "description": null,
+                    "built_in": false,
                     "path": found.as_ref().and_then(|f| f.path()),
-                    "error": e.to_string(),
+                    "total_seconds": null,
+                    "exercises": null,
+                    "error": e.report(),
                 }),
                 (None, Ok(_)) => unreachable!("a routine is loaded from a file that was found"),
             })
@@ -174,8 +179,9 @@ fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
             )
         }
         Err(_) => format!(
-            "  {:<width$}  invalid: run `limber check {}`\n",
+            "  {:<width$}  {:>6}  invalid: run `limber check {}`\n",
             found.id,
+            "",
             found
                 .path()
                 .map_or(found.id.clone(), |p| p.display().to_string())
@@ -196,6 +202,21 @@ fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
                 if let Err(e) = loaded {
                     out.push_str(&format!("  unreadable: {e}\n"));
                 }
+            }
+        }
+    }
+    // Two routines with one name cannot be told apart when spoken or listed.
+    let mut seen: Vec<(String, &str)> = Vec::new();
+    for (found, loaded) in &rows {
+        if let (Some(found), Ok(routine)) = (found, loaded) {
+            let key = routine.name.to_lowercase();
+            if let Some((_, other)) = seen.iter().find(|(n, _)| *n == key) {
+                out.push_str(&format!(
+                    "\nwarning: \"{}\" and \"{other}\" are both called \"{}\"; give each its own \"name\"\n",
+                    found.id, routine.name
+                ));
+            } else {
+                seen.push((key, &found.id));
             }
         }
     }
@@ -278,7 +299,7 @@ fn check(config: &Config, files: &[std::path::PathBuf]) -> Result<ExitCode, Erro
             Err(e) => {
                 failed += 1;
                 print(&std::mem::take(&mut out))?;
-                eprintln!("{e}");
+                eprintln!("{}", e.report());
             }
         }
     }
@@ -333,7 +354,13 @@ fn duplicate_names(checked: &mut [Checked], dir: Option<&Path>) {
                 break;
             }
         }
-        if clash.is_none() {
+        // A file elsewhere (a draft, a copy to edit) only meets the library once it is moved into
+        // the routines folder, so only files there are compared with it.
+        let in_folder = match (&checked[i].path, dir.and_then(|d| d.canonicalize().ok())) {
+            (Some(p), Some(d)) => p.starts_with(d),
+            _ => false,
+        };
+        if clash.is_none() && in_folder {
             clash = library
                 .iter()
                 .find(|(n, path, id, _)| {

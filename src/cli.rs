@@ -15,14 +15,29 @@ Examples:
   limber plan ./my-stretches.json --json
   limber check ~/.config/limber/routines/*.json";
 
+const PLAN_HELP: &str = "\
+Times are estimates for speech (from the speaking rate) and exact for holds, rests and breaths.
+
+Each line is `mm:ss  label  detail`. Labels: speak (words), chime (hold start, hold end, finish),
+tone (breathe in, breathe out), tick (a flow's position or a held breath), and the silences:
+hold, rest, get ready (after a setup), switch (after \"switch sides\").
+
+With --json:
+  {\"routine\", \"total_seconds\",
+   \"steps\": [{\"step\", \"title\", \"at\", \"seconds\"}...],
+   \"cues\": [{\"at\", \"kind\", \"text\" | \"sound\" | \"silence\", \"seconds\", \"step\",
+             \"exercise\", \"side\", \"rep\", \"reps\", \"set\", \"sets\"}...]}
+\"kind\" is speech, chime, breath, tick or silence; \"sound\" names the sound (hold_start,
+hold_end, breathe_in, breathe_out, tick, finish); \"silence\" is hold, rest, get_ready or switch.
+Times are in seconds. \"step\" counts from 1 and is null for the opening and closing words;
+the place fields appear where they apply.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "limber",
     version,
     about = "A voice coach for floor exercises: it reads a routine and talks you through it.",
     after_help = AFTER_HELP,
-    propagate_version = true,
-    disable_help_subcommand = true
 )]
 pub struct Cli {
     /// Read the configuration from FILE instead of $LIMBER_CONFIG or ~/.config/limber/config.json.
@@ -42,11 +57,7 @@ pub enum Command {
         json: bool,
     },
     /// Show everything a routine will say and play, and when, without playing it.
-    #[command(
-        after_help = "Times are estimates for speech (from the speaking rate) and exact for holds, rests and breaths.\n\
-With --json: {\"routine\", \"total_seconds\", \"steps\": [...], \"cues\": [{\"at\", \"kind\", \"text\"|\"sound\"|\"silence\", \"seconds\", \"step\"}...]};\n\
-\"step\" counts from 1 and is null for the session's opening and closing words."
-    )]
+    #[command(after_help = PLAN_HELP)]
     Plan {
         /// A routine name (see `limber list`) or the path to a routine file.
         routine: String,

@@ -59,7 +59,7 @@ impl Config {
             _ => None,
         };
         let parsed = match &file {
-            Some(p) => crate::validate::load_config(&Source::read(p)?)?,
+            Some(p) => crate::validate::load_config(&Source::read(p)?.as_config())?,
             None => ConfigFile::default(),
         };
         Ok(Config::from_file(parsed, file))
@@ -81,16 +81,19 @@ impl Config {
             debug_assert!(known, "validation lets only known phrases through");
         }
         if let Some(numbers) = c.numbers {
-            // The countdown counts at most ten; numbers the configuration leaves out keep English.
-            for (i, n) in numbers.into_iter().enumerate() {
-                s.phrases.numbers[i] = n;
-            }
+            s.phrases.numbers = numbers;
         }
-        // The environment wins over the file, so a script can point one run elsewhere.
+        // The environment wins over the file, so a script can point one run elsewhere. A relative
+        // path in the file is relative to the file's folder, so the example's "routines" is the
+        // usual place wherever the configuration folder is.
+        let base = file
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf);
         let routines = std::env::var_os("LIMBER_ROUTINES")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
-            .or_else(|| c.routines.as_deref().map(expand_home))
+            .or_else(|| c.routines.as_deref().map(|r| resolve(r, base.as_deref())))
             .or_else(|| config_dir().map(|d| d.join("routines")));
         Config {
             settings: s,
@@ -100,10 +103,13 @@ impl Config {
     }
 }
 
-/// `~/x` is `x` in the home folder.
-fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), directories::BaseDirs::new()) {
-        (Some(rest), Some(dirs)) => dirs.home_dir().join(rest),
+/// `~/x` is `x` in the home folder; a relative path is relative to `base`.
+fn resolve(path: &str, base: Option<&Path>) -> PathBuf {
+    if let (Some(rest), Some(dirs)) = (path.strip_prefix("~/"), directories::BaseDirs::new()) {
+        return dirs.home_dir().join(rest);
+    }
+    match base {
+        Some(base) if Path::new(path).is_relative() => base.join(path),
         _ => PathBuf::from(path),
     }
 }
@@ -130,12 +136,17 @@ mod tests {
 
     #[test]
     fn phrases_and_settings_apply() {
-        let file = load(r#"{"countdown": 5, "voice": {"rate": 120}, "phrases": {"switch_sides": "Seite wechseln.", "numbers": ["Eins", "Zwei"]}}"#).unwrap();
+        let file = load(r#"{"countdown": 5, "voice": {"rate": 120}, "phrases": {"switch_sides": "Seite wechseln.", "numbers": ["Eins", "Zwei", "Drei", "Vier", "Fünf", "Sechs", "Sieben", "Acht", "Neun", "Zehn"]}}"#).unwrap();
         let s = Config::from_file(file, None).settings;
         assert_eq!(s.countdown, 5);
         assert_eq!(s.words_per_minute, 120.0);
         assert_eq!(s.phrases.switch_sides, "Seite wechseln.");
-        assert_eq!(s.phrases.numbers[..3], ["Eins", "Zwei", "Three"]);
+        assert_eq!(s.phrases.numbers[..3], ["Eins", "Zwei", "Drei"]);
+        let short = load(r#"{"phrases": {"numbers": ["Eins", "Zwei"]}}"#).unwrap_err();
+        assert!(
+            short.contains("phrases.numbers: has 2 words; give all 10"),
+            "{short}"
+        );
     }
 
     #[test]

@@ -27,9 +27,13 @@ pub enum Error {
     },
 
     #[error(
-        "no routine named \"{name}\"{suggestion}; `limber list` shows every routine, or give a path to a .json file"
+        "no routine named \"{name}\" among the built-in routines or in {searched}{suggestion}; `limber list` shows every routine, or give a path to a .json file"
     )]
-    UnknownRoutine { name: String, suggestion: String },
+    UnknownRoutine {
+        name: String,
+        searched: String,
+        suggestion: String,
+    },
 
     #[error("{0}")]
     Write(String),
@@ -40,6 +44,18 @@ impl Error {
     /// (2) are reported by the argument parser before any of these can happen.
     pub fn exit_code(&self) -> u8 {
         1
+    }
+
+    /// The error as printed: a message about a file starts with the file (so editors and `grep`
+    /// can jump to it); anything else is prefixed with the program's name.
+    pub fn report(&self) -> String {
+        match self {
+            Error::Read { .. }
+            | Error::NotARoutine { .. }
+            | Error::Syntax { .. }
+            | Error::Invalid { .. } => self.to_string(),
+            _ => format!("limber: {self}"),
+        }
     }
 }
 

@@ -365,7 +365,7 @@ pub static CONFIG: Shape = Shape {
         f(
             "routines",
             Kind::Text { max_chars: 4096 },
-            "The folder of your own routines; a leading ~ is your home folder.",
+            "The folder of your own routines: a leading ~ is your home folder, and a relative path is relative to this file's folder.",
         ),
         f("voice", Kind::Object(&VOICE), "How limber speaks."),
         f(

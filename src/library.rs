@@ -148,6 +148,7 @@ pub fn find(name: &str, dir: Option<&Path>) -> Result<Found, Error> {
         .unwrap_or_default();
     Err(Error::UnknownRoutine {
         name: name.to_string(),
+        searched: dir.map_or("your routines folder".into(), |d| d.display().to_string()),
         suggestion,
     })
 }
@@ -158,24 +159,22 @@ fn all_ids(dir: Option<&Path>) -> Vec<String> {
     ids
 }
 
-/// Every routine available: the user's (which replace built-ins of the same name), then the
-/// built-in ones. A user file that cannot be read is returned as its error.
+/// Every routine available: the built-in ones, then the user's (which replace built-ins of the
+/// same file name). A user file that cannot be read is returned as its error.
 pub fn everything(dir: Option<&Path>) -> Vec<Result<Found, Error>> {
-    let mut out = Vec::new();
-    let mut user_ids = Vec::new();
-    for path in user_files(dir) {
-        let id = stem(&path);
-        user_ids.push(id.clone());
+    let user = user_files(dir);
+    let user_ids: Vec<String> = user.iter().map(|p| stem(p)).collect();
+    let mut out: Vec<Result<Found, Error>> = BUILT_IN
+        .iter()
+        .filter(|(id, _)| !user_ids.iter().any(|u| u == id))
+        .filter_map(|(id, _)| built_in(id).map(Ok))
+        .collect();
+    for (path, id) in user.into_iter().zip(user_ids) {
         out.push(Source::read(&path).map(|source| Found {
             id,
             origin: Origin::User(path),
             source,
         }));
-    }
-    for (id, _) in BUILT_IN {
-        if !user_ids.iter().any(|u| u == id) {
-            out.extend(built_in(id).map(Ok));
-        }
     }
     out
 }

@@ -189,14 +189,15 @@ fn plan_of_a_file_and_unknown_names() {
         .args(["plan", "lower-back-basic"])
         .assert()
         .code(1)
-        .stderr("limber: no routine named \"lower-back-basic\" (did you mean \"lower-back-basics\"?); `limber list` shows every routine, or give a path to a .json file\n");
+        .stderr(format!(
+            "limber: no routine named \"lower-back-basic\" among the built-in routines or in {} (did you mean \"lower-back-basics\"?); `limber list` shows every routine, or give a path to a .json file\n",
+            dir.path().display()
+        ));
     limber(dir.path())
         .args(["plan", "./nope.json"])
         .assert()
         .code(1)
-        .stderr(predicate::str::starts_with(
-            "limber: ./nope.json: cannot read:",
-        ));
+        .stderr(predicate::str::starts_with("./nope.json: cannot read:"));
 }
 
 #[test]
@@ -307,8 +308,8 @@ fn duplicate_routine_names_are_errors() {
             "a.json:1:11: name: the name \"Mine\" is already used by",
         ))
         .stderr(predicate::str::contains("b.json"));
-    // Same name as a built-in routine, under another file name.
-    let c = work.path().join("c.json");
+    // Same name as a built-in routine, under another file name, in the routines folder.
+    let c = dir.path().join("c.json");
     std::fs::write(&c, VALID.replace("\"Mine\"", "\"Lower back basics\"")).unwrap();
     limber(dir.path())
         .arg("check")
@@ -318,8 +319,17 @@ fn duplicate_routine_names_are_errors() {
         .stderr(predicate::str::contains(
             "is already used by the built-in routine \"lower-back-basics\"",
         ));
+    // A draft elsewhere is not compared with the library until it is moved in.
+    let draft = work.path().join("draft.json");
+    std::fs::write(&draft, VALID.replace("\"Mine\"", "\"Lower back basics\"")).unwrap();
+    limber(dir.path())
+        .arg("check")
+        .arg(&draft)
+        .assert()
+        .success();
     // Replacing a built-in on purpose, by its file name, is fine.
-    let own = work.path().join("lower-back-basics.json");
+    std::fs::remove_file(&c).unwrap();
+    let own = dir.path().join("lower-back-basics.json");
     std::fs::write(&own, VALID.replace("\"Mine\"", "\"Lower back basics\"")).unwrap();
     limber(dir.path()).arg("check").arg(&own).assert().success();
 }
@@ -440,7 +450,7 @@ fn configuration_changes_the_plan() {
     let config = dir.path().join("coach.json");
     std::fs::write(
         &config,
-        r#"{ "countdown": 5, "phrases": { "switch_sides": "Andere Seite.", "numbers": ["Eins", "Zwei", "Drei", "Vier", "Fünf"] } }"#,
+        r#"{ "countdown": 5, "phrases": { "switch_sides": "Andere Seite.", "numbers": ["Eins", "Zwei", "Drei", "Vier", "Fünf", "Sechs", "Sieben", "Acht", "Neun", "Zehn"] } }"#,
     )
     .unwrap();
     let out = limber(dir.path())
@@ -480,7 +490,7 @@ fn configuration_mistakes_stop_before_anything_runs() {
     )
     .unwrap();
     limber(dir.path()).arg("--config").arg(&config).args(["plan", "in-bed"]).assert().code(1).stdout("").stderr(format!(
-        "limber: {0}:2:16: countdown: 30 is too many: at most 10 is allowed\n  help: Count aloud the last N seconds of each hold, unless a routine says otherwise (0 turns it off).\n\
+        "{0}:2:16: countdown: 30 is too many: at most 10 is allowed\n  help: Count aloud the last N seconds of each hold, unless a routine says otherwise (0 turns it off).\n\
          {0}:3:14: voice.rat: unknown key \"rat\" in a voice\n  help: did you mean \"rate\"?\n",
         config.display()
     ));
