@@ -48,15 +48,17 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     }
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
+        Command::Run(args) => crate::session::run(&config, &args),
         Command::List { json } => list(&config, json),
         Command::Plan { routine, json } => plan(&config, &routine, json),
         Command::Check { files } => check(&config, &files),
+        Command::Voices => crate::session::list_voices(),
         Command::Schema { .. } => unreachable!("handled above"),
     }
 }
 
 /// Writes to stdout; a reader that went away (`limber plan x | head`) is not an error.
-fn print(text: &str) -> Result<(), Error> {
+pub(crate) fn print(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

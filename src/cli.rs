@@ -50,6 +50,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Coach a session: speak each cue, chime each hold, keep exact time.
+    #[command(after_help = RUN_HELP)]
+    Run(RunArgs),
     /// List the built-in routines and yours, with their length and number of exercises.
     List {
         /// Print JSON instead of a table.
@@ -74,6 +77,8 @@ Without FILE, checks every routine in your routines folder."
         /// Routine files (or routine names) to check.
         files: Vec<PathBuf>,
     },
+    /// List the voices of each speech engine, for --voice-name and the configuration.
+    Voices,
     /// Print the JSON Schema for routine files, for editors that complete and check JSON.
     #[command(
         after_help = "Point an editor at it, or add \"$schema\": \"./routine.schema.json\" at the top of a routine:\n  limber schema > routine.schema.json"
@@ -83,6 +88,70 @@ Without FILE, checks every routine in your routines folder."
         #[arg(value_enum, default_value_t = SchemaOf::Routine)]
         of: SchemaOf,
     },
+}
+
+const RUN_HELP: &str = "\
+Without ROUTINE, runs lower-back-basics. Flags override the configuration file.
+Voices: \"system\" is speech-dispatcher, with espeak-ng taking over if it fails or hangs;
+\"none\" plays chimes and writes captions only.
+Ctrl-C or SIGTERM stops at once, prints what was done, and exits with status 130.";
+
+fn volume(text: &str) -> Result<f32, String> {
+    let v: f32 = text
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a number"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("a volume is from 0 to 1, not {v}"))
+    }
+}
+
+#[derive(Debug, Default, clap::Args)]
+pub struct RunArgs {
+    /// A routine name (see `limber list`) or the path to a routine file.
+    pub routine: Option<String>,
+    /// Start at this step: its number (as `limber plan` shows) or its name.
+    #[arg(long, value_name = "STEP", conflicts_with = "only")]
+    pub from: Option<String>,
+    /// Coach this step alone: its number or its name.
+    #[arg(long, value_name = "STEP")]
+    pub only: Option<String>,
+    /// The speech engine.
+    #[arg(long, value_name = "ENGINE", value_parser = ["system", "espeak-ng", "none"])]
+    pub voice: Option<String>,
+    /// Speaking rate in words per minute.
+    #[arg(long, value_name = "WPM", value_parser = clap::value_parser!(u32).range(80..=400))]
+    pub voice_rate: Option<u32>,
+    /// Pitch from 0 to 99; 50 is the voice's own.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=99))]
+    pub voice_pitch: Option<u32>,
+    /// Loudness of the voice, from 0 to 1.
+    #[arg(long, value_name = "V", value_parser = volume)]
+    pub voice_volume: Option<f32>,
+    /// A voice by name, from `limber voices`.
+    #[arg(long, value_name = "NAME")]
+    pub voice_name: Option<String>,
+    /// Loudness of chimes and tones, from 0 to 1.
+    #[arg(long, value_name = "V", value_parser = volume)]
+    pub sound_volume: Option<f32>,
+    /// Write each cue as it is spoken (the default on a terminal).
+    #[arg(long, overrides_with = "no_captions")]
+    pub captions: bool,
+    /// Write no captions.
+    #[arg(long)]
+    pub no_captions: bool,
+}
+
+impl RunArgs {
+    /// Captions as the flags ask: `None` when they say nothing.
+    pub fn captions(&self) -> Option<bool> {
+        match (self.captions, self.no_captions) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -16,7 +16,14 @@ use crate::source::Source;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfigFile {
     pub routines: Option<String>,
+    pub engine: Option<String>,
     pub rate: Option<u32>,
+    pub pitch: Option<u32>,
+    pub voice_volume: Option<f64>,
+    pub voice_name: Option<String>,
+    pub sound_volume: Option<f64>,
+    pub sound_files: Vec<(crate::settings::Sound, String)>,
+    pub captions: Option<bool>,
     pub rest: Option<Ms>,
     pub set_rest: Option<Ms>,
     pub countdown: Option<u32>,
@@ -27,10 +34,59 @@ pub struct ConfigFile {
     pub numbers: Option<Vec<String>>,
 }
 
+/// The speech engine to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// speech-dispatcher, with espeak-ng behind it if it fails.
+    System,
+    EspeakNg,
+    None,
+}
+
+impl Engine {
+    pub fn parse(word: &str) -> Option<Engine> {
+        match word {
+            "system" => Some(Engine::System),
+            "espeak-ng" => Some(Engine::EspeakNg),
+            "none" => Some(Engine::None),
+            _ => None,
+        }
+    }
+}
+
+/// How the voice speaks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoiceConfig {
+    pub engine: Engine,
+    /// 0 to 99; 50 is the voice's own.
+    pub pitch: u32,
+    /// 0 to 1.
+    pub volume: f32,
+    pub name: Option<String>,
+}
+
+impl Default for VoiceConfig {
+    fn default() -> Self {
+        VoiceConfig {
+            engine: Engine::System,
+            pitch: 50,
+            volume: 1.0,
+            name: None,
+        }
+    }
+}
+
 /// Everything the configuration decides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub settings: Settings,
+    pub voice: VoiceConfig,
+    /// Volume of chimes and tones, 0 to 1.
+    pub sound_volume: f32,
+    /// The user's own sound files, in place of built-in sounds.
+    pub sound_files: Vec<(crate::settings::Sound, PathBuf)>,
+    /// Captions on or off; `None` leaves it to whether the output is a terminal.
+    pub captions: Option<bool>,
     /// The user's routines folder.
     pub routines: Option<PathBuf>,
     /// The file it was read from, if any.
@@ -95,8 +151,27 @@ impl Config {
             .map(PathBuf::from)
             .or_else(|| c.routines.as_deref().map(|r| resolve(r, base.as_deref())))
             .or_else(|| config_dir().map(|d| d.join("routines")));
+        let voice = VoiceConfig {
+            engine: c
+                .engine
+                .as_deref()
+                .and_then(Engine::parse)
+                .unwrap_or(Engine::System),
+            pitch: c.pitch.unwrap_or(50),
+            volume: c.voice_volume.map_or(1.0, |v| v as f32),
+            name: c.voice_name,
+        };
+        let sound_files = c
+            .sound_files
+            .iter()
+            .map(|(sound, path)| (*sound, resolve(path, base.as_deref())))
+            .collect();
         Config {
             settings: s,
+            voice,
+            sound_volume: c.sound_volume.map_or(0.8, |v| v as f32),
+            sound_files,
+            captions: c.captions,
             routines,
             file,
         }
@@ -161,8 +236,59 @@ mod tests {
     }
 }
 
+/// The configuration with every key at its default: what `config.example.json` holds.
+pub fn example() -> serde_json::Value {
+    let s = Settings::default();
+    let v = VoiceConfig::default();
+    let secs = |ms: Ms| {
+        if ms % 1000 == 0 {
+            serde_json::json!(ms / 1000)
+        } else {
+            serde_json::json!(ms as f64 / 1000.0)
+        }
+    };
+    let mut phrases = serde_json::Map::new();
+    for (name, _, _) in crate::settings::Phrases::TABLE {
+        phrases.insert(name.to_string(), serde_json::json!(s.phrases.get(name)));
+    }
+    phrases.insert("numbers".into(), serde_json::json!(s.phrases.numbers));
+    let sounds: serde_json::Map<String, serde_json::Value> = std::iter::once(("volume".to_string(), serde_json::json!(0.8)))
+        .chain(crate::settings::Sound::ALL.iter().map(|s| (s.name().to_string(), serde_json::json!(""))))
+        .collect();
+    serde_json::json!({
+        "routines": "routines",
+        "voice": { "engine": "system", "rate": s.words_per_minute as u32, "pitch": v.pitch, "volume": v.volume, "name": "" },
+        "sounds": sounds,
+        "captions": "auto",
+        "rest": secs(s.rest),
+        "set_rest": secs(s.set_rest),
+        "countdown": s.countdown,
+        "halfway": s.halfway,
+        "setup_time": secs(s.setup_time),
+        "switch_time": secs(s.switch_time),
+        "phrases": phrases,
+    })
+}
+
+/// [`example`] as written to `config.example.json`.
+pub fn example_text() -> String {
+    let mut text = serde_json::to_string_pretty(&example()).expect("the example serializes");
+    text.push('\n');
+    text
+}
+
 #[cfg(test)]
 mod example {
+    #[test]
+    fn checked_in_example_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.json");
+        if std::env::var_os("LIMBER_BLESS").is_some() {
+            std::fs::write(path, super::example_text()).unwrap();
+        }
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(on_disk == super::example_text(), "config.example.json is out of date: run `LIMBER_BLESS=1 cargo test example`");
+    }
+
     use crate::format::{CONFIG, Kind, Shape};
 
     #[test]

@@ -37,13 +37,25 @@ pub enum Error {
 
     #[error("{0}")]
     Write(String),
+
+    /// A command-line value that names nothing (a step that does not exist).
+    #[error("{0}")]
+    Usage(String),
+
+    #[error(
+        "no audio output: {0}. Connect or unmute a speaker, pick a device that works (for example set PULSE_SERVER or ~/.asoundrc), or run with a terminal to continue with captions only"
+    )]
+    NoAudio(String),
 }
 
 impl Error {
     /// The process exit code for this error: every user error is a failure (1); usage errors
     /// (2) are reported by the argument parser before any of these can happen.
     pub fn exit_code(&self) -> u8 {
-        1
+        match self {
+            Error::Usage(_) => 2,
+            _ => 1,
+        }
     }
 
     /// The error as printed: a message about a file starts with the file (so editors and `grep`

@@ -31,6 +31,17 @@ pub enum Kind {
     TextList {
         max_items: usize,
     },
+    /// One of a few words.
+    Choice(&'static [&'static str]),
+    /// Text that may be empty, which means "the default" (a voice name, a sound file).
+    OptionalText {
+        max_chars: usize,
+    },
+    /// A number in a range, such as a volume from 0 to 1.
+    Number {
+        min: f64,
+        max: f64,
+    },
     Object(&'static Shape),
     /// A list of objects of one shape, or of steps when the shape is [`STEP`].
     List(&'static Shape, usize),
@@ -368,6 +379,12 @@ pub static CONFIG: Shape = Shape {
             "The folder of your own routines: a leading ~ is your home folder, and a relative path is relative to this file's folder.",
         ),
         f("voice", Kind::Object(&VOICE), "How limber speaks."),
+        f("sounds", Kind::Object(&SOUNDS), "The chimes and tones."),
+        f(
+            "captions",
+            Kind::Choice(&["auto", "on", "off"]),
+            "Write each cue as it is spoken: \"on\", \"off\", or \"auto\" (on when the output is a terminal).",
+        ),
         f(
             "rest",
             REST,
@@ -411,14 +428,82 @@ pub static CONFIG: Shape = Shape {
     one_of: &[],
 };
 
+/// The speech engines `voice.engine` and `--voice` accept.
+pub const ENGINES: &[&str] = &["system", "espeak-ng", "none"];
+
 pub static VOICE: Shape = Shape {
     name: "voice",
     doc: "How limber speaks.",
-    fields: &[f(
-        "rate",
-        Kind::Count { min: 80, max: 400 },
-        "Speaking rate in words per minute (about 160 is natural).",
-    )],
+    fields: &[
+        f(
+            "engine",
+            Kind::Choice(ENGINES),
+            "\"system\" (speech-dispatcher, falling back to espeak-ng), \"espeak-ng\", or \"none\" for chimes only.",
+        ),
+        f(
+            "rate",
+            Kind::Count { min: 80, max: 400 },
+            "Speaking rate in words per minute (about 160 is natural).",
+        ),
+        f(
+            "pitch",
+            Kind::Count { min: 0, max: 99 },
+            "Pitch from 0 to 99; 50 is the voice's own.",
+        ),
+        f("volume", VOLUME, "Loudness of the voice, from 0 to 1."),
+        f(
+            "name",
+            Kind::OptionalText { max_chars: 100 },
+            "A voice by name, from `limber voices`; empty for the engine's own.",
+        ),
+    ],
+    required: &[],
+    one_of: &[],
+};
+
+const VOLUME: Kind = Kind::Number { min: 0.0, max: 1.0 };
+const SOUND_FILE: Kind = Kind::OptionalText { max_chars: 4096 };
+
+pub static SOUNDS: Shape = Shape {
+    name: "sounds",
+    doc: "The chimes and tones: how loud, and your own WAV files in place of the built-in ones.",
+    fields: &[
+        f(
+            "volume",
+            VOLUME,
+            "Loudness of chimes and tones, from 0 to 1.",
+        ),
+        f(
+            "hold_start",
+            SOUND_FILE,
+            "A WAV file to play when a hold starts; empty for the built-in sound. A relative path is relative to this file.",
+        ),
+        f(
+            "hold_end",
+            SOUND_FILE,
+            "A WAV file to play when a hold ends; empty for the built-in sound. A relative path is relative to this file.",
+        ),
+        f(
+            "breathe_in",
+            SOUND_FILE,
+            "A WAV file to play as each in-breath starts; empty for the built-in sound. A relative path is relative to this file.",
+        ),
+        f(
+            "breathe_out",
+            SOUND_FILE,
+            "A WAV file to play as each out-breath starts; empty for the built-in sound. A relative path is relative to this file.",
+        ),
+        f(
+            "tick",
+            SOUND_FILE,
+            "A WAV file to mark each position of a flow and each held breath; empty for the built-in sound.",
+        ),
+        f(
+            "finish",
+            SOUND_FILE,
+            "A WAV file to play when the session ends; empty for the built-in sound. A relative path is relative to this file.",
+        ),
+    ],
     required: &[],
     one_of: &[],
 };

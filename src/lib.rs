@@ -10,17 +10,24 @@
 //! `format` describes the routine language once, for the validator and the JSON Schema alike.
 
 pub mod app;
+pub mod audio;
+pub mod captions;
+pub mod chime;
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod format;
 pub mod library;
+pub mod player;
 pub mod routine;
 pub mod schema;
+pub mod session;
 pub mod settings;
+pub mod sounds;
 pub mod source;
 pub mod template;
 pub mod timeline;
 pub mod validate;
+pub mod voice;
 
 pub use error::Error;

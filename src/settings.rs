@@ -135,6 +135,14 @@ macro_rules! phrases {
             /// Every phrase: its name, the placeholders it may use, and what it is for.
             pub const TABLE: &[(&str, &[&str], &str)] = &[$((stringify!($field), &[$($var),*], $doc)),*];
 
+            /// A phrase by name.
+            pub fn get(&self, name: &str) -> Option<&str> {
+                match name {
+                    $(stringify!($field) => Some(&self.$field),)*
+                    _ => None,
+                }
+            }
+
             /// Sets a phrase by name; false when there is no phrase of that name.
             pub fn set(&mut self, name: &str, value: String) -> bool {
                 match name {
@@ -163,7 +171,9 @@ macro_rules! phrases {
 
 phrases! {
     start: "Starting {name}.", ["name"], "Said first; {name} is the routine's name.";
-    finish: "Session complete. Well done.", [], "Said at the end.";
+    finish: "Session complete: {exercises} in about {duration}. Well done.", ["exercises", "duration"], "Said at the end, before the closing chime.";
+    exercises: "{n} exercises", ["n"], "How many exercises were done, in the closing words.";
+    one_exercise: "1 exercise", [], "One exercise done, in the closing words.";
     switch_sides: "Switch sides.", [], "Said between the sides of an exercise.";
     halfway: "Halfway.", [], "Said halfway through a hold of 20 seconds or more.";
     minutes_left: "{n} minutes left.", ["n"], "Said at each whole minute left in a long hold.";

@@ -137,6 +137,82 @@ pub fn spoken_length(ms: Ms) -> String {
 
 /// Plans a whole session.
 pub fn plan(routine: &Routine, settings: &Settings) -> Timeline {
+    plan_steps(routine, settings, 0..routine.steps.len())
+}
+
+/// Which steps of a routine to coach, as `--from` and `--only` ask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    All,
+    /// From this step (counted from 1) to the end.
+    From(usize),
+    /// This step alone.
+    Only(usize),
+}
+
+impl Part {
+    pub fn range(self, steps: usize) -> std::ops::Range<usize> {
+        match self {
+            Part::All => 0..steps,
+            Part::From(n) => (n - 1).min(steps)..steps,
+            Part::Only(n) => (n - 1).min(steps)..n.min(steps),
+        }
+    }
+}
+
+/// Finds a step by its number (from 1, as `limber plan` shows) or its name.
+pub fn find_step(routine: &Routine, which: &str) -> Result<usize, String> {
+    let count = routine.steps.len();
+    if let Ok(n) = which.trim().parse::<usize>() {
+        return if (1..=count).contains(&n) {
+            Ok(n)
+        } else {
+            Err(format!(
+                "\"{}\" has steps 1 to {count}, not {n}",
+                routine.name
+            ))
+        };
+    }
+    let wanted = which.trim().to_lowercase();
+    let titles: Vec<String> = routine
+        .steps
+        .iter()
+        .map(|s| s.title().to_lowercase())
+        .collect();
+    let exact: Vec<usize> = (0..count).filter(|&i| titles[i] == wanted).collect();
+    let partial: Vec<usize> = (0..count)
+        .filter(|&i| titles[i].contains(&wanted))
+        .collect();
+    match (exact.as_slice(), partial.as_slice()) {
+        ([i, ..], _) | ([], [i]) => Ok(i + 1),
+        _ => {
+            let names: Vec<String> = routine
+                .steps
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| matches!(s, Step::Exercise(_) | Step::Breathe(_)))
+                .map(|(i, s)| format!("{} {}", i + 1, s.title()))
+                .collect();
+            let why = if partial.is_empty() {
+                "has no step called"
+            } else {
+                "has several steps called"
+            };
+            Err(format!(
+                "\"{}\" {why} \"{which}\"; give a step's number or a name from: {}",
+                routine.name,
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+/// Plans the steps in `range`, numbered as they are in the whole routine.
+pub fn plan_steps(
+    routine: &Routine,
+    settings: &Settings,
+    range: std::ops::Range<usize>,
+) -> Timeline {
     let mut b = Builder {
         s: settings,
         now: 0,
@@ -147,7 +223,13 @@ pub fn plan(routine: &Routine, settings: &Settings) -> Timeline {
     };
     b.speak(fill(&settings.phrases.start, &[("name", &routine.name)]));
     let mut steps = Vec::new();
-    for (i, step) in routine.steps.iter().enumerate() {
+    for (i, step) in routine
+        .steps
+        .iter()
+        .enumerate()
+        .skip(range.start)
+        .take(range.len())
+    {
         b.step = Some(i + 1);
         b.place = None;
         let start = b.align();
@@ -186,7 +268,26 @@ pub fn plan(routine: &Routine, settings: &Settings) -> Timeline {
     if let Some(last) = steps.last_mut() {
         last.end = end;
     }
-    b.speak(settings.phrases.finish.clone());
+    let p = &settings.phrases;
+    let exercises = routine.steps[range]
+        .iter()
+        .filter(|s| matches!(s, Step::Exercise(_) | Step::Breathe(_)))
+        .count();
+    let count = if exercises == 1 {
+        p.one_exercise.clone()
+    } else {
+        fill(&p.exercises, &[("n", &exercises.to_string())])
+    };
+    // "about 23 minutes": the length so far, to the nearest minute once past one.
+    let so_far = if end >= 90_000 {
+        (end + 30_000) / 60_000 * 60_000
+    } else {
+        end.div_ceil(1000) * 1000
+    };
+    b.speak(fill(
+        &p.finish,
+        &[("exercises", &count), ("duration", &p.duration(so_far))],
+    ));
     b.sound(Sound::Finish);
     let total = b.cues.iter().map(|c| c.at + c.duration).max().unwrap_or(0);
     Timeline {

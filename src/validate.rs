@@ -598,6 +598,65 @@ impl<'s> Checker<'s> {
         Some(v as u32)
     }
 
+    fn choice(&mut self, obj: &Obj, key: &str) -> Option<String> {
+        let value = obj.get(key)?;
+        let Kind::Choice(words) = self.field(obj, key).kind else {
+            unreachable!("{key} is not a choice")
+        };
+        let list = words
+            .iter()
+            .map(|w| format!("\"{w}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match value {
+            Value::StringLit(s) if words.contains(&s.value.as_ref()) => Some(s.value.to_string()),
+            other => {
+                self.error(
+                    &obj.path(key),
+                    start(other),
+                    format!("expected one of {list}, found {}", describe(other)),
+                    self.field(obj, key).doc,
+                );
+                None
+            }
+        }
+    }
+
+    /// Text where empty means "the default": `None` for empty.
+    fn optional_text(&mut self, obj: &Obj, key: &str) -> Option<String> {
+        let value = obj.get(key)?;
+        let Kind::OptionalText { max_chars } = self.field(obj, key).kind else {
+            unreachable!("{key} is not optional text")
+        };
+        let Value::StringLit(s) = value else {
+            self.wrong_type(obj, key, value, "text in double quotes", "\"\"");
+            return None;
+        };
+        if s.value.trim().is_empty() {
+            return None;
+        }
+        self.check_text(obj, key, value, &s.value, max_chars)
+            .then(|| s.value.trim().to_string())
+    }
+
+    fn fraction(&mut self, obj: &Obj, key: &str) -> Option<f64> {
+        let Kind::Number { min, max } = self.field(obj, key).kind else {
+            unreachable!("{key} is not a bounded number")
+        };
+        let (v, written, field) = self.number(obj, key, "0.8", "a number")?;
+        if v < min || v > max {
+            let at = start(obj.get(key)?);
+            self.error(
+                &obj.path(key),
+                at,
+                format!("must be from {min} to {max}, found {written}"),
+                field.doc,
+            );
+            return None;
+        }
+        Some(v)
+    }
+
     fn flag(&mut self, obj: &Obj, key: &str) -> Option<bool> {
         let value = obj.get(key)?;
         match value {
@@ -704,9 +763,29 @@ impl<'s> Checker<'s> {
         };
         let obj = self.open(node, String::new(), &format::CONFIG, &[]);
         self.text(&obj, "$schema");
-        let rate = self
-            .object(&obj, "voice")
-            .and_then(|voice| self.count(&voice, "rate"));
+        let mut config = crate::config::ConfigFile::default();
+        if let Some(voice) = self.object(&obj, "voice") {
+            config.engine = self.choice(&voice, "engine");
+            config.rate = self.count(&voice, "rate");
+            config.pitch = self.count(&voice, "pitch");
+            config.voice_volume = self.fraction(&voice, "volume");
+            config.voice_name = self.optional_text(&voice, "name");
+        }
+        if let Some(sounds) = self.object(&obj, "sounds") {
+            config.sound_volume = self.fraction(&sounds, "volume");
+            for sound in crate::settings::Sound::ALL {
+                if let Some(path) = self.optional_text(&sounds, sound.name()) {
+                    config.sound_files.push((sound, path));
+                }
+            }
+        }
+        config.captions = self
+            .choice(&obj, "captions")
+            .and_then(|c| match c.as_str() {
+                "on" => Some(true),
+                "off" => Some(false),
+                _ => None,
+            });
         let mut phrases = Vec::new();
         let mut numbers = None;
         if let Some(p) = self.object(&obj, "phrases") {
@@ -752,7 +831,6 @@ impl<'s> Checker<'s> {
         }
         crate::config::ConfigFile {
             routines: self.text(&obj, "routines"),
-            rate,
             rest: self.seconds(&obj, "rest"),
             set_rest: self.seconds(&obj, "set_rest"),
             countdown: self.count(&obj, "countdown"),
@@ -761,6 +839,7 @@ impl<'s> Checker<'s> {
             switch_time: self.seconds(&obj, "switch_time"),
             phrases,
             numbers,
+            ..config
         }
     }
 

@@ -70,15 +70,17 @@ fn exact_times_of_a_small_routine() {
         (29_900, "chime hold start"),
         (29_900, "hold 5 s"),
         (34_900, "chime hold end"),
-        (36_100, "speak Session complete. Well done."),
-        (41_000, "chime finish"),
+        // 10 words, an inner colon and stop: 200 + 10 000 + 400 ms. The length so far, 36.1 s,
+        // is spoken rounded up to the second.
+        (36_100, "speak Session complete: 1 exercise in about 37 seconds. Well done."),
+        (47_200, "chime finish"),
     ];
     let expected: Vec<(Ms, String)> = expected
         .into_iter()
         .map(|(a, s)| (a, s.to_string()))
         .collect();
     assert_eq!(at(&t), expected);
-    assert_eq!(t.total, 42_800);
+    assert_eq!(t.total, 49_000);
     assert_eq!(t.steps[0].start, 2700);
     assert_eq!(t.steps[1].start, 5400);
     assert_eq!(t.steps[1].end, 36_100);

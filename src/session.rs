@@ -1,0 +1,220 @@
+//! `limber run`: a live session from a routine, with real devices.
+//!
+//! Chooses and opens the devices (audio output, voices, captions), plans the session with the real
+//! lengths of the sounds, plays it, and handles the ways a session ends: at its end, by Ctrl-C, or
+//! by SIGTERM from a service manager. Every device fault has a way out that keeps the session
+//! going: no voice means captions, no audio output on a terminal means captions.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::rc::Rc;
+
+use crate::audio::{Output, RodioOutput, Silent};
+use crate::captions::{Captions, Quiet, Terminal};
+use crate::cli::RunArgs;
+use crate::config::{Config, Engine};
+use crate::error::Error;
+use crate::library;
+use crate::player::{Devices, play};
+use crate::sounds::SoundSet;
+use crate::timeline::{self, Part, clock, spoken_length};
+use crate::voice::espeak::{Espeak, EspeakSettings};
+use crate::voice::system::{System, SystemSettings};
+use crate::voice::{Voice, Voices};
+
+/// The exit code of a session stopped by Ctrl-C or SIGTERM.
+pub const INTERRUPTED: u8 = 130;
+
+pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
+    let name = args.routine.as_deref().unwrap_or(library::DEFAULT_ROUTINE);
+    let routine = library::find(name, config.routines.as_deref())?.load()?;
+    let part = match (&args.from, &args.only) {
+        (Some(step), _) => Part::From(timeline::find_step(&routine, step).map_err(Error::Usage)?),
+        (_, Some(step)) => Part::Only(timeline::find_step(&routine, step).map_err(Error::Usage)?),
+        _ => Part::All,
+    };
+
+    let tty = std::io::stdout().is_terminal();
+    let interactive = tty || std::io::stdin().is_terminal();
+    let mut captions: Box<dyn Captions> = match args.captions().or(config.captions).unwrap_or(tty) {
+        true => Box::new(Terminal::new(tty)),
+        false => Box::new(Quiet),
+    };
+
+    let sounds = SoundSet::with_files(&config.sound_files, &mut |w| captions.notice(&w));
+    let mut settings = config.settings.clone();
+    settings.sounds = sounds.lengths();
+    if let Some(rate) = args.voice_rate {
+        settings.words_per_minute = f64::from(rate);
+    }
+    let timeline = timeline::plan_steps(&routine, &settings, part.range(routine.steps.len()));
+
+    let output: Rc<dyn Output> = match RodioOutput::open() {
+        Ok(output) => Rc::new(output),
+        Err(why) if interactive => {
+            captions.notice(&format!(
+                "no audio output ({why}); carrying on with captions only. Check that a speaker is connected and not muted"
+            ));
+            Rc::new(Silent)
+        }
+        Err(why) => return Err(Error::NoAudio(why)),
+    };
+
+    let mut voices = voices(config, args, &settings, Rc::clone(&output), &mut *captions);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Write(format!("cannot start the session's clock: {e}")))?;
+    let report = runtime.block_on(async {
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            let terminated = async {
+                match term.as_mut() {
+                    Some(t) => {
+                        t.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminated => {}
+            }
+            let _ = stop.send(true);
+        });
+        let mut devices = Devices {
+            voices: &mut voices,
+            output: &*output,
+            sounds: &sounds,
+            captions: &mut *captions,
+            sound_volume: args.sound_volume.unwrap_or(config.sound_volume),
+            words_per_minute: settings.words_per_minute,
+            gap: settings.gap,
+        };
+        play(&timeline, &mut devices, &mut stopped).await
+    });
+
+    let total = timeline.steps.len();
+    let done = report.steps_done(&timeline);
+    let took = clock(report.elapsed);
+    if report.finished {
+        captions.summary(&format!(
+            "Finished {}: {done} of {total} steps in {took} ({}).",
+            routine.name,
+            spoken_length(report.elapsed)
+        ));
+        Ok(ExitCode::SUCCESS)
+    } else {
+        let last = report
+            .played
+            .last()
+            .and_then(|p| timeline.cues[p.index].step)
+            .and_then(|n| timeline.steps.iter().find(|s| s.step == n))
+            .map(|s| format!("; stopped during step {} ({})", s.step, s.title))
+            .unwrap_or_default();
+        captions.summary(&format!(
+            "Stopped {} after {took}: {done} of {total} steps done{last}.",
+            routine.name
+        ));
+        Ok(ExitCode::from(INTERRUPTED))
+    }
+}
+
+/// The voices to use, best first; each that cannot start is reported once.
+fn voices(
+    config: &Config,
+    args: &RunArgs,
+    settings: &crate::settings::Settings,
+    output: Rc<dyn Output>,
+    captions: &mut dyn Captions,
+) -> Voices {
+    let engine = args
+        .voice
+        .as_deref()
+        .and_then(Engine::parse)
+        .unwrap_or(config.voice.engine);
+    let rate = settings.words_per_minute.round() as u32;
+    let pitch = args.voice_pitch.unwrap_or(config.voice.pitch);
+    let volume = args.voice_volume.unwrap_or(config.voice.volume);
+    let name = args
+        .voice_name
+        .clone()
+        .or_else(|| config.voice.name.clone());
+    let mut engines: Vec<Box<dyn Voice>> = Vec::new();
+    let mut problems = Vec::new();
+    if engine == Engine::System {
+        match System::new(&SystemSettings {
+            rate,
+            pitch,
+            volume,
+            voice: name.clone(),
+        }) {
+            Ok(v) => engines.push(Box::new(v)),
+            Err(why) => problems.push(format!("the system voice cannot start ({why})")),
+        }
+    }
+    if matches!(engine, Engine::System | Engine::EspeakNg) {
+        // espeak-ng names its voices by language ("en-gb"); a system voice's name may not exist there.
+        let voice = if engine == Engine::EspeakNg {
+            name
+        } else {
+            None
+        };
+        match Espeak::new(
+            EspeakSettings {
+                rate,
+                pitch,
+                voice,
+                volume,
+                ..Default::default()
+            },
+            output,
+        ) {
+            Ok(v) => engines.push(Box::new(v)),
+            Err(why) => problems.push(format!("espeak-ng cannot start ({why})")),
+        }
+    }
+    if !problems.is_empty() {
+        let next = match engines.first() {
+            Some(v) => format!("using {}", v.name()),
+            None if engine == Engine::None => unreachable!("no engine was asked for"),
+            None => "the session runs with chimes and captions; install speech-dispatcher or espeak-ng (scripts/setup does) to hear the words".into(),
+        };
+        captions.notice(&format!("{}; {next}", problems.join(", and ")));
+    }
+    Voices::new(engines)
+}
+
+/// `limber voices`: the voices of each engine.
+pub fn list_voices() -> Result<ExitCode, Error> {
+    let mut out = String::new();
+    match crate::voice::system::voices() {
+        Ok(voices) => {
+            out.push_str(&format!(
+                "System voice (speech-dispatcher), {} voices; use with --voice-name NAME:\n",
+                voices.len()
+            ));
+            for (name, language) in voices {
+                out.push_str(&format!("  {name:<32} {language}\n"));
+            }
+        }
+        Err(why) => out.push_str(&format!("System voice: not available ({why})\n")),
+    }
+    match crate::voice::espeak::voices(std::path::Path::new("espeak-ng")) {
+        Ok(voices) => {
+            out.push_str(&format!(
+                "\nespeak-ng, {} voices; use with --voice espeak-ng --voice-name NAME:\n",
+                voices.len()
+            ));
+            for (language, name) in voices {
+                out.push_str(&format!("  {language:<12} {name}\n"));
+            }
+        }
+        Err(why) => out.push_str(&format!("\nespeak-ng: not available ({why})\n")),
+    }
+    crate::app::print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}

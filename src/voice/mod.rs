@@ -1,0 +1,115 @@
+//! Voices: what turns a cue's words into speech.
+//!
+//! Every engine starts an utterance at once and hands back a future that finishes when the words
+//! have been heard. The player puts its own deadline on that future, because a speech engine with
+//! a broken audio path can hang forever; when one fails, [`Voices`] moves on to the next engine,
+//! says so once, and the session carries on (in the end with captions alone).
+
+pub mod espeak;
+pub mod system;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+/// Finishes when an utterance has been heard, or with the reason it failed.
+pub type Heard = Pin<Box<dyn Future<Output = Result<(), String>>>>;
+
+/// A speech engine.
+pub trait Voice {
+    /// How the engine is called in messages: "the system voice", "espeak-ng".
+    fn name(&self) -> &str;
+    /// Starts speaking `text` now.
+    fn say(&mut self, text: &str) -> Result<Heard, String>;
+    /// Stops speaking at once.
+    fn stop(&mut self);
+}
+
+/// The engines to use, best first. When the current one fails, the next one takes over.
+pub struct Voices {
+    engines: Vec<Box<dyn Voice>>,
+}
+
+impl Voices {
+    pub fn new(engines: Vec<Box<dyn Voice>>) -> Voices {
+        Voices { engines }
+    }
+
+    /// No voice at all: chimes and captions.
+    pub fn none() -> Voices {
+        Voices {
+            engines: Vec::new(),
+        }
+    }
+
+    pub fn current(&mut self) -> Option<&mut (dyn Voice + 'static)> {
+        self.engines.first_mut().map(|v| &mut **v)
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.engines.first().map(|v| v.name())
+    }
+
+    /// Gives up on the current engine; returns the notice to show, naming what comes next.
+    pub fn fail(&mut self, why: &str) -> String {
+        if self.engines.is_empty() {
+            return why.to_string();
+        }
+        let mut failed = self.engines.remove(0);
+        failed.stop();
+        let next = self.engines.first().map_or_else(
+            || "captions and chimes only".to_string(),
+            |v| v.name().to_string(),
+        );
+        format!("{}: {why}; carrying on with {next}", failed.name())
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(v) = self.engines.first_mut() {
+            v.stop();
+        }
+    }
+}
+
+/// A voice for tests: it "speaks" for a set time per word (on tokio's clock) and records what it
+/// said, when. A word list can make chosen utterances hang, to test deadlines.
+pub struct FakeVoice {
+    pub name: String,
+    pub per_word: Duration,
+    pub said: std::rc::Rc<std::cell::RefCell<Vec<(tokio::time::Instant, String)>>>,
+    pub hang_on: Option<String>,
+}
+
+impl FakeVoice {
+    pub fn new(per_word: Duration) -> FakeVoice {
+        FakeVoice {
+            name: "the test voice".into(),
+            per_word,
+            said: Default::default(),
+            hang_on: None,
+        }
+    }
+}
+
+impl Voice for FakeVoice {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn say(&mut self, text: &str) -> Result<Heard, String> {
+        self.said
+            .borrow_mut()
+            .push((tokio::time::Instant::now(), text.to_string()));
+        if self.hang_on.as_deref().is_some_and(|h| text.contains(h)) {
+            return Ok(Box::pin(std::future::pending()));
+        }
+        let words = text.split_whitespace().count().max(1) as u32;
+        let length = self.per_word * words;
+        Ok(Box::pin(async move {
+            tokio::time::sleep(length).await;
+            Ok(())
+        }))
+    }
+
+    fn stop(&mut self) {}
+}
