@@ -252,9 +252,14 @@ pub fn example() -> serde_json::Value {
         phrases.insert(name.to_string(), serde_json::json!(s.phrases.get(name)));
     }
     phrases.insert("numbers".into(), serde_json::json!(s.phrases.numbers));
-    let sounds: serde_json::Map<String, serde_json::Value> = std::iter::once(("volume".to_string(), serde_json::json!(0.8)))
-        .chain(crate::settings::Sound::ALL.iter().map(|s| (s.name().to_string(), serde_json::json!(""))))
-        .collect();
+    let sounds: serde_json::Map<String, serde_json::Value> =
+        std::iter::once(("volume".to_string(), serde_json::json!(0.8)))
+            .chain(
+                crate::settings::Sound::ALL
+                    .iter()
+                    .map(|s| (s.name().to_string(), serde_json::json!(""))),
+            )
+            .collect();
     serde_json::json!({
         "routines": "routines",
         "voice": { "engine": "system", "rate": s.words_per_minute as u32, "pitch": v.pitch, "volume": v.volume, "name": "" },
@@ -286,7 +291,10 @@ mod example {
             std::fs::write(path, super::example_text()).unwrap();
         }
         let on_disk = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(on_disk == super::example_text(), "config.example.json is out of date: run `LIMBER_BLESS=1 cargo test example`");
+        assert!(
+            on_disk == super::example_text(),
+            "config.example.json is out of date: run `LIMBER_BLESS=1 cargo test example`"
+        );
     }
 
     use crate::format::{CONFIG, Kind, Shape};

@@ -72,7 +72,10 @@ fn exact_times_of_a_small_routine() {
         (34_900, "chime hold end"),
         // 10 words, an inner colon and stop: 200 + 10 000 + 400 ms. The length so far, 36.1 s,
         // is spoken rounded up to the second.
-        (36_100, "speak Session complete: 1 exercise in about 37 seconds. Well done."),
+        (
+            36_100,
+            "speak Session complete: 1 exercise in about 37 seconds. Well done.",
+        ),
         (47_200, "chime finish"),
     ];
     let expected: Vec<(Ms, String)> = expected
