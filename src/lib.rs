@@ -18,6 +18,7 @@ pub mod config;
 pub mod error;
 pub mod format;
 pub mod library;
+pub mod listen;
 pub mod player;
 pub mod routine;
 pub mod schema;

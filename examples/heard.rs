@@ -1,0 +1,39 @@
+//! Prints when each chime was heard in a recording, and the hold lengths between start and end
+//! chimes: a way to compare a recorded session with its plan by hand.
+//!
+//!     cargo run --example heard -- recording.wav
+
+use limber::listen;
+use limber::settings::Sound;
+
+fn main() {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: heard RECORDING.wav");
+        std::process::exit(2);
+    };
+    let (samples, rate) = match listen::read_wav(std::path::Path::new(&path)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let starts = listen::onsets(&samples, rate, Sound::HoldStart);
+    let ends = listen::onsets(&samples, rate, Sound::HoldEnd);
+    for (i, s) in starts.iter().enumerate() {
+        let end = ends.iter().find(|e| *e > s);
+        match end {
+            Some(e) => println!(
+                "hold {:>2}: start {s:8.3} s  end {e:8.3} s  lasted {:7.3} s",
+                i + 1,
+                e - s
+            ),
+            None => println!("hold {:>2}: start {s:8.3} s  (no end heard)", i + 1),
+        }
+    }
+    println!(
+        "{} hold starts, {} hold ends heard",
+        starts.len(),
+        ends.len()
+    );
+}

@@ -1,0 +1,360 @@
+//! End to end with real parts: the real binary, a real voice, a real sound server.
+//!
+//! Each test starts a private PulseAudio server with a null sink, records the sink's monitor while
+//! `limber run` plays into it, and checks from the recording what a person would have heard: the
+//! words and the chimes, in order, each hold exactly its seconds, and silence soon after Ctrl-C.
+//! Every process a test starts is stopped when it ends, speech-dispatcher included.
+//!
+//! They need pulseaudio, parec, espeak-ng and speech-dispatcher (`scripts/setup` installs them).
+//! Without them the tests say so and pass, unless LIMBER_REQUIRE_AUDIO=1 (as in CI), when they fail.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use limber::listen;
+use limber::settings::Sound;
+
+/// One session at a time: two sessions sharing the two cores would time each other.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+const TOLERANCE: f64 = 0.030;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// A private sound server, and everything started to use it.
+struct Lab {
+    dir: tempfile::TempDir,
+    children: Vec<Child>,
+}
+
+impl Lab {
+    /// Starts the server, or returns `None` (after saying why) when the tools are missing.
+    fn start() -> Option<Lab> {
+        let missing: Vec<&str> = ["pulseaudio", "parec", "espeak-ng"]
+            .into_iter()
+            .filter(|p| !have(p))
+            .collect();
+        if !missing.is_empty() {
+            let msg = format!("audio tests need {}; run scripts/setup", missing.join(", "));
+            if std::env::var_os("LIMBER_REQUIRE_AUDIO").is_some_and(|v| v == "1") {
+                panic!("{msg}");
+            }
+            eprintln!("SKIPPED: {msg}");
+            return None;
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("limber-lab")
+            .tempdir()
+            .unwrap();
+        let xdg = dir.path().join("xdg");
+        std::fs::create_dir(&xdg).unwrap();
+        std::fs::set_permissions(&xdg, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .unwrap();
+        let config = dir.path().join("lab.pa");
+        std::fs::write(
+            &config,
+            format!(
+                "load-module module-native-protocol-unix auth-anonymous=1 socket={}\n\
+                 load-module module-null-sink sink_name=lab rate=48000 channels=2\n\
+                 set-default-sink lab\n",
+                dir.path().join("native").display()
+            ),
+        )
+        .unwrap();
+        let mut lab = Lab {
+            dir,
+            children: Vec::new(),
+        };
+        let server = Command::new("pulseaudio")
+            .args(["-n", "-F"])
+            .arg(&config)
+            .args([
+                "--daemonize=no",
+                "--exit-idle-time=-1",
+                "--log-target=stderr",
+            ])
+            .env("XDG_RUNTIME_DIR", &xdg)
+            .env("HOME", lab.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pulseaudio starts");
+        lab.children.push(server);
+        let socket = lab.dir.path().join("native");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(
+                Instant::now() < deadline,
+                "the private sound server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(lab)
+    }
+
+    fn env(&self, cmd: &mut Command) {
+        cmd.env(
+            "PULSE_SERVER",
+            format!("unix:{}", self.dir.path().join("native").display()),
+        )
+        .env("XDG_RUNTIME_DIR", self.dir.path().join("xdg"))
+        .env("HOME", self.dir.path())
+        .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+        .env("LIMBER_ROUTINES", self.dir.path().join("routines"))
+        .env("LIMBER_CONFIG", "");
+    }
+
+    /// Starts recording the sink, and waits for the server to settle (see the notes on latency).
+    fn record(&mut self, name: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        let mut cmd = Command::new("parec");
+        cmd.args([
+            "-d",
+            "lab.monitor",
+            "--latency-msec=20",
+            "--file-format=wav",
+            "--rate=48000",
+            "--channels=1",
+            "--format=s16le",
+        ])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        self.env(&mut cmd);
+        self.children.push(cmd.spawn().expect("parec starts"));
+        std::thread::sleep(Duration::from_secs(3));
+        path
+    }
+
+    fn limber(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_limber"));
+        cmd.args(args);
+        self.env(&mut cmd);
+        cmd
+    }
+
+    /// Stops the recorder so the file is complete, and reads it.
+    fn stop_recording(&mut self, path: &Path) -> (Vec<f32>, u32) {
+        std::thread::sleep(Duration::from_millis(500));
+        if let Some(rec) = self.children.iter_mut().skip(1).last() {
+            let _ = rec.kill();
+            let _ = rec.wait();
+        }
+        listen::read_wav(path).unwrap()
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for child in self.children.iter_mut().rev() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        // speech-dispatcher was started by the session with our runtime folder: find it by that.
+        let marker = self.dir.path().to_string_lossy().into_owned();
+        if let Ok(procs) = std::fs::read_dir("/proc") {
+            for p in procs.flatten() {
+                let Ok(pid) = p.file_name().to_string_lossy().parse::<i32>() else {
+                    continue;
+                };
+                let cmdline = std::fs::read(p.path().join("cmdline")).unwrap_or_default();
+                if String::from_utf8_lossy(&cmdline).contains(&marker) {
+                    let _ = Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status();
+                }
+            }
+        }
+    }
+}
+
+/// What was heard: hold lengths in order, and whether words came before the first chime.
+fn check_heard(samples: &[f32], rate: u32, holds: &[f64]) {
+    let starts = listen::onsets(samples, rate, Sound::HoldStart);
+    let ends = listen::onsets(samples, rate, Sound::HoldEnd);
+    assert_eq!(
+        starts.len(),
+        holds.len(),
+        "hold-start chimes heard at {starts:?}"
+    );
+    assert_eq!(ends.len(), holds.len(), "hold-end chimes heard at {ends:?}");
+    for (i, ((s, e), want)) in starts.iter().zip(&ends).zip(holds).enumerate() {
+        assert!(s < e, "hold {} ends before it starts", i + 1);
+        if let Some(next) = starts.get(i + 1) {
+            assert!(e < next, "hold {} ends after the next one starts", i + 1);
+        }
+        let lasted = e - s;
+        assert!(
+            (lasted - want).abs() <= TOLERANCE,
+            "hold {} lasted {lasted:.3} s, not {want} s",
+            i + 1
+        );
+    }
+    // Words before the first chime and between holds: the cue of each rep.
+    let spans = listen::sound_spans(samples, rate, 0.01);
+    let before = |t: f64, from: f64| spans.iter().any(|(a, b)| *a >= from && *b <= t - 0.05);
+    assert!(
+        before(starts[0], 0.0),
+        "no words were heard before the first hold: {spans:?}"
+    );
+    for i in 1..starts.len() {
+        assert!(
+            before(starts[i], ends[i - 1] + 0.8),
+            "no cue was heard before hold {}",
+            i + 1
+        );
+    }
+    // The closing bells after the last hold.
+    let finish = listen::onsets(samples, rate, Sound::Finish);
+    assert!(
+        finish.iter().any(|f| *f > ends[ends.len() - 1]),
+        "no closing chime after the last hold"
+    );
+}
+
+fn session(voice: &str) {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else { return };
+    let wav = lab.record(&format!("{voice}.wav"));
+    let routine = root().join("tests/routines/heard.json");
+    let out = lab
+        .limber(&[
+            "run",
+            routine.to_str().unwrap(),
+            "--voice",
+            voice,
+            "--captions",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert!(!stderr.contains("ALSA lib"), "{stderr}");
+    assert!(
+        stdout.contains("Finished Heard test: 3 of 3 steps"),
+        "{stdout}"
+    );
+    if voice == "system" {
+        assert!(
+            !stderr.contains("carrying on with"),
+            "the system voice gave up: {stderr}"
+        );
+    }
+    let (samples, rate) = lab.stop_recording(&wav);
+    check_heard(&samples, rate, &[4.0, 4.0, 3.0, 3.0]);
+}
+
+#[test]
+fn a_session_is_heard_with_espeak_ng() {
+    session("espeak-ng");
+}
+
+#[test]
+fn a_session_is_heard_with_the_system_voice() {
+    if !have("speech-dispatcher") && std::env::var_os("LIMBER_REQUIRE_AUDIO").is_none() {
+        eprintln!("SKIPPED: speech-dispatcher is not installed");
+        return;
+    }
+    session("system");
+}
+
+#[test]
+fn ctrl_c_silences_the_session_at_once() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else { return };
+    let wav = lab.record("stopped.wav");
+    let child = lab
+        .limber(&[
+            "run",
+            "lower-back-basics",
+            "--voice",
+            "espeak-ng",
+            "--no-captions",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The opening safety line is long: stop in the middle of it.
+    std::thread::sleep(Duration::from_secs(7));
+    let recorded_before = std::fs::metadata(&wav).unwrap().len();
+    let sent = Instant::now();
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let took = sent.elapsed();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(took < Duration::from_secs(1), "it took {took:?} to stop");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("Stopped Lower back basics after 00:0"),
+        "{stdout}"
+    );
+    let (samples, rate) = lab.stop_recording(&wav);
+    // Where the signal fell in the recording: the bytes written by then, less the header.
+    let at = ((recorded_before.saturating_sub(44)) / 2) as usize;
+    let window = |from: f64, to: f64| {
+        let a = (at as f64 + from * f64::from(rate)).max(0.0) as usize;
+        let b = ((at as f64 + to * f64::from(rate)) as usize).min(samples.len());
+        let s = &samples[a.min(b)..b];
+        (s.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / s.len().max(1) as f64).sqrt()
+    };
+    assert!(
+        window(-0.6, 0.0) > 0.01,
+        "words were being spoken when Ctrl-C came"
+    );
+    let after = window(0.25, 2.0);
+    assert!(after < 0.001, "sound went on after Ctrl-C (level {after})");
+}
+
+#[test]
+fn no_audio_output_as_a_service_is_a_clear_error() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_limber"))
+        .args(["run", "in-bed", "--voice", "none"])
+        .env(
+            "PULSE_SERVER",
+            format!("unix:{}/no-server", dir.path().display()),
+        )
+        .env("XDG_RUNTIME_DIR", dir.path())
+        .env("LIMBER_CONFIG", "")
+        .env("XDG_CONFIG_HOME", dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("limber: no audio output: "), "{stderr}");
+    assert!(stderr.contains("Connect or unmute a speaker"), "{stderr}");
+    assert!(
+        !stderr.contains("ALSA lib"),
+        "the audio library's own noise leaked: {stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
