@@ -28,7 +28,14 @@ impl RodioOutput {
     /// there is no device; those are held back, and the one error that matters is returned.
     pub fn open() -> Result<RodioOutput, String> {
         let quiet = gag::Gag::stderr().ok();
-        let opened = rodio::DeviceSinkBuilder::open_default_sink();
+        // A short device buffer (about 10 ms) so a chime starts within a few ms of its moment;
+        // devices that refuse it get their own default.
+        let opened = rodio::DeviceSinkBuilder::from_default_device()
+            .and_then(|b| {
+                b.with_buffer_size(rodio::cpal::BufferSize::Fixed(512))
+                    .open_sink_or_fallback()
+            })
+            .or_else(|_| rodio::DeviceSinkBuilder::open_default_sink());
         drop(quiet);
         let mut sink = opened.map_err(|e| {
             let mut text = e.to_string();
