@@ -11,7 +11,7 @@ use proptest::prelude::*;
 /// Settings that make speech lengths easy to work out: one word is one second.
 fn slow() -> Settings {
     Settings {
-        words_per_minute: 60.0,
+        words_per_minute: 38.4,
         ..Settings::default()
     }
 }
@@ -56,37 +56,38 @@ fn exact_times_of_a_small_routine() {
         ],
     };
     let t = plan(&routine, &slow());
-    // Speech: 200 ms onset + 1 s a word + 200 ms at each inner comma or stop; then a 500 ms gap.
+    // Speech: 700 ms around the line + 1 s a word + 650 ms at each inner comma or stop; then a
+    // 500 ms gap. Chimes last 700 ms, and the next words wait 500 ms after them.
     let expected: Vec<(Ms, &str)> = vec![
         (0, "speak Starting Test."),
-        (2700, "speak Hello there."),
-        (5400, "speak Bridge. 2 reps, 5 second holds."),
-        (12_500, "speak Rep 1 of 2."),
-        (17_200, "chime hold start"),
-        (17_200, "hold 5 s"),
-        (22_200, "chime hold end"),
-        (22_200, "rest 3 s"),
-        (25_200, "speak Rep 2 of 2."),
-        (29_900, "chime hold start"),
-        (29_900, "hold 5 s"),
-        (34_900, "chime hold end"),
-        // 10 words, an inner colon and stop: 200 + 10 000 + 400 ms. The length so far, 36.1 s,
+        (3200, "speak Hello there."),
+        (6400, "speak Bridge. 2 reps, 5 second holds."),
+        (14_900, "speak Rep 1 of 2."),
+        (20_100, "chime hold start"),
+        (20_100, "hold 5 s"),
+        (25_100, "chime hold end"),
+        (25_100, "rest 3 s"),
+        (28_100, "speak Rep 2 of 2."),
+        (33_300, "chime hold start"),
+        (33_300, "hold 5 s"),
+        (38_300, "chime hold end"),
+        // 10 words, an inner colon and stop: 700 + 10 000 + 1 300 ms. The length so far, 39.5 s,
         // is spoken rounded up to the second.
         (
-            36_100,
-            "speak Session complete: 1 exercise in about 37 seconds. Well done.",
+            39_500,
+            "speak Session complete: 1 exercise in about 40 seconds. Well done.",
         ),
-        (47_200, "chime finish"),
+        (52_000, "chime finish"),
     ];
     let expected: Vec<(Ms, String)> = expected
         .into_iter()
         .map(|(a, s)| (a, s.to_string()))
         .collect();
     assert_eq!(at(&t), expected);
-    assert_eq!(t.total, 49_000);
-    assert_eq!(t.steps[0].start, 2700);
-    assert_eq!(t.steps[1].start, 5400);
-    assert_eq!(t.steps[1].end, 36_100);
+    assert_eq!(t.total, 53_800);
+    assert_eq!(t.steps[0].start, 3200);
+    assert_eq!(t.steps[1].start, 6400);
+    assert_eq!(t.steps[1].end, 39_500);
 }
 
 #[test]
