@@ -4,10 +4,14 @@
 //!
 //! ```text
 //! routine file --source--> JSON with positions --validate--> Routine (routine)
-//!     --timeline::plan--> Timeline (pure, printable) --> player, renderer
+//!     --timeline::plan--> Timeline (pure, printable)
+//!     --player--> Voices (voice), Output (audio), Captions (captions)
 //! ```
 //!
 //! `format` describes the routine language once, for the validator and the JSON Schema alike.
+//! `session` opens the real devices for `limber run`; the player itself sees only traits, so its
+//! tests use recording fakes on paused time. `chime` makes the sounds in `sounds/`, and `listen`
+//! hears them again in recordings, for the end-to-end tests.
 
 pub mod app;
 pub mod audio;

@@ -358,3 +358,187 @@ fn no_audio_output_as_a_service_is_a_clear_error() {
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+/// Reads a process's CPU time (user + system, seconds) and peak resident memory (KB) from /proc.
+fn usage(pid: u32) -> Option<(f64, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let hwm = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some((ticks / 100.0, hwm))
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The numbers in BENCHMARKS.md. Plays a whole built-in routine in real time (about 13 minutes):
+///
+///     cargo test --release --test heard -- --ignored --nocapture measure
+#[test]
+#[ignore = "plays a 13-minute session in real time; run it for BENCHMARKS.md"]
+fn measure_a_whole_session() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else { return };
+    let routine = std::env::var("LIMBER_BENCH_ROUTINE").unwrap_or_else(|_| "in-bed".into());
+    let plan_out = lab.limber(&["plan", &routine, "--json"]).output().unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&plan_out.stdout).unwrap();
+    let wav = lab.record("measure.wav");
+    let recorded_before = std::fs::metadata(&wav).unwrap().len();
+    let launched = Instant::now();
+    let child = lab
+        .limber(&["run", &routine, "--voice", "espeak-ng", "--no-captions"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut last = (0.0, 0);
+    let mut child = child;
+    while child.try_wait().unwrap().is_none() {
+        if let Some(u) = usage(pid) {
+            last = u;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let wall = launched.elapsed().as_secs_f64();
+    let (samples, rate) = lab.stop_recording(&wav);
+    let launch_at = (recorded_before.saturating_sub(44) / 2) as f64 / f64::from(rate);
+    let spans = listen::sound_spans(&samples, rate, 0.003);
+    let first_sound = spans
+        .iter()
+        .find(|(a, _)| *a >= launch_at)
+        .map(|(a, _)| a - launch_at);
+
+    // Chimes against the plan: each hold chime's time after the first, heard and planned.
+    let planned: Vec<(f64, &str)> = plan["cues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["sound"] == "hold_start" || c["sound"] == "hold_end")
+        .map(|c| (c["at"].as_f64().unwrap(), c["sound"].as_str().unwrap()))
+        .collect();
+    let mut heard: Vec<(f64, &str)> = listen::onsets(&samples, rate, Sound::HoldStart)
+        .into_iter()
+        .map(|t| (t, "hold_start"))
+        .chain(
+            listen::onsets(&samples, rate, Sound::HoldEnd)
+                .into_iter()
+                .map(|t| (t, "hold_end")),
+        )
+        .collect();
+    heard.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert_eq!(heard.len(), planned.len(), "every hold chime was heard");
+    let mut against_plan: Vec<f64> = heard
+        .iter()
+        .zip(&planned)
+        .map(|(h, p)| {
+            assert_eq!(h.1, p.1, "the chimes came in the planned order");
+            ((h.0 - heard[0].0) - (p.0 - planned[0].0)).abs() * 1000.0
+        })
+        .collect();
+    let mut holds: Vec<f64> = heard
+        .chunks(2)
+        .zip(planned.chunks(2))
+        .map(|(h, p)| ((h[1].0 - h[0].0) - (p[1].0 - p[0].0)).abs() * 1000.0)
+        .collect();
+    let minutes = wall / 60.0;
+    println!(
+        "routine {routine}: {:.1} minutes, {} hold chimes",
+        minutes,
+        heard.len()
+    );
+    println!(
+        "chime time against the plan (from the first chime): median {:.1} ms, worst {:.1} ms",
+        median(&mut against_plan),
+        against_plan.iter().copied().fold(0.0, f64::max)
+    );
+    println!(
+        "hold length against the plan: median {:.1} ms, worst {:.1} ms",
+        median(&mut holds),
+        holds.iter().copied().fold(0.0, f64::max)
+    );
+    println!(
+        "session length: planned {:.1} s, took {wall:.1} s",
+        plan["total_seconds"].as_f64().unwrap()
+    );
+    println!(
+        "CPU time: {:.2} s in all, {:.3} s per minute of session",
+        last.0,
+        last.0 / minutes
+    );
+    println!("peak memory (VmHWM): {:.1} MB", last.1 as f64 / 1024.0);
+    if let Some(t) = first_sound {
+        println!(
+            "launch to first sound: {:.0} ms (including about 20 ms of recorder latency)",
+            t * 1000.0
+        );
+    }
+}
+
+#[test]
+fn with_no_speech_engine_there_is_one_notice_then_chimes_and_captions() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else { return };
+    let wav = lab.record("mute.wav");
+    let routine = root().join("tests/routines/heard.json");
+    // No espeak-ng on the PATH: the only engine asked for cannot start.
+    let empty = lab.dir.path().join("empty-path");
+    std::fs::create_dir(&empty).unwrap();
+    let out = lab
+        .limber(&[
+            "run",
+            routine.to_str().unwrap(),
+            "--voice",
+            "espeak-ng",
+            "--captions",
+        ])
+        .env("PATH", &empty)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one notice: {stderr}");
+    assert!(
+        stderr.starts_with("limber: espeak-ng cannot start (cannot start espeak-ng: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the session runs with chimes and captions"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("Knee hug, left | Hug your left knee."),
+        "{stdout}"
+    );
+    let (samples, rate) = lab.stop_recording(&wav);
+    assert_eq!(listen::onsets(&samples, rate, Sound::HoldStart).len(), 4);
+    assert_eq!(listen::onsets(&samples, rate, Sound::HoldEnd).len(), 4);
+}
+
+#[test]
+fn voices_are_listed_for_each_engine() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(lab) = Lab::start() else { return };
+    let out = lab.limber(&["voices"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        stdout.contains("use with --voice espeak-ng --voice-name NAME"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.trim_start().starts_with("en-gb")),
+        "{stdout}"
+    );
+    assert!(stdout.starts_with("System voice"), "{stdout}");
+}
