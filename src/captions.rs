@@ -35,7 +35,8 @@ fn place_text(place: &Place) -> String {
     if let (Some(rep), Some(reps)) = (place.rep, place.reps)
         && reps > 1
     {
-        parts.push(format!("rep {rep} of {reps}"));
+        let unit = if place.breathing { "breath" } else { "rep" };
+        parts.push(format!("{unit} {rep} of {reps}"));
     }
     parts.join(", ")
 }

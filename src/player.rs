@@ -170,7 +170,9 @@ impl Player<'_, '_> {
         };
 
         if cue.kind == CueKind::Silence {
-            // A silence is a mark on the way, not a sound: it waits for nothing.
+            // A silence is a mark on the way, not a sound: it waits for its moment, but not for
+            // words that are still being said.
+            self.wait(Some(due), stop).await?;
             if cue.what == What::Quiet(Quiet::Hold) {
                 self.hold_until = Some(due + Duration::from_millis(cue.duration));
             }

@@ -166,6 +166,17 @@ async fn every_cue_of_a_built_in_routine_starts_exactly_when_planned() {
         run.report.steps_done(&run.timeline),
         run.timeline.steps.len()
     );
+    // Every caption is written at its cue's moment, silences included.
+    let captioned: Vec<&limber::timeline::Cue> = run
+        .timeline
+        .cues
+        .iter()
+        .filter(|c| limber::captions::caption(c).is_some())
+        .collect();
+    for (line, cue) in run.captions.lines.iter().zip(&captioned) {
+        let when = limber::timeline::clock(cue.at);
+        assert!(line.starts_with(&when), "{line:?} should be at {when}");
+    }
     // Captions carry the place: exercise, side and rep.
     assert!(
         run.captions
