@@ -171,6 +171,7 @@ macro_rules! phrases {
 
 phrases! {
     start: "Starting {name}.", ["name"], "Said first; {name} is the routine's name.";
+    bells: "A high bell starts each hold, and a lower bell ends it.", [], "Said after the opening words of a routine with holds.";
     finish: "Session complete: {exercises} in about {duration}. Well done.", ["exercises", "duration"], "Said at the end, before the closing chime.";
     exercises: "{n} exercises", ["n"], "How many exercises were done, in the closing words.";
     one_exercise: "1 exercise", [], "One exercise done, in the closing words.";

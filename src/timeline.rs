@@ -55,6 +55,9 @@ impl Quiet {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Place {
     pub exercise: String,
+    /// In a breathing step, `rep` counts breaths.
+    #[serde(skip)]
+    pub breathing: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub side: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -228,6 +231,13 @@ pub fn plan_steps(
         place: None,
     };
     b.speak(fill(&settings.phrases.start, &[("name", &routine.name)]));
+    // Someone new to limber hears what the two bells mean before the first one rings.
+    let holds = routine.steps[range.clone()].iter().any(
+        |s| matches!(s, Step::Exercise(e) if matches!(e.work, Work::Hold(_) | Work::Duration(_))),
+    );
+    if holds {
+        b.speak(settings.phrases.bells.clone());
+    }
     let mut steps = Vec::new();
     for (i, step) in routine
         .steps
@@ -507,6 +517,7 @@ impl Builder<'_> {
         );
         self.place = Some(Place {
             exercise: name,
+            breathing: true,
             ..Place::default()
         });
         self.speak(intro);
@@ -614,6 +625,7 @@ impl Builder<'_> {
                         reps: Some(e.reps),
                         set: (e.sets > 1).then_some(set),
                         sets: (e.sets > 1).then_some(e.sets),
+                        breathing: false,
                     });
                     let values = Values {
                         side: side_word,

@@ -60,34 +60,39 @@ fn exact_times_of_a_small_routine() {
     // 500 ms gap. Chimes last 700 ms, and the next words wait 500 ms after them.
     let expected: Vec<(Ms, &str)> = vec![
         (0, "speak Starting Test."),
-        (3200, "speak Hello there."),
-        (6400, "speak Bridge. 2 reps, 5 second holds."),
-        (14_900, "speak Rep 1 of 2."),
-        (20_100, "chime hold start"),
-        (20_100, "hold 5 s"),
-        (25_100, "chime hold end"),
-        (25_100, "rest 3 s"),
-        (28_100, "speak Rep 2 of 2."),
-        (33_300, "chime hold start"),
-        (33_300, "hold 5 s"),
-        (38_300, "chime hold end"),
-        // 10 words, an inner colon and stop: 700 + 10 000 + 1 300 ms. The length so far, 39.5 s,
+        // Before the first hold of a session: 12 words and a comma.
+        (
+            3200,
+            "speak A high bell starts each hold, and a lower bell ends it.",
+        ),
+        (17_050, "speak Hello there."),
+        (20_250, "speak Bridge. 2 reps, 5 second holds."),
+        (28_750, "speak Rep 1 of 2."),
+        (33_950, "chime hold start"),
+        (33_950, "hold 5 s"),
+        (38_950, "chime hold end"),
+        (38_950, "rest 3 s"),
+        (41_950, "speak Rep 2 of 2."),
+        (47_150, "chime hold start"),
+        (47_150, "hold 5 s"),
+        (52_150, "chime hold end"),
+        // 10 words, an inner colon and stop: 700 + 10 000 + 1 300 ms. The length so far, 53.35 s,
         // is spoken rounded up to the second.
         (
-            39_500,
-            "speak Session complete: 1 exercise in about 40 seconds. Well done.",
+            53_350,
+            "speak Session complete: 1 exercise in about 54 seconds. Well done.",
         ),
-        (52_000, "chime finish"),
+        (65_850, "chime finish"),
     ];
     let expected: Vec<(Ms, String)> = expected
         .into_iter()
         .map(|(a, s)| (a, s.to_string()))
         .collect();
     assert_eq!(at(&t), expected);
-    assert_eq!(t.total, 53_800);
-    assert_eq!(t.steps[0].start, 3200);
-    assert_eq!(t.steps[1].start, 6400);
-    assert_eq!(t.steps[1].end, 39_500);
+    assert_eq!(t.total, 67_650);
+    assert_eq!(t.steps[0].start, 17_050);
+    assert_eq!(t.steps[1].start, 20_250);
+    assert_eq!(t.steps[1].end, 53_350);
 }
 
 #[test]
@@ -159,7 +164,7 @@ fn sides_switch_once_and_alternate_every_rep() {
         .map(|c| c.detail())
         .collect();
     assert_eq!(
-        spoken[1..6],
+        spoken[2..7],
         [
             "Knee. 2 reps on each side, 2 second holds.",
             "Rep 1 of 2. Your left knee.",
@@ -184,7 +189,7 @@ fn sides_switch_once_and_alternate_every_rep() {
         .map(|c| c.detail())
         .collect();
     assert_eq!(
-        spoken[2..6],
+        spoken[3..7],
         [
             "Rep 1 of 2. Your left knee.",
             "Rep 1 of 2. Your right knee.",
@@ -433,4 +438,57 @@ fn built_in_routines_have_the_properties_too() {
         let routine = library::built_in(id).unwrap().load().unwrap();
         check(&routine, &plan(&routine, &Settings::default()));
     }
+}
+
+#[test]
+fn from_and_only_plan_part_of_a_routine_with_its_own_numbers() {
+    use limber::timeline::{Part, find_step, plan_steps};
+    let routine = library::built_in("lower-back-basics")
+        .unwrap()
+        .load()
+        .unwrap();
+    let bridge = find_step(&routine, "bridge").unwrap();
+    assert_eq!(find_step(&routine, "3").unwrap(), 3);
+    assert_eq!(find_step(&routine, "BRIDGE").unwrap(), bridge);
+    let settings = Settings::default();
+    let only = plan_steps(
+        &routine,
+        &settings,
+        Part::Only(bridge).range(routine.steps.len()),
+    );
+    assert_eq!(only.steps.len(), 1);
+    assert_eq!(only.steps[0].step, bridge, "the step keeps its number");
+    assert!(
+        only.cues
+            .iter()
+            .all(|c| c.step.is_none() || c.step == Some(bridge))
+    );
+    let last = only
+        .cues
+        .iter()
+        .rev()
+        .find(|c| c.kind == CueKind::Speech)
+        .unwrap();
+    assert!(
+        last.detail()
+            .starts_with("Session complete: 1 exercise in about"),
+        "{}",
+        last.detail()
+    );
+    let from = plan_steps(
+        &routine,
+        &settings,
+        Part::From(bridge).range(routine.steps.len()),
+    );
+    assert_eq!(from.steps.first().unwrap().step, bridge);
+    assert_eq!(from.steps.len(), routine.steps.len() - bridge + 1);
+    assert!(from.total < plan(&routine, &settings).total);
+    // Mistakes name the routine and list the steps.
+    let e = find_step(&routine, "99").unwrap_err();
+    assert!(e.contains("has steps 1 to"), "{e}");
+    let e = find_step(&routine, "plank").unwrap_err();
+    assert!(
+        e.contains("has no step called \"plank\"") && e.contains("Bird dog"),
+        "{e}"
+    );
 }
