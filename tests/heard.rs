@@ -542,3 +542,33 @@ fn voices_are_listed_for_each_engine() {
     );
     assert!(stdout.starts_with("System voice"), "{stdout}");
 }
+
+#[test]
+fn sigterm_stops_like_ctrl_c() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(lab) = Lab::start() else { return };
+    let child = lab
+        .limber(&["run", "in-bed", "--voice", "none", "--captions"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    let sent = Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(sent.elapsed() < Duration::from_secs(1));
+    assert_eq!(out.status.code(), Some(130));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .starts_with("Stopped In bed after 00:0"),
+        "{stdout}"
+    );
+}
