@@ -293,9 +293,25 @@ fn ctrl_c_silences_the_session_at_once() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The opening safety line is long: stop in the middle of it.
-    std::thread::sleep(Duration::from_secs(7));
-    let recorded_before = std::fs::metadata(&wav).unwrap().len();
+    // Stop in the middle of words: watch the recording until the last moments of it are loud.
+    let started = Instant::now();
+    let recorded_before = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "no words were heard to interrupt"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+        let Ok((samples, rate)) = listen::read_wav(&wav) else {
+            continue;
+        };
+        let tail = &samples[samples.len().saturating_sub(rate as usize / 5)..];
+        let level = (tail.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>()
+            / tail.len().max(1) as f64)
+            .sqrt();
+        if started.elapsed() > Duration::from_secs(3) && level > 0.02 {
+            break std::fs::metadata(&wav).unwrap().len();
+        }
+    };
     let sent = Instant::now();
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
