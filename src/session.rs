@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::library;
 use crate::player::{Devices, play};
 use crate::sounds::SoundSet;
-use crate::timeline::{self, Part, clock, spoken_length};
+use crate::timeline::{self, Part, clock};
 use crate::voice::espeak::{Espeak, EspeakSettings};
 use crate::voice::system::{System, SystemSettings};
 use crate::voice::{Voice, Voices};
@@ -102,9 +102,8 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     let took = clock(report.elapsed);
     if report.finished {
         captions.summary(&format!(
-            "Finished {}: {done} of {total} steps in {took} ({}).",
-            routine.name,
-            spoken_length(report.elapsed)
+            "Finished {}: {done} of {total} steps in {took}.",
+            routine.name
         ));
         Ok(ExitCode::SUCCESS)
     } else {

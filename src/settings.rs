@@ -173,6 +173,7 @@ phrases! {
     start: "Starting {name}.", ["name"], "Said first; {name} is the routine's name.";
     bells: "A high bell starts each hold, and a lower bell ends it.", [], "Said after the opening words of a routine with holds.";
     finish: "Session complete: {exercises} in about {duration}. Well done.", ["exercises", "duration"], "Said at the end, before the closing chime.";
+    finish_short: "Session complete. Well done.", [], "Said at the end of a part with no exercises, before the closing chime.";
     exercises: "{n} exercises", ["n"], "How many exercises were done, in the closing words.";
     one_exercise: "1 exercise", [], "One exercise done, in the closing words.";
     switch_sides: "Switch sides.", [], "Said between the sides of an exercise.";

@@ -300,8 +300,13 @@ pub fn plan_steps(
     } else {
         end.div_ceil(1000) * 1000
     };
+    let finish = if exercises == 0 {
+        &p.finish_short
+    } else {
+        &p.finish
+    };
     b.speak(fill(
-        &p.finish,
+        finish,
         &[("exercises", &count), ("duration", &p.duration(so_far))],
     ));
     b.sound(Sound::Finish);
