@@ -17,25 +17,50 @@ pub trait Output {
     fn stop(&self);
 }
 
+/// Errors the audio device reported while playing: how many, and the first.
+#[derive(Debug, Default)]
+pub struct DeviceErrors {
+    pub count: u64,
+    pub first: Option<String>,
+}
+
 /// The default audio device, through rodio.
 pub struct RodioOutput {
     sink: rodio::MixerDeviceSink,
     players: RefCell<Vec<rodio::Player>>,
+    errors: std::sync::Arc<std::sync::Mutex<DeviceErrors>>,
 }
 
 impl RodioOutput {
     /// Opens the default output. The audio library prints a dozen lines of its own to stderr when
     /// there is no device; those are held back, and the one error that matters is returned.
     pub fn open() -> Result<RodioOutput, String> {
+        let errors = std::sync::Arc::new(std::sync::Mutex::new(DeviceErrors::default()));
+        // The device's own complaints while it plays (on some sound servers a stream of transient
+        // I/O errors) are counted, not printed as they come: the session reports them once.
+        let record = {
+            let errors = std::sync::Arc::clone(&errors);
+            move |e: rodio::cpal::Error| {
+                let mut errors = errors.lock().unwrap_or_else(|p| p.into_inner());
+                errors.count += 1;
+                if errors.first.is_none() {
+                    errors.first = Some(e.to_string());
+                }
+            }
+        };
         let quiet = gag::Gag::stderr().ok();
         // A short device buffer (about 10 ms) so a chime starts within a few ms of its moment;
         // devices that refuse it get their own default.
         let opened = rodio::DeviceSinkBuilder::from_default_device()
             .and_then(|b| {
                 b.with_buffer_size(rodio::cpal::BufferSize::Fixed(512))
+                    .with_error_callback(record.clone())
                     .open_sink_or_fallback()
             })
-            .or_else(|_| rodio::DeviceSinkBuilder::open_default_sink());
+            .or_else(|_| {
+                rodio::DeviceSinkBuilder::from_default_device()
+                    .and_then(|b| b.with_error_callback(record).open_sink_or_fallback())
+            });
         drop(quiet);
         let mut sink = opened.map_err(|e| {
             let mut text = e.to_string();
@@ -50,7 +75,14 @@ impl RodioOutput {
         Ok(RodioOutput {
             sink,
             players: RefCell::new(Vec::new()),
+            errors,
         })
+    }
+
+    /// The errors the device has reported so far.
+    pub fn errors(&self) -> (u64, Option<String>) {
+        let e = self.errors.lock().unwrap_or_else(|p| p.into_inner());
+        (e.count, e.first.clone())
     }
 }
 

@@ -49,8 +49,13 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     }
     let timeline = timeline::plan_steps(&routine, &settings, part.range(routine.steps.len()));
 
+    let mut device: Option<Rc<RodioOutput>> = None;
     let output: Rc<dyn Output> = match RodioOutput::open() {
-        Ok(output) => Rc::new(output),
+        Ok(output) => {
+            let output = Rc::new(output);
+            device = Some(Rc::clone(&output));
+            output
+        }
         Err(why) if interactive => {
             captions.notice(&format!(
                 "no audio output ({why}); carrying on with captions only. Check that a speaker is connected and not muted"
@@ -97,6 +102,16 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         play(&timeline, &mut devices, &mut stopped).await
     });
 
+    if let Some((count, Some(first))) = device.map(|d| d.errors()).filter(|(n, _)| *n > 0) {
+        let times = if count == 1 {
+            "an error".to_string()
+        } else {
+            format!("{count} errors")
+        };
+        captions.notice(&format!(
+            "the audio output reported {times} during the session (the first: {first}); if the sound dropped out, check the device"
+        ));
+    }
     let total = timeline.steps.len();
     let done = report.steps_done(&timeline);
     let took = clock(report.elapsed);

@@ -523,7 +523,13 @@ fn with_no_speech_engine_there_is_one_notice_then_chimes_and_captions() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "one notice: {stderr}");
+    // A loaded null sink can make the device report transient errors, summed up in one line of
+    // their own; what this test is about is the notice on the speech engine.
+    let notices: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("limber: the audio output reported"))
+        .collect();
+    assert_eq!(notices.len(), 1, "one notice: {stderr}");
     assert!(
         stderr.starts_with("limber: espeak-ng cannot start (cannot start espeak-ng: "),
         "{stderr}"
