@@ -536,6 +536,9 @@ impl Builder<'_> {
             (b.hold_out, Sound::Tick, p.breathe_hold.clone()),
         ];
         let mut t = self.align();
+        // The first tone waits for the introduction; every later one is pinned to it, so the
+        // breathing keeps its pace whatever the voice does.
+        let mut first = true;
         for cycle in 1..=b.cycles {
             if let Some(place) = &mut self.place {
                 place.rep = Some(cycle);
@@ -546,11 +549,12 @@ impl Builder<'_> {
                     continue;
                 }
                 let tone = self.s.sounds.of(*sound);
-                let first = self.cues.last().is_some_and(|c| c.at < t);
                 self.push(t, tone, What::Sound(*sound), !first);
+                first = false;
+                // A prompt only where it and the usual gap fit before the next tone.
                 let said = speech_ms(prompt, self.s.words_per_minute);
                 let at = t + tone + 100;
-                if at + said + 100 <= t + len {
+                if at + said + self.s.gap <= t + len {
                     self.push(at, said, What::Text(prompt.clone()), true);
                 }
                 t += len;

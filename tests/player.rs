@@ -121,6 +121,56 @@ fn holds_are_exact(run: &Run) {
     }
 }
 
+/// Breath tones and ticks fall exactly where the plan puts them, relative to the first of each
+/// breathing step: a slow voice may delay a step's start, never its pace.
+fn breaths_are_exact(run: &Run) {
+    let played: Vec<u64> = run
+        .output
+        .played
+        .borrow()
+        .iter()
+        .map(|(t, _, _)| at(run, *t))
+        .collect();
+    let sounds: Vec<&limber::timeline::Cue> = run
+        .timeline
+        .cues
+        .iter()
+        .filter(|c| matches!(c.what, What::Sound(_)))
+        .collect();
+    let breathing_steps: Vec<Option<usize>> = run
+        .timeline
+        .cues
+        .iter()
+        .filter(|c| c.kind == CueKind::Breath)
+        .map(|c| c.step)
+        .collect();
+    let mut checked = 0;
+    let mut anchor: Option<(Option<usize>, u64, u64)> = None;
+    for (cue, t) in sounds.iter().zip(&played) {
+        let breath = matches!(cue.kind, CueKind::Breath | CueKind::Tick)
+            && breathing_steps.contains(&cue.step);
+        if !breath {
+            continue;
+        }
+        match anchor {
+            Some((step, heard0, planned0)) if step == cue.step => {
+                assert_eq!(
+                    t - heard0,
+                    cue.at - planned0,
+                    "the breath tone planned at {} ms",
+                    cue.at
+                );
+                checked += 1;
+            }
+            _ => anchor = Some((cue.step, *t, cue.at)),
+        }
+    }
+    assert!(
+        checked > 0 || breathing_steps.is_empty(),
+        "no breath tones were checked"
+    );
+}
+
 /// No two utterances overlap, and a sequential sound never starts while words are being said.
 fn nothing_overlaps(run: &Run, per_word: u64) {
     let said = run.said.borrow();
@@ -215,6 +265,25 @@ async fn long_speech_pushes_cues_back_but_never_shortens_a_hold() {
             "only pinned words are ever left out"
         );
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_voice_never_slows_the_breathing() {
+    // A voice that lingers 2.6 s after every line: "Breathe in." then lasts 3.1 s and ends, with
+    // its gap, after the next tone is due. Only tones pinned to the breathing keep its pace.
+    let mut lingering = fake(250);
+    lingering.linger = Duration::from_millis(2600);
+    let run = run_with(&routine("breathing"), vec![lingering], None).await;
+    assert!(run.report.finished);
+    assert!(
+        run.captions.notices.is_empty(),
+        "the voice was never given up: {:?}",
+        run.captions.notices
+    );
+    breaths_are_exact(&run);
+    let run = run_with(&routine("gentle-relief"), vec![fake(750)], None).await;
+    breaths_are_exact(&run);
+    holds_are_exact(&run);
 }
 
 #[tokio::test(start_paused = true)]
@@ -313,4 +382,23 @@ async fn stopping_silences_everything_at_once() {
         run.report.elapsed
     );
     assert!(run.report.steps_done(&run.timeline) < run.timeline.steps.len());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_step_is_done_only_once_the_session_has_gone_past_it() {
+    let r = routine("in-bed");
+    let settings = Settings {
+        sounds: SoundSet::built_in().lengths(),
+        ..Settings::default()
+    };
+    let rest = plan(&r, &settings).steps[1].clone();
+    assert!(rest.title.starts_with("rest"), "{}", rest.title);
+    // Two seconds into the rest: its words were said, but it is not done.
+    let run = run_with(
+        &r,
+        vec![fake(250)],
+        Some(Duration::from_millis(rest.start + 2000)),
+    )
+    .await;
+    assert_eq!(run.report.steps_done(&run.timeline), 1);
 }

@@ -19,6 +19,8 @@ pub type Heard = Pin<Box<dyn Future<Output = Result<(), String>>>>;
 pub trait Voice {
     /// How the engine is called in messages: "the system voice", "espeak-ng".
     fn name(&self) -> &str;
+    /// The lines the session will speak, in order, so an engine can get them ready ahead.
+    fn prepare(&mut self, _texts: &[String]) {}
     /// Starts speaking `text` now.
     fn say(&mut self, text: &str) -> Result<Heard, String>;
     /// Stops speaking at once.
@@ -28,18 +30,29 @@ pub trait Voice {
 /// The engines to use, best first. When the current one fails, the next one takes over.
 pub struct Voices {
     engines: Vec<Box<dyn Voice>>,
+    /// The session's lines, for an engine that takes over to prepare.
+    texts: Vec<String>,
 }
 
 impl Voices {
     pub fn new(engines: Vec<Box<dyn Voice>>) -> Voices {
-        Voices { engines }
+        Voices {
+            engines,
+            texts: Vec::new(),
+        }
+    }
+
+    /// Tells the current engine what the session will say.
+    pub fn prepare(&mut self, texts: Vec<String>) {
+        if let Some(v) = self.engines.first_mut() {
+            v.prepare(&texts);
+        }
+        self.texts = texts;
     }
 
     /// No voice at all: chimes and captions.
     pub fn none() -> Voices {
-        Voices {
-            engines: Vec::new(),
-        }
+        Voices::new(Vec::new())
     }
 
     pub fn current(&mut self) -> Option<&mut (dyn Voice + 'static)> {
@@ -57,6 +70,9 @@ impl Voices {
         }
         let mut failed = self.engines.remove(0);
         failed.stop();
+        if let Some(v) = self.engines.first_mut() {
+            v.prepare(&self.texts);
+        }
         let next = self.engines.first().map_or_else(
             || "captions and chimes only".to_string(),
             |v| v.name().to_string(),
@@ -76,6 +92,8 @@ impl Voices {
 pub struct FakeVoice {
     pub name: String,
     pub per_word: Duration,
+    /// Added to every utterance, like a voice with a long silence after each line.
+    pub linger: Duration,
     pub said: std::rc::Rc<std::cell::RefCell<Vec<(tokio::time::Instant, String)>>>,
     pub hang_on: Option<String>,
 }
@@ -85,6 +103,7 @@ impl FakeVoice {
         FakeVoice {
             name: "the test voice".into(),
             per_word,
+            linger: Duration::ZERO,
             said: Default::default(),
             hang_on: None,
         }
@@ -104,7 +123,7 @@ impl Voice for FakeVoice {
             return Ok(Box::pin(std::future::pending()));
         }
         let words = text.split_whitespace().count().max(1) as u32;
-        let length = self.per_word * words;
+        let length = self.per_word * words + self.linger;
         Ok(Box::pin(async move {
             tokio::time::sleep(length).await;
             Ok(())
