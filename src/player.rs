@@ -59,18 +59,22 @@ pub struct Report {
 }
 
 impl Report {
-    /// The steps whose every cue was reached, counted from 1.
+    /// The steps that were done: those the session went past (the next step began, or the
+    /// session finished), not merely started.
     pub fn steps_done(&self, timeline: &Timeline) -> usize {
         let reached = self.played.len();
         timeline
             .steps
             .iter()
             .filter(|span| {
-                let last = timeline
+                let after = timeline
                     .cues
                     .iter()
-                    .rposition(|c| c.step == Some(span.step));
-                last.is_some_and(|l| l < reached)
+                    .position(|c| c.step.is_none_or(|n| n > span.step) && c.at >= span.end);
+                match after {
+                    Some(next) => next < reached,
+                    None => self.finished,
+                }
             })
             .count()
     }
@@ -120,6 +124,15 @@ pub async fn play(
         ratio: 1.0,
         hold_until: None,
     };
+    let texts: Vec<String> = timeline
+        .cues
+        .iter()
+        .filter_map(|c| match &c.what {
+            What::Text(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    player.dev.voices.prepare(texts);
     let mut played = Vec::new();
     let mut finished = true;
     for index in 0..timeline.cues.len() {
@@ -205,16 +218,15 @@ impl Player<'_, '_> {
             self.wait(None, stop).await?;
             let target = due.max(self.free);
             self.wait(Some(target), stop).await?;
-            let now = Instant::now();
-            if now > due {
-                self.delay += now - due;
-            }
+            // Only the lateness that speech caused is carried forward. A timer that wakes a
+            // millisecond late must not add up over a session's hundreds of cues.
+            self.delay += target.saturating_duration_since(due);
         }
 
         played.at = self.elapsed();
         self.dev.captions.cue(cue, played.at);
         match &cue.what {
-            What::Text(text) => self.speak(text),
+            What::Text(text) => self.speak(text, stop),
             What::Sound(sound) => {
                 self.dev
                     .output
@@ -229,7 +241,7 @@ impl Player<'_, '_> {
     }
 
     /// Starts speaking with the first engine that will; with none left, the caption is enough.
-    fn speak(&mut self, text: &str) {
+    fn speak(&mut self, text: &str, stop: &watch::Receiver<bool>) {
         let estimate = speech_ms(text, self.dev.words_per_minute);
         loop {
             let Some(voice) = self.dev.voices.current() else {
@@ -249,6 +261,7 @@ impl Player<'_, '_> {
                     });
                     return;
                 }
+                Err(_) if *stop.borrow() => return,
                 Err(why) => {
                     let notice = self.dev.voices.fail(&why);
                     self.dev.captions.notice(&notice);
@@ -304,7 +317,8 @@ impl Player<'_, '_> {
             };
             tokio::select! {
                 biased;
-                _ = stop.changed() => {
+                // A stop channel whose sender is gone can never say stop: ignore it.
+                Ok(()) = stop.changed() => {
                     self.speaking = speaking;
                     return Err(Stopped);
                 }
