@@ -70,7 +70,8 @@ pub(crate) fn print(text: &str) -> Result<(), Error> {
 
 fn plan(config: &Config, name: &str, json: bool) -> Result<ExitCode, Error> {
     let routine = library::find(name, config.routines.as_deref())?.load()?;
-    let timeline = timeline::plan(&routine, &config.settings);
+    let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
+    let timeline = timeline::plan(&routine, &config.settings_for(&sounds));
     if json {
         let mut text =
             serde_json::to_string_pretty(&timeline.to_json()).expect("a plan serializes");
@@ -89,6 +90,7 @@ fn summary(routine: &Routine, settings: &Settings) -> (String, usize) {
 
 fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
     let dir = config.routines.as_deref();
+    let settings = config.settings_for(&config.sounds(&mut |_| {}));
     let mut rows = Vec::new();
     for entry in library::everything(dir) {
         let row = match entry {
@@ -110,7 +112,7 @@ fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
                     "description": routine.description,
                     "built_in": found.origin == Origin::BuiltIn,
                     "path": found.path(),
-                    "total_seconds": timeline::plan(routine, &config.settings).total as f64 / 1000.0,
+                    "total_seconds": timeline::plan(routine, &settings).total as f64 / 1000.0,
                     "exercises": routine.exercise_count(),
                 }),
                 (found, Err(e)) => serde_json::json!({
@@ -168,7 +170,7 @@ fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
         .max(10);
     let line = |found: &Found, loaded: &Result<Routine, Error>| match loaded {
         Ok(routine) => {
-            let (length, exercises) = summary(routine, &config.settings);
+            let (length, exercises) = summary(routine, &settings);
             let replaces =
                 if found.origin != Origin::BuiltIn && library::built_in(&found.id).is_some() {
                     "  (replaces the built-in one)"
@@ -238,6 +240,7 @@ struct Checked {
 
 fn check(config: &Config, files: &[std::path::PathBuf]) -> Result<ExitCode, Error> {
     let dir = config.routines.as_deref();
+    let settings = config.settings_for(&config.sounds(&mut |_| {}));
     let targets: Vec<String> = if files.is_empty() {
         let user = library::user_files(dir);
         if user.is_empty() {
@@ -292,7 +295,7 @@ fn check(config: &Config, files: &[std::path::PathBuf]) -> Result<ExitCode, Erro
     for c in &checked {
         match &c.result {
             Ok(routine) => {
-                let (length, exercises) = summary(routine, &config.settings);
+                let (length, exercises) = summary(routine, &settings);
                 out.push_str(&format!(
                     "ok: {} (\"{}\", {length}, {exercises} exercises)\n",
                     c.origin, routine.name

@@ -178,6 +178,22 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The sounds to play: the built-in ones, with any files the configuration names in their
+    /// place; `warn` hears about each file that cannot be used.
+    pub fn sounds(&self, warn: &mut dyn FnMut(String)) -> crate::sounds::SoundSet {
+        crate::sounds::SoundSet::with_files(&self.sound_files, warn)
+    }
+
+    /// The settings for planning, with the real lengths of the sounds that will play.
+    pub fn settings_for(&self, sounds: &crate::sounds::SoundSet) -> Settings {
+        Settings {
+            sounds: sounds.lengths(),
+            ..self.settings.clone()
+        }
+    }
+}
+
 /// `~/x` is `x` in the home folder; a relative path is relative to `base`.
 fn resolve(path: &str, base: Option<&Path>) -> PathBuf {
     if let (Some(rest), Some(dirs)) = (path.strip_prefix("~/"), directories::BaseDirs::new()) {

@@ -16,7 +16,6 @@ use crate::config::{Config, Engine};
 use crate::error::Error;
 use crate::library;
 use crate::player::{Devices, play};
-use crate::sounds::SoundSet;
 use crate::timeline::{self, Part, clock};
 use crate::voice::espeak::{Espeak, EspeakSettings};
 use crate::voice::system::{System, SystemSettings};
@@ -41,9 +40,8 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         false => Box::new(Quiet),
     };
 
-    let sounds = SoundSet::with_files(&config.sound_files, &mut |w| captions.notice(&w));
-    let mut settings = config.settings.clone();
-    settings.sounds = sounds.lengths();
+    let sounds = config.sounds(&mut |w| captions.notice(&w));
+    let mut settings = config.settings_for(&sounds);
     if let Some(rate) = args.voice_rate {
         settings.words_per_minute = f64::from(rate);
     }
@@ -56,7 +54,9 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
             device = Some(Rc::clone(&output));
             output
         }
-        Err(why) if interactive => {
+        // With nothing to hear, captions are the session: only on a screen, and only if wanted.
+        Err(why) if interactive && args.captions() != Some(false) => {
+            captions = Box::new(Terminal::new(tty));
             captions.notice(&format!(
                 "no audio output ({why}); carrying on with captions only. Check that a speaker is connected and not muted"
             ));
@@ -65,7 +65,12 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         Err(why) => return Err(Error::NoAudio(why)),
     };
 
-    let mut voices = voices(config, args, &settings, Rc::clone(&output), &mut *captions);
+    // A voice played into no output would only cost time.
+    let mut voices = if device.is_some() {
+        voices(config, args, &settings, Rc::clone(&output), &mut *captions)
+    } else {
+        Voices::none()
+    };
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -73,20 +78,23 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         .map_err(|e| Error::Write(format!("cannot start the session's clock: {e}")))?;
     let report = runtime.block_on(async {
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        // Registered before the first cue, so Ctrl-C at any moment stops the session cleanly.
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).ok();
+        let mut terminate = signal(SignalKind::terminate()).ok();
         tokio::spawn(async move {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            let terminated = async {
-                match term.as_mut() {
-                    Some(t) => {
-                        t.recv().await;
-                    }
-                    None => std::future::pending().await,
+            async fn next(s: &mut Option<Signal>) {
+                let received = match s.as_mut() {
+                    Some(s) => s.recv().await.is_some(),
+                    None => false,
+                };
+                if !received {
+                    std::future::pending::<()>().await;
                 }
-            };
+            }
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminated => {}
+                _ = next(&mut interrupt) => {}
+                _ = next(&mut terminate) => {}
             }
             let _ = stop.send(true);
         });
