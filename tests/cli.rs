@@ -372,25 +372,39 @@ fn input_that_is_not_a_routine_gets_one_line() {
 }
 
 #[test]
-fn schema_is_printed_and_matches_the_docs() {
+fn schemas_are_printed_and_match_the_docs() {
     let dir = empty_dir();
-    let out = limber(dir.path())
+    for (which, file) in [
+        ("routine", "routine.schema.json"),
+        ("config", "config.schema.json"),
+    ] {
+        let out = limber(dir.path())
+            .args(["schema", which])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let printed: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let docs: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(root().join("docs").join(file)).unwrap())
+                .unwrap();
+        assert_eq!(printed, docs, "{file}");
+        if which == "routine" {
+            assert_eq!(
+                printed["$defs"]["exercise_step"]["properties"]["hold"]["maximum"],
+                600.0
+            );
+        } else {
+            assert!(printed["$defs"]["phrases"]["properties"]["switch_sides"].is_object());
+        }
+    }
+    // Without an argument, the routine's.
+    limber(dir.path())
         .arg("schema")
         .assert()
         .success()
-        .get_output()
-        .stdout
-        .clone();
-    let printed: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let docs: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("docs/routine.schema.json")).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(printed, docs);
-    assert_eq!(
-        printed["$defs"]["exercise_step"]["properties"]["hold"]["maximum"],
-        600.0
-    );
+        .stdout(predicate::str::contains("\"title\": \"limber routine\""));
 }
 
 #[test]
@@ -529,23 +543,4 @@ fn configuration_can_move_the_routines_folder() {
     cmd.assert()
         .success()
         .stdout(predicate::str::contains("Bridge."));
-}
-
-#[test]
-fn config_schema_matches_the_docs() {
-    let dir = empty_dir();
-    let out = limber(dir.path())
-        .args(["schema", "config"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let printed: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let docs: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("docs/config.schema.json")).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(printed, docs);
-    assert!(printed["$defs"]["phrases"]["properties"]["switch_sides"].is_object());
 }

@@ -87,8 +87,8 @@ fn at(run: &Run, t: Instant) -> u64 {
     (t - run.start).as_millis() as u64
 }
 
-/// Chimes come in start/end pairs exactly `hold` apart, as the plan says.
-fn holds_are_exact(run: &Run) {
+/// Each sound the plan has, with when it was heard (ms from the start).
+fn sounds_heard(run: &Run) -> Vec<(&limber::timeline::Cue, u64)> {
     let played: Vec<u64> = run
         .output
         .played
@@ -103,10 +103,16 @@ fn holds_are_exact(run: &Run) {
         .filter(|c| matches!(c.what, What::Sound(_)))
         .collect();
     assert_eq!(played.len(), sounds.len(), "every sound was played");
+    sounds.into_iter().zip(played).collect()
+}
+
+/// Chimes come in start/end pairs exactly `hold` apart, as the plan says.
+fn holds_are_exact(run: &Run) {
+    let heard = sounds_heard(run);
     let mut start = None;
-    for (cue, t) in sounds.iter().zip(&played) {
+    for &(cue, t) in &heard {
         match cue.what {
-            What::Sound(Sound::HoldStart) => start = Some((*t, cue.at)),
+            What::Sound(Sound::HoldStart) => start = Some((t, cue.at)),
             What::Sound(Sound::HoldEnd) => {
                 let (s, planned_s) = start.take().expect("an end follows a start");
                 assert_eq!(
@@ -124,19 +130,7 @@ fn holds_are_exact(run: &Run) {
 /// Breath tones and ticks fall exactly where the plan puts them, relative to the first of each
 /// breathing step: a slow voice may delay a step's start, never its pace.
 fn breaths_are_exact(run: &Run) {
-    let played: Vec<u64> = run
-        .output
-        .played
-        .borrow()
-        .iter()
-        .map(|(t, _, _)| at(run, *t))
-        .collect();
-    let sounds: Vec<&limber::timeline::Cue> = run
-        .timeline
-        .cues
-        .iter()
-        .filter(|c| matches!(c.what, What::Sound(_)))
-        .collect();
+    let heard = sounds_heard(run);
     let breathing_steps: Vec<Option<usize>> = run
         .timeline
         .cues
@@ -146,7 +140,7 @@ fn breaths_are_exact(run: &Run) {
         .collect();
     let mut checked = 0;
     let mut anchor: Option<(Option<usize>, u64, u64)> = None;
-    for (cue, t) in sounds.iter().zip(&played) {
+    for &(cue, t) in &heard {
         let breath = matches!(cue.kind, CueKind::Breath | CueKind::Tick)
             && breathing_steps.contains(&cue.step);
         if !breath {
@@ -162,7 +156,7 @@ fn breaths_are_exact(run: &Run) {
                 );
                 checked += 1;
             }
-            _ => anchor = Some((cue.step, *t, cue.at)),
+            _ => anchor = Some((cue.step, t, cue.at)),
         }
     }
     assert!(
