@@ -143,28 +143,29 @@ fn marks_inside_a_hold_never_move_its_end() {
     assert_eq!(marks, expected);
 }
 
+/// Every line a routine of one exercise speaks, in order.
+fn spoken(e: Exercise) -> Vec<String> {
+    let routine = Routine {
+        name: "S".into(),
+        description: None,
+        steps: vec![Step::Exercise(e)],
+    };
+    plan(&routine, &Settings::default())
+        .cues
+        .iter()
+        .filter(|c| c.kind == CueKind::Speech)
+        .map(|c| c.detail())
+        .collect()
+}
+
 #[test]
 fn sides_switch_once_and_alternate_every_rep() {
     let mut e = exercise("Knee", Work::Hold(2000));
     e.sides = Some([Side::Left, Side::Right]);
     e.reps = 2;
     e.cue = Some(Template::parse("Your {side} knee.").unwrap());
-    let sided = plan(
-        &Routine {
-            name: "S".into(),
-            description: None,
-            steps: vec![Step::Exercise(e.clone())],
-        },
-        &Settings::default(),
-    );
-    let spoken: Vec<String> = sided
-        .cues
-        .iter()
-        .filter(|c| c.kind == CueKind::Speech)
-        .map(|c| c.detail())
-        .collect();
     assert_eq!(
-        spoken[2..7],
+        spoken(e.clone())[2..7],
         [
             "Knee. 2 reps on each side, 2 second holds.",
             "Rep 1 of 2. Your left knee.",
@@ -174,22 +175,8 @@ fn sides_switch_once_and_alternate_every_rep() {
         ]
     );
     e.alternate = true;
-    let alt = plan(
-        &Routine {
-            name: "S".into(),
-            description: None,
-            steps: vec![Step::Exercise(e)],
-        },
-        &Settings::default(),
-    );
-    let spoken: Vec<String> = alt
-        .cues
-        .iter()
-        .filter(|c| c.kind == CueKind::Speech)
-        .map(|c| c.detail())
-        .collect();
     assert_eq!(
-        spoken[3..7],
+        spoken(e)[3..7],
         [
             "Rep 1 of 2. Your left knee.",
             "Rep 1 of 2. Your right knee.",
