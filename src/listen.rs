@@ -36,7 +36,8 @@ fn tone_share(frame: &[f32], rate: u32, freq: f64) -> f64 {
     (power / (energy * n * 0.6667)).min(1.0)
 }
 
-fn rms(frame: &[f32]) -> f64 {
+/// The root-mean-square level of some samples (0 for none).
+pub fn rms(frame: &[f32]) -> f64 {
     (frame.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / frame.len().max(1) as f64).sqrt()
 }
 

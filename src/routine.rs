@@ -8,10 +8,6 @@ use crate::template::Template;
 /// Milliseconds: every time in limber is kept as a whole number of them, so sums are exact.
 pub type Ms = u64;
 
-pub fn ms_from_seconds(s: f64) -> Ms {
-    (s * 1000.0).round() as Ms
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Routine {
     pub name: String,

@@ -305,9 +305,7 @@ fn ctrl_c_silences_the_session_at_once() {
             continue;
         };
         let tail = &samples[samples.len().saturating_sub(rate as usize / 5)..];
-        let level = (tail.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>()
-            / tail.len().max(1) as f64)
-            .sqrt();
+        let level = listen::rms(tail);
         if started.elapsed() > Duration::from_secs(3) && level > 0.02 {
             break std::fs::metadata(&wav).unwrap().len();
         }
@@ -338,7 +336,7 @@ fn ctrl_c_silences_the_session_at_once() {
         let a = (at as f64 + from * f64::from(rate)).max(0.0) as usize;
         let b = ((at as f64 + to * f64::from(rate)) as usize).min(samples.len());
         let s = &samples[a.min(b)..b];
-        (s.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / s.len().max(1) as f64).sqrt()
+        listen::rms(s)
     };
     assert!(
         window(-0.6, 0.0) > 0.01,
