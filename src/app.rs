@@ -1,20 +1,22 @@
 //! What each command does, from parsed arguments to output and an exit code.
 
-use std::io::Write;
-use std::path::Path;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, SchemaOf};
-use crate::config::Config;
+use crate::cli::{Cli, Command, SchemaOf, VoiceArgs};
+use crate::config::{Config, Engine};
 use crate::error::Error;
 use crate::library::{self, Found, Origin};
 use crate::routine::Routine;
 use crate::settings::Settings;
 use crate::source::Source;
-use crate::timeline::{self, clock};
+use crate::speech::{self, Choice};
+use crate::timeline::{self, Part, clock};
 use crate::validate::{self, Diagnostic};
+use crate::voice::speaker::Synth;
 
 /// Runs limber with the process's arguments.
 pub fn main() -> ExitCode {
@@ -50,7 +52,34 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Run(args) => crate::session::run(&config, &args),
         Command::List { json } => list(&config, json),
-        Command::Plan { routine, json } => plan(&config, &routine, json),
+        Command::Plan {
+            routine,
+            json,
+            voice,
+        } => plan(&config, &routine, json, &voice),
+        Command::Prepare { routines, voice } => prepare(&config, &routines, &voice),
+        Command::Render {
+            routine,
+            output,
+            chapters,
+            rate,
+            from,
+            only,
+            sound_volume,
+            voice,
+        } => render(
+            &config,
+            &RenderArgs {
+                routine,
+                output,
+                chapters,
+                rate,
+                from,
+                only,
+                sound_volume,
+                voice,
+            },
+        ),
         Command::Check { files } => check(&config, &files),
         Command::Voices => crate::session::list_voices(),
         Command::Schema { .. } => unreachable!("handled above"),
@@ -68,18 +97,244 @@ pub(crate) fn print(text: &str) -> Result<(), Error> {
     }
 }
 
-fn plan(config: &Config, name: &str, json: bool) -> Result<ExitCode, Error> {
+fn plan(config: &Config, name: &str, json: bool, voice: &VoiceArgs) -> Result<ExitCode, Error> {
     let routine = library::find(name, config.routines.as_deref())?.load()?;
     let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
-    let timeline = timeline::plan(&routine, &config.settings_for(&sounds));
+    let choice = Choice::new(config, voice);
+    let settings = choice.settings(&config.settings_for(&sounds));
+    let synth = choice
+        .synth(config, &mut |w| eprintln!("limber: {w}"))
+        .and_then(Result::ok);
+    let all = 0..routine.steps.len();
+    let timeline =
+        speech::plan(&routine, &settings, all, synth.as_ref(), None).map_err(Error::Write)?;
+    let lines = speech::lines(&timeline);
+    let measured = synth
+        .as_ref()
+        .map_or(0, |s| lines.iter().filter(|l| s.has(l)).count());
+    let engine = choice.engine.name();
     if json {
-        let mut text =
-            serde_json::to_string_pretty(&timeline.to_json()).expect("a plan serializes");
+        let mut value = serde_json::to_value(timeline.to_json()).expect("a plan serializes");
+        value["speech"] = serde_json::json!({
+            "engine": engine,
+            "lines": lines.len(),
+            "measured": measured,
+        });
+        let mut text = serde_json::to_string_pretty(&value).expect("a plan serializes");
         text.push('\n');
         print(&text)?;
     } else {
-        print(&format!("{timeline}\n"))?;
+        let note = match (&synth, measured) {
+            (None, _) => format!(
+                "Speech is estimated from the speaking rate: the {engine} voice speaks live and cannot be measured."
+            ),
+            (Some(_), m) if m == lines.len() => {
+                format!("Speech times are exact: all {m} lines are in the {engine} speech cache.")
+            }
+            (Some(_), m) => format!(
+                "Speech times are exact for {m} of {} lines, estimated for the rest; `limber prepare {name}` makes them all exact.",
+                lines.len()
+            ),
+        };
+        print(&format!("{timeline}\n\n{note}\n"))?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The voice's engine and cache, for commands that need sound files.
+fn synth_for(config: &Config, choice: &Choice) -> Result<Synth, Error> {
+    let engine = choice.engine;
+    let synth = choice
+        .synth(config, &mut |w| eprintln!("limber: {w}"))
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "the {} voice makes no sound files; choose one that does with --voice espeak-ng, piper or pico2wave",
+                engine.name()
+            ))
+        })?
+        .map_err(Error::Write)?;
+    synth
+        .engine
+        .check()
+        .map_err(|why| Error::Write(format!("{} cannot start ({why})", synth.engine.name)))?;
+    Ok(synth)
+}
+
+/// Shows progress on a terminal only: in a log, one line per routine is enough.
+fn progress(what: &str) -> impl FnMut(usize, usize, &str) + '_ {
+    let tty = std::io::stderr().is_terminal();
+    move |i, n, _| {
+        if tty {
+            eprint!("\r\x1b[Kmaking speech for {what}: {} of {n}", i + 1);
+        }
+    }
+}
+
+fn clear_progress() {
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[K");
+    }
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
+fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<ExitCode, Error> {
+    let choice = Choice::new(config, voice);
+    let synth = synth_for(config, &choice)?;
+    let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
+    let settings = choice.settings(&config.settings_for(&sounds));
+    let mut routines = Vec::new();
+    if names.is_empty() {
+        for found in library::everything(config.routines.as_deref()) {
+            match found.and_then(|f| f.load()) {
+                Ok(r) => routines.push(r),
+                Err(e) => eprintln!("{}", e.report()),
+            }
+        }
+    } else {
+        for name in names {
+            routines.push(library::find(name, config.routines.as_deref())?.load()?);
+        }
+    }
+    let mut needed = Vec::new();
+    let mut out = String::new();
+    for routine in &routines {
+        let started = std::time::Instant::now();
+        let mut made = 0;
+        let timeline = {
+            let mut shown = progress(&routine.name);
+            let mut count = |i: usize, n: usize, text: &str| {
+                if !synth.has(text) {
+                    made += 1;
+                }
+                shown(i, n, text);
+            };
+            speech::plan(
+                routine,
+                &settings,
+                0..routine.steps.len(),
+                Some(&synth),
+                Some(&mut count),
+            )
+        };
+        clear_progress();
+        let timeline = timeline.map_err(|why| {
+            Error::Write(format!(
+                "{} failed on {}: {why}",
+                synth.engine.name, routine.name
+            ))
+        })?;
+        let lines = speech::lines(&timeline);
+        let keys: Vec<String> = lines.iter().map(|l| synth.key(l)).collect();
+        let bytes: u64 = keys.iter().filter_map(|k| synth.cache().size(k)).sum();
+        out.push_str(&format!(
+            "{}: {} lines, {made} made now in {:.1} s, {} on disk; plays for {}\n",
+            routine.name,
+            lines.len(),
+            started.elapsed().as_secs_f64(),
+            megabytes(bytes),
+            clock(timeline.total),
+        ));
+        needed.extend(keys);
+    }
+    let removed = synth.cache().trim(&needed);
+    let (files, bytes) = synth.cache().usage();
+    out.push_str(&format!(
+        "Speech cache ({}): {files} lines, {} of at most {}, in {}{}\n",
+        synth.engine.name,
+        megabytes(bytes),
+        megabytes(synth.cache().max_bytes()),
+        synth.cache().dir().display(),
+        if removed > 0 {
+            format!("; {removed} lines used least recently were removed to keep within it")
+        } else {
+            String::new()
+        }
+    ));
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `limber render`'s arguments.
+struct RenderArgs {
+    routine: String,
+    output: PathBuf,
+    chapters: Option<PathBuf>,
+    rate: u32,
+    from: Option<String>,
+    only: Option<String>,
+    sound_volume: Option<f32>,
+    voice: VoiceArgs,
+}
+
+fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
+    let ext = args
+        .output
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase());
+    if ext.as_deref() != Some("wav") {
+        return Err(Error::Usage(format!(
+            "limber writes WAV files: name the output something.wav, not {} (convert it afterwards with ffmpeg or sox for other formats)",
+            args.output.display()
+        )));
+    }
+    let routine = library::find(&args.routine, config.routines.as_deref())?.load()?;
+    let part = match (&args.from, &args.only) {
+        (Some(step), _) => Part::From(timeline::find_step(&routine, step).map_err(Error::Usage)?),
+        (_, Some(step)) => Part::Only(timeline::find_step(&routine, step).map_err(Error::Usage)?),
+        _ => Part::All,
+    };
+    let mut choice = Choice::new(config, &args.voice);
+    if choice.engine == Engine::System {
+        eprintln!("limber: the system voice cannot write files; espeak-ng speaks instead");
+        choice.engine = Engine::Preset("espeak-ng");
+        choice.name = None;
+    }
+    let synth = match choice.engine {
+        Engine::None => None,
+        _ => Some(synth_for(config, &choice)?),
+    };
+    let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
+    let settings = choice.settings(&config.settings_for(&sounds));
+    let started = std::time::Instant::now();
+    let range = part.range(routine.steps.len());
+    let timeline = {
+        let mut shown = progress(&routine.name);
+        speech::plan(&routine, &settings, range, synth.as_ref(), Some(&mut shown))
+    };
+    clear_progress();
+    let timeline = timeline.map_err(|why| {
+        let engine = synth.as_ref().map_or("", |s| s.engine.name.as_str());
+        Error::Write(format!(
+            "cannot make the speech for {} with {engine}: {why}",
+            routine.name
+        ))
+    })?;
+    let mix = crate::render::Mix {
+        sounds: &sounds,
+        sound_volume: args.sound_volume.unwrap_or(config.sound_volume),
+        synth: synth.as_ref(),
+        voice_volume: choice.volume,
+        rate: args.rate,
+    };
+    crate::render::render(&timeline, &mix, &args.output).map_err(Error::Write)?;
+    let took = started.elapsed().as_secs_f64();
+    if let Some(path) = &args.chapters {
+        let json = path.extension().is_some_and(|e| e == "json");
+        std::fs::write(path, crate::render::chapters(&timeline, json))
+            .map_err(|e| Error::Write(format!("cannot write {}: {e}", path.display())))?;
+    }
+    let size = std::fs::metadata(&args.output).map_or(0, |m| m.len());
+    print(&format!(
+        "Wrote {}: {} of {}, {}, in {took:.1} s ({:.0} times real time)\n",
+        args.output.display(),
+        clock(timeline.total),
+        routine.name,
+        megabytes(size),
+        timeline.total as f64 / 1000.0 / took.max(0.001),
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -16,7 +16,8 @@ Examples:
   limber check ~/.config/limber/routines/*.json";
 
 const PLAN_HELP: &str = "\
-Times are estimates for speech (from the speaking rate) and exact for holds, rests and breaths.
+Holds, rests and breaths are exact. Speech is exact for lines in the speech cache (see `limber
+prepare`) and estimated from the speaking rate for the others.
 
 Each line is `mm:ss  label  detail`. Labels: speak (words), chime (hold start, hold end, finish),
 tone (breathe in, breathe out), tick (a flow's position or a held breath), and the silences:
@@ -67,6 +68,45 @@ pub enum Command {
         /// Print the timeline as JSON, for scripts.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        voice: VoiceArgs,
+    },
+    /// Make every line a routine speaks ahead of time, so a session starts at once and its plan
+    /// is exact.
+    #[command(after_help = PREPARE_HELP)]
+    Prepare {
+        /// Routine names or files; without any, every routine `limber list` shows.
+        routines: Vec<String>,
+        #[command(flatten)]
+        voice: VoiceArgs,
+    },
+    /// Write a whole session to an audio file: speech, chimes and breath tones, at their exact
+    /// times.
+    #[command(after_help = RENDER_HELP)]
+    Render {
+        /// A routine name (see `limber list`) or the path to a routine file.
+        routine: String,
+        /// The file to write (.wav).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Also write the time each step starts, for players that jump between chapters: a text
+        /// file (`00:01:05.250 Bridge` lines), or JSON when FILE ends in .json.
+        #[arg(long, value_name = "FILE")]
+        chapters: Option<PathBuf>,
+        /// Samples per second of the file.
+        #[arg(long, value_name = "HZ", default_value_t = 24_000, value_parser = clap::value_parser!(u32).range(8000..=96_000))]
+        rate: u32,
+        /// Start at this step: its number (as `limber plan` shows) or its name.
+        #[arg(long, value_name = "STEP", conflicts_with = "only")]
+        from: Option<String>,
+        /// This step alone: its number or its name.
+        #[arg(long, value_name = "STEP")]
+        only: Option<String>,
+        /// Loudness of chimes and tones, from 0 to 1.
+        #[arg(long, value_name = "V", value_parser = volume)]
+        sound_volume: Option<f32>,
+        #[command(flatten)]
+        voice: VoiceArgs,
     },
     /// Check routine files and print every problem found, with where it is and how to fix it.
     #[command(
@@ -90,10 +130,25 @@ Without FILE, checks every routine in your routines folder."
     },
 }
 
+const PREPARE_HELP: &str = "\
+Lines are kept in the speech cache (~/.cache/limber/speech unless the configuration says
+otherwise), one WAV file per line, for the voice and settings used. `limber run`, `plan` and
+`render` use them. Only engines that make sound files can prepare; \"system\" cannot.";
+
+const RENDER_HELP: &str = "\
+The file is mono 16-bit WAV. Lines not yet in the speech cache are made first (see
+`limber prepare`). With the \"system\" voice, which cannot write files, espeak-ng speaks.
+
+Examples:
+  limber render lower-back-basics -o morning.wav
+  limber render in-bed -o in-bed.wav --chapters in-bed.chapters.txt";
+
 const RUN_HELP: &str = "\
 Without ROUTINE, runs lower-back-basics. Flags override the configuration file.
-Voices: \"system\" is speech-dispatcher, with espeak-ng taking over if it fails or hangs;
-\"none\" plays chimes and writes captions only.
+Voices: \"espeak-ng\" (the default), \"piper\" and \"pico2wave\" make each line as a sound
+file, kept in the speech cache; \"command\" runs your own program (see docs/voices.md);
+\"system\" is speech-dispatcher. When one fails, the next takes over; \"none\" plays chimes and
+writes captions only.
 Ctrl-C or SIGTERM stops at once, prints what was done, and exits with status 130.";
 
 fn volume(text: &str) -> Result<f32, String> {
@@ -117,8 +172,24 @@ pub struct RunArgs {
     /// Coach this step alone: its number or its name.
     #[arg(long, value_name = "STEP")]
     pub only: Option<String>,
+    #[command(flatten)]
+    pub voice: VoiceArgs,
+    /// Loudness of chimes and tones, from 0 to 1.
+    #[arg(long, value_name = "V", value_parser = volume)]
+    pub sound_volume: Option<f32>,
+    /// Write each cue as it is spoken (the default on a terminal).
+    #[arg(long, overrides_with = "no_captions")]
+    pub captions: bool,
+    /// Write no captions.
+    #[arg(long)]
+    pub no_captions: bool,
+}
+
+/// The voice to speak with; each overrides the configuration.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct VoiceArgs {
     /// The speech engine.
-    #[arg(long, value_name = "ENGINE", value_parser = ["system", "espeak-ng", "none"])]
+    #[arg(long, value_name = "ENGINE", value_parser = crate::format::ENGINES.to_vec())]
     pub voice: Option<String>,
     /// Speaking rate in words per minute.
     #[arg(long, value_name = "WPM", value_parser = clap::value_parser!(u32).range(80..=400))]
@@ -132,15 +203,6 @@ pub struct RunArgs {
     /// A voice by name, from `limber voices`.
     #[arg(long, value_name = "NAME")]
     pub voice_name: Option<String>,
-    /// Loudness of chimes and tones, from 0 to 1.
-    #[arg(long, value_name = "V", value_parser = volume)]
-    pub sound_volume: Option<f32>,
-    /// Write each cue as it is spoken (the default on a terminal).
-    #[arg(long, overrides_with = "no_captions")]
-    pub captions: bool,
-    /// Write no captions.
-    #[arg(long)]
-    pub no_captions: bool,
 }
 
 impl RunArgs {

@@ -21,6 +21,12 @@ pub struct ConfigFile {
     pub pitch: Option<u32>,
     pub voice_volume: Option<f64>,
     pub voice_name: Option<String>,
+    pub program: Option<String>,
+    pub arguments: Option<Vec<String>>,
+    pub model: Option<String>,
+    pub timeout: Option<Ms>,
+    pub cache_folder: Option<String>,
+    pub cache_megabytes: Option<u32>,
     pub sound_volume: Option<f64>,
     pub sound_files: Vec<(crate::settings::Sound, String)>,
     pub captions: Option<bool>,
@@ -37,9 +43,12 @@ pub struct ConfigFile {
 /// The speech engine to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
-    /// speech-dispatcher, with espeak-ng behind it if it fails.
+    /// A program limber knows: "espeak-ng", "piper", "pico2wave".
+    Preset(&'static str),
+    /// The user's own program.
+    Command,
+    /// speech-dispatcher, through the `tts` crate.
     System,
-    EspeakNg,
     None,
 }
 
@@ -47,12 +56,26 @@ impl Engine {
     pub fn parse(word: &str) -> Option<Engine> {
         match word {
             "system" => Some(Engine::System),
-            "espeak-ng" => Some(Engine::EspeakNg),
+            "command" => Some(Engine::Command),
             "none" => Some(Engine::None),
-            _ => None,
+            _ => crate::voice::command::PRESETS
+                .iter()
+                .find(|p| **p == word)
+                .map(|p| Engine::Preset(p)),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Preset(name) => name,
+            Engine::Command => "command",
+            Engine::System => "system",
+            Engine::None => "none",
         }
     }
 }
+
+pub const DEFAULT_ENGINE: Engine = Engine::Preset("espeak-ng");
 
 /// How the voice speaks.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,15 +86,27 @@ pub struct VoiceConfig {
     /// 0 to 1.
     pub volume: f32,
     pub name: Option<String>,
+    /// The program to run, for a program engine; `None` for the preset's own.
+    pub program: Option<PathBuf>,
+    /// The command engine's arguments, or arguments added after a preset's.
+    pub arguments: Vec<String>,
+    /// A Piper voice model.
+    pub model: Option<PathBuf>,
+    /// How long one line may take to make.
+    pub timeout: Ms,
 }
 
 impl Default for VoiceConfig {
     fn default() -> Self {
         VoiceConfig {
-            engine: Engine::System,
+            engine: DEFAULT_ENGINE,
             pitch: 50,
             volume: 1.0,
             name: None,
+            program: None,
+            arguments: Vec::new(),
+            model: None,
+            timeout: 30_000,
         }
     }
 }
@@ -89,6 +124,9 @@ pub struct Config {
     pub captions: Option<bool>,
     /// The user's routines folder.
     pub routines: Option<PathBuf>,
+    /// The speech cache's folder (`None` when there is no usual one) and size bound.
+    pub cache: Option<PathBuf>,
+    pub cache_max_bytes: u64,
     /// The file it was read from, if any.
     pub file: Option<PathBuf>,
 }
@@ -156,11 +194,27 @@ impl Config {
                 .engine
                 .as_deref()
                 .and_then(Engine::parse)
-                .unwrap_or(Engine::System),
+                .unwrap_or(DEFAULT_ENGINE),
             pitch: c.pitch.unwrap_or(50),
             volume: c.voice_volume.map_or(1.0, |v| v as f32),
             name: c.voice_name,
+            program: c.program.as_deref().map(|p| {
+                // A bare name is looked up on the PATH, as a shell would; a path is a path.
+                if p.contains('/') {
+                    resolve(p, base.as_deref())
+                } else {
+                    PathBuf::from(p)
+                }
+            }),
+            arguments: c.arguments.unwrap_or_default(),
+            model: c.model.as_deref().map(|m| resolve(m, base.as_deref())),
+            timeout: c.timeout.unwrap_or(30_000),
         };
+        let cache = c
+            .cache_folder
+            .as_deref()
+            .map(|f| resolve(f, base.as_deref()))
+            .or_else(crate::cache::default_dir);
         let sound_files = c
             .sound_files
             .iter()
@@ -173,6 +227,12 @@ impl Config {
             sound_files,
             captions: c.captions,
             routines,
+            cache,
+            cache_max_bytes: c
+                .cache_megabytes
+                .map_or(crate::cache::DEFAULT_MAX_BYTES, |m| {
+                    u64::from(m) * 1024 * 1024
+                }),
             file,
         }
     }
@@ -278,8 +338,19 @@ pub fn example() -> serde_json::Value {
             .collect();
     serde_json::json!({
         "routines": "routines",
-        "voice": { "engine": "system", "rate": s.words_per_minute as u32, "pitch": v.pitch, "volume": v.volume, "name": "" },
+        "voice": {
+            "engine": v.engine.name(),
+            "rate": s.words_per_minute as u32,
+            "pitch": v.pitch,
+            "volume": v.volume,
+            "name": "",
+            "program": "",
+            "arguments": [],
+            "model": "",
+            "timeout": secs(v.timeout),
+        },
         "sounds": sounds,
+        "speech_cache": { "folder": "", "max_megabytes": crate::cache::DEFAULT_MAX_BYTES / 1024 / 1024 },
         "captions": "auto",
         "rest": secs(s.rest),
         "set_rest": secs(s.set_rest),

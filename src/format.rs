@@ -31,6 +31,10 @@ pub enum Kind {
     TextList {
         max_items: usize,
     },
+    /// A program's arguments: any texts, in order, perhaps none.
+    Arguments {
+        max_items: usize,
+    },
     /// One of a few words.
     Choice(&'static [&'static str]),
     /// Text that may be empty, which means "the default" (a voice name, a sound file).
@@ -381,6 +385,11 @@ pub static CONFIG: Shape = Shape {
         f("voice", Kind::Object(&VOICE), "How limber speaks."),
         f("sounds", Kind::Object(&SOUNDS), "The chimes and tones."),
         f(
+            "speech_cache",
+            Kind::Object(&SPEECH_CACHE),
+            "Where spoken lines are kept, so later sessions start at once and plan exactly.",
+        ),
+        f(
             "captions",
             Kind::Choice(&["auto", "on", "off"]),
             "Write each cue as it is spoken: \"on\", \"off\", or \"auto\" (on when the output is a terminal).",
@@ -429,7 +438,14 @@ pub static CONFIG: Shape = Shape {
 };
 
 /// The speech engines `voice.engine` and `--voice` accept.
-pub const ENGINES: &[&str] = &["system", "espeak-ng", "none"];
+pub const ENGINES: &[&str] = &[
+    "espeak-ng",
+    "piper",
+    "pico2wave",
+    "command",
+    "system",
+    "none",
+];
 
 pub static VOICE: Shape = Shape {
     name: "voice",
@@ -438,7 +454,7 @@ pub static VOICE: Shape = Shape {
         f(
             "engine",
             Kind::Choice(ENGINES),
-            "\"system\" (speech-dispatcher, falling back to espeak-ng), \"espeak-ng\", or \"none\" for chimes only.",
+            "\"espeak-ng\" (the default), \"piper\" (set \"model\"), \"pico2wave\", \"command\" (your own program: set \"program\" and \"arguments\"), \"system\" (speech-dispatcher, which cannot be prepared ahead or rendered), or \"none\" for chimes only.",
         ),
         f(
             "rate",
@@ -454,7 +470,52 @@ pub static VOICE: Shape = Shape {
         f(
             "name",
             Kind::OptionalText { max_chars: 100 },
-            "A voice by name, from `limber voices`; empty for the engine's own.",
+            "A voice by name, from `limber voices`; empty for the engine's own. For pico2wave, a language such as \"en-GB\".",
+        ),
+        f(
+            "program",
+            Kind::OptionalText { max_chars: 4096 },
+            "The text-to-speech program to run: required for \"command\"; for the others, where it is if not on the PATH. A leading ~ is your home folder.",
+        ),
+        f(
+            "arguments",
+            Kind::Arguments { max_items: 64 },
+            "For \"command\", the program's arguments; for the others, arguments added after their own. Placeholders: {text}, {output} (the WAV file to write), {rate}, {pitch}, {voice}, {model}. Without {text} the words go to standard input; without {output} the WAV is read from standard output.",
+        ),
+        f(
+            "model",
+            Kind::OptionalText { max_chars: 4096 },
+            "A Piper voice model (the .onnx file, with its .onnx.json beside it). A relative path is relative to this file's folder.",
+        ),
+        f(
+            "timeout",
+            Kind::Seconds {
+                min: 1.0,
+                max: 300.0,
+            },
+            "Seconds one line may take to make before the engine is given up (30 unless set).",
+        ),
+    ],
+    required: &[],
+    one_of: &[],
+};
+
+pub static SPEECH_CACHE: Shape = Shape {
+    name: "speech_cache",
+    doc: "Where spoken lines are kept, so later sessions start at once and plan exactly.",
+    fields: &[
+        f(
+            "folder",
+            Kind::OptionalText { max_chars: 4096 },
+            "The cache folder; empty for the usual one (~/.cache/limber/speech). A relative path is relative to this file's folder.",
+        ),
+        f(
+            "max_megabytes",
+            Kind::Count {
+                min: 1,
+                max: 100_000,
+            },
+            "The most space the cache may take; the lines used least recently go first (200 unless set).",
         ),
     ],
     required: &[],

@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod audio;
+pub mod cache;
 pub mod captions;
 pub mod chime;
 pub mod cli;
@@ -24,12 +25,14 @@ pub mod format;
 pub mod library;
 pub mod listen;
 pub mod player;
+pub mod render;
 pub mod routine;
 pub mod schema;
 pub mod session;
 pub mod settings;
 pub mod sounds;
 pub mod source;
+pub mod speech;
 pub mod template;
 pub mod timeline;
 pub mod validate;

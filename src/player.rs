@@ -22,7 +22,7 @@ use crate::audio::Output;
 use crate::captions::Captions;
 use crate::routine::Ms;
 use crate::sounds::SoundSet;
-use crate::timeline::{CueKind, Quiet, Timeline, What, speech_ms};
+use crate::timeline::{CueKind, Quiet, Timeline, What};
 use crate::voice::{Heard, Voices};
 
 /// What the player needs besides the timeline.
@@ -33,8 +33,6 @@ pub struct Devices<'a> {
     pub captions: &'a mut dyn Captions,
     /// Volume of chimes and tones, 0 to 1.
     pub sound_volume: f32,
-    /// The speaking rate the plan assumed, to predict how long words will take.
-    pub words_per_minute: f64,
     /// Quiet after speech before the next cue.
     pub gap: Ms,
 }
@@ -79,6 +77,9 @@ impl Report {
             .count()
     }
 }
+
+/// How late past its known end speech may be heard to end and still count as on time.
+const ON_TIME: Duration = Duration::from_millis(30);
 
 /// The session was stopped from outside.
 struct Stopped;
@@ -194,6 +195,8 @@ impl Player<'_, '_> {
             return Ok(played);
         }
 
+        // The moment this cue was due to start: what its sound's length is counted from.
+        let mut moment = due;
         if cue.pinned {
             if cue.kind == CueKind::Speech {
                 self.wait(Some(due), stop).await?;
@@ -206,7 +209,12 @@ impl Player<'_, '_> {
                     .map(|c| self.start + Duration::from_millis(c.at) + self.delay);
                 let late = now > due + Duration::from_millis(250);
                 let crowded = next_pinned.is_some_and(|next| now + predicted > next);
-                if self.speaking.is_some() || late || crowded {
+                // Words not made yet would start late: on a hold's clock, late is wrong.
+                let unready = match (&cue.what, self.dev.voices.current()) {
+                    (What::Text(text), Some(voice)) => !voice.ready(text),
+                    _ => false,
+                };
+                if self.speaking.is_some() || late || crowded || unready {
                     played.skipped = true;
                     played.at = ms(now - self.start);
                     return Ok(played);
@@ -221,12 +229,13 @@ impl Player<'_, '_> {
             // Only the lateness that speech caused is carried forward. A timer that wakes a
             // millisecond late must not add up over a session's hundreds of cues.
             self.delay += target.saturating_duration_since(due);
+            moment = target;
         }
 
         played.at = self.elapsed();
         self.dev.captions.cue(cue, played.at);
         match &cue.what {
-            What::Text(text) => self.speak(text, stop),
+            What::Text(text) => self.speak(text, cue.duration, moment, stop),
             What::Sound(sound) => {
                 self.dev
                     .output
@@ -241,8 +250,7 @@ impl Player<'_, '_> {
     }
 
     /// Starts speaking with the first engine that will; with none left, the caption is enough.
-    fn speak(&mut self, text: &str, stop: &watch::Receiver<bool>) {
-        let estimate = speech_ms(text, self.dev.words_per_minute);
+    fn speak(&mut self, text: &str, estimate: Ms, moment: Instant, stop: &watch::Receiver<bool>) {
         loop {
             let Some(voice) = self.dev.voices.current() else {
                 self.free = Instant::now();
@@ -252,10 +260,11 @@ impl Player<'_, '_> {
                 Ok(heard) => {
                     let now = Instant::now();
                     // A generous deadline: a slow voice is fine, a hung one is not.
-                    let allowance = Duration::from_millis((estimate * 3).max(estimate + 4000));
+                    let patience = voice.patience().as_millis() as Ms;
+                    let allowance = Duration::from_millis((estimate * 3).max(estimate + patience));
                     self.speaking = Some(Speaking {
                         heard,
-                        started: now,
+                        started: moment.min(now),
                         deadline: now + allowance,
                         estimate,
                     });
@@ -333,7 +342,12 @@ impl Player<'_, '_> {
                     if s.estimate > 0 {
                         self.ratio = (0.7 * self.ratio + 0.3 * actual / s.estimate as f64).clamp(0.5, 3.0);
                     }
-                    self.free = now + Duration::from_millis(self.dev.gap);
+                    // Words that end on time, within a timer's wake-up of their known length, end
+                    // when they were known to: a millisecond late per line would add up over a
+                    // session's hundreds of lines.
+                    let known = s.started + Duration::from_millis(s.estimate);
+                    let ended = if now <= known + ON_TIME { now.min(known) } else { now };
+                    self.free = ended + Duration::from_millis(self.dev.gap);
                 }
                 _ = sleep_until(wake) => {
                     self.speaking = speaking;

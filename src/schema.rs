@@ -43,6 +43,11 @@ fn value_schema(kind: Kind, doc: &str) -> Value {
             "minItems": 1,
             "maxItems": max_items,
         }),
+        Kind::Arguments { max_items } => json!({
+            "type": "array",
+            "items": { "type": "string" },
+            "maxItems": max_items,
+        }),
         Kind::Choice(words) => json!({ "enum": words }),
         Kind::OptionalText { max_chars } => json!({ "type": "string", "maxLength": max_chars }),
         Kind::Number { min, max } => json!({ "type": "number", "minimum": min, "maximum": max }),

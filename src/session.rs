@@ -16,8 +16,9 @@ use crate::config::{Config, Engine};
 use crate::error::Error;
 use crate::library;
 use crate::player::{Devices, play};
+use crate::speech::Choice;
 use crate::timeline::{self, Part, clock};
-use crate::voice::espeak::{Espeak, EspeakSettings};
+use crate::voice::speaker::{Speaker, Synth};
 use crate::voice::system::{System, SystemSettings};
 use crate::voice::{Voice, Voices};
 
@@ -41,11 +42,21 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     };
 
     let sounds = config.sounds(&mut |w| captions.notice(&w));
-    let mut settings = config.settings_for(&sounds);
-    if let Some(rate) = args.voice_rate {
-        settings.words_per_minute = f64::from(rate);
-    }
-    let timeline = timeline::plan_steps(&routine, &settings, part.range(routine.steps.len()));
+    let choice = Choice::new(config, &args.voice);
+    let settings = choice.settings(&config.settings_for(&sounds));
+    // The speech cache of the chosen voice: lines it holds play at once, and their real lengths
+    // make the plan exact.
+    let synth = match choice.synth(config, &mut |w| captions.notice(&w)) {
+        Some(Ok(synth)) => Some(std::sync::Arc::new(synth)),
+        Some(Err(why)) => {
+            captions.notice(&why);
+            None
+        }
+        None => None,
+    };
+    let range = part.range(routine.steps.len());
+    let timeline = crate::speech::plan(&routine, &settings, range, synth.as_deref(), None)
+        .map_err(Error::Write)?;
 
     let mut device: Option<Rc<RodioOutput>> = None;
     let output: Rc<dyn Output> = match RodioOutput::open() {
@@ -67,7 +78,7 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
 
     // A voice played into no output would only cost time.
     let mut voices = if device.is_some() {
-        voices(config, args, &settings, Rc::clone(&output), &mut *captions)
+        voices(config, &choice, synth, Rc::clone(&output), &mut *captions)
     } else {
         Voices::none()
     };
@@ -104,7 +115,6 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
             sounds: &sounds,
             captions: &mut *captions,
             sound_volume: args.sound_volume.unwrap_or(config.sound_volume),
-            words_per_minute: settings.words_per_minute,
             gap: settings.gap,
         };
         play(&timeline, &mut devices, &mut stopped).await
@@ -146,68 +156,83 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
 }
 
 /// The voices to use, best first; each that cannot start is reported once.
+///
+/// The chosen engine comes first, and espeak-ng stands behind any other: it is small, always
+/// installed by the setup, and makes the same sound files.
 fn voices(
     config: &Config,
-    args: &RunArgs,
-    settings: &crate::settings::Settings,
+    choice: &Choice,
+    synth: Option<std::sync::Arc<Synth>>,
     output: Rc<dyn Output>,
     captions: &mut dyn Captions,
 ) -> Voices {
-    let engine = args
-        .voice
-        .as_deref()
-        .and_then(Engine::parse)
-        .unwrap_or(config.voice.engine);
-    let rate = settings.words_per_minute.round() as u32;
-    let pitch = args.voice_pitch.unwrap_or(config.voice.pitch);
-    let volume = args.voice_volume.unwrap_or(config.voice.volume);
-    let name = args
-        .voice_name
-        .clone()
-        .or_else(|| config.voice.name.clone());
+    if choice.engine == Engine::None {
+        return Voices::none();
+    }
+    let espeak = Engine::Preset("espeak-ng");
+    let mut order = vec![choice.engine];
+    if choice.engine != espeak {
+        order.push(espeak);
+    }
     let mut engines: Vec<Box<dyn Voice>> = Vec::new();
     let mut problems = Vec::new();
-    if engine == Engine::System {
-        match System::new(&SystemSettings {
-            rate,
-            pitch,
-            volume,
-            voice: name.clone(),
-        }) {
-            Ok(v) => engines.push(Box::new(v)),
-            Err(why) => problems.push(format!("the system voice cannot start ({why})")),
-        }
-    }
-    if matches!(engine, Engine::System | Engine::EspeakNg) {
-        // espeak-ng names its voices by language ("en-gb"); a system voice's name may not exist there.
-        let voice = if engine == Engine::EspeakNg {
-            name
-        } else {
-            None
+    let mut synth = synth;
+    for engine in order {
+        let started: Result<Box<dyn Voice>, String> = match engine {
+            Engine::System => System::new(&SystemSettings {
+                rate: choice.rate,
+                pitch: choice.pitch,
+                volume: choice.volume,
+                // A voice name is for the engine it was chosen with.
+                voice: choice.name.clone().filter(|_| engine == choice.engine),
+            })
+            .map(|v| Box::new(v) as Box<dyn Voice>),
+            _ => {
+                let made = match synth.take() {
+                    Some(s) => Ok(s),
+                    None => Choice {
+                        engine,
+                        name: choice.name.clone().filter(|_| engine == choice.engine),
+                        ..choice.clone()
+                    }
+                    .synth(config, &mut |w| captions.notice(&w))
+                    .unwrap_or_else(|| Err("it makes no sound files".into()))
+                    .map(std::sync::Arc::new),
+                };
+                made.and_then(|s| Speaker::new(s, Rc::clone(&output), choice.volume))
+                    .map(|v| Box::new(v) as Box<dyn Voice>)
+            }
         };
-        match Espeak::new(
-            EspeakSettings {
-                rate,
-                pitch,
-                voice,
-                volume,
-                ..Default::default()
-            },
-            output,
-        ) {
-            Ok(v) => engines.push(Box::new(v)),
-            Err(why) => problems.push(format!("espeak-ng cannot start ({why})")),
+        match started {
+            Ok(v) => engines.push(v),
+            Err(why) => problems.push(format!("{} cannot start ({why})", describe(engine))),
         }
     }
-    if !problems.is_empty() {
+    // A voice behind a working one matters only if that one fails, and then the notice that it
+    // failed names the one taking over.
+    let chosen_failed = problems
+        .first()
+        .is_some_and(|p| p.starts_with(&describe(choice.engine)));
+    if chosen_failed {
         let next = match engines.first() {
             Some(v) => format!("using {}", v.name()),
-            None if engine == Engine::None => unreachable!("no engine was asked for"),
-            None => "the session runs with chimes and captions; install speech-dispatcher or espeak-ng (scripts/setup does) to hear the words".into(),
+            None => "the session runs with chimes and captions; install espeak-ng (scripts/setup does) to hear the words".into(),
         };
-        captions.notice(&format!("{}; {next}", problems.join(", and ")));
+        let why = if engines.is_empty() {
+            problems.join(", and ")
+        } else {
+            problems[0].clone()
+        };
+        captions.notice(&format!("{why}; {next}"));
     }
     Voices::new(engines)
+}
+
+fn describe(engine: Engine) -> String {
+    match engine {
+        Engine::System => "the system voice".into(),
+        other => other.name().to_string(),
+    }
 }
 
 /// `limber voices`: the voices of each engine.

@@ -20,6 +20,19 @@ pub struct Settings {
     pub halfway: bool,
     pub sounds: SoundLengths,
     pub phrases: Phrases,
+    /// The real lengths of lines the voice has already made (from the speech cache); any other
+    /// line's length is estimated from the speaking rate.
+    pub spoken: std::collections::HashMap<String, Ms>,
+}
+
+impl Settings {
+    /// How long `text` takes to say: its real length when known, else an estimate.
+    pub fn speech_ms(&self, text: &str) -> Ms {
+        self.spoken
+            .get(text)
+            .copied()
+            .unwrap_or_else(|| crate::timeline::speech_ms(text, self.words_per_minute))
+    }
 }
 
 impl Default for Settings {
@@ -35,6 +48,7 @@ impl Default for Settings {
             halfway: true,
             sounds: SoundLengths::default(),
             phrases: Phrases::default(),
+            spoken: Default::default(),
         }
     }
 }

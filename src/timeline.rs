@@ -98,6 +98,9 @@ pub struct Span {
     pub title: String,
     pub start: Ms,
     pub end: Ms,
+    /// An exercise or breathing: a step worth a chapter of its own, not a line or a rest.
+    #[serde(skip)]
+    pub main: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -258,6 +261,7 @@ pub fn plan_steps(
             title: step.title(),
             start,
             end: start,
+            main: matches!(step, Step::Exercise(_) | Step::Breathe(_)),
         });
         match step {
             Step::Say(t) => b.speak(t.render(&Values::default())),
@@ -368,7 +372,7 @@ impl Builder<'_> {
 
     fn speak(&mut self, text: String) {
         let at = self.align();
-        let duration = speech_ms(&text, self.s.words_per_minute);
+        let duration = self.s.speech_ms(&text);
         self.push(at, duration, What::Text(text), false);
         self.now = self.free;
     }
@@ -403,7 +407,7 @@ impl Builder<'_> {
     fn rest_with(&mut self, rest: Ms, text: String) {
         let at = self.align();
         self.quiet(at, rest, Quiet::Rest);
-        let duration = speech_ms(&text, self.s.words_per_minute);
+        let duration = self.s.speech_ms(&text);
         self.push(at, duration, What::Text(text), false);
         self.now = at + rest;
     }
@@ -484,7 +488,7 @@ impl Builder<'_> {
         marks.sort_by_key(|m| std::cmp::Reverse(m.priority));
         let mut kept: Vec<(Ms, Ms, String)> = Vec::new();
         for mark in marks {
-            let len = speech_ms(&mark.text, self.s.words_per_minute);
+            let len = self.s.speech_ms(&mark.text);
             let (from, to) = (mark.offset, mark.offset + len);
             let clear = from >= opening + self.s.gap
                 && to <= hold
@@ -552,7 +556,7 @@ impl Builder<'_> {
                 self.push(t, tone, What::Sound(*sound), !first);
                 first = false;
                 // A prompt only where it and the usual gap fit before the next tone.
-                let said = speech_ms(prompt, self.s.words_per_minute);
+                let said = self.s.speech_ms(prompt);
                 let at = t + tone + 100;
                 if at + said + self.s.gap <= t + len {
                     self.push(at, said, What::Text(prompt.clone()), true);

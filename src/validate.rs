@@ -770,6 +770,35 @@ impl<'s> Checker<'s> {
             config.pitch = self.count(&voice, "pitch");
             config.voice_volume = self.fraction(&voice, "volume");
             config.voice_name = self.optional_text(&voice, "name");
+            config.program = self.optional_text(&voice, "program");
+            config.arguments = self.arguments(&voice, "arguments");
+            config.model = self.optional_text(&voice, "model");
+            config.timeout = self.seconds(&voice, "timeout");
+            // What an engine cannot do without.
+            let missing = match config.engine.as_deref() {
+                Some("command") if config.program.is_none() => Some((
+                    "program",
+                    "name the text-to-speech program to run and its arguments, such as \"program\": \"mimic3\", \"arguments\": [\"--stdout\"] (see docs/voices.md)",
+                )),
+                Some("piper") if config.model.is_none() => Some((
+                    "model",
+                    "give the voice model file, such as \"model\": \"~/piper/en_GB-alba-medium.onnx\" (see docs/voices.md)",
+                )),
+                _ => None,
+            };
+            if let Some((key, help)) = missing {
+                let engine = config.engine.clone().unwrap_or_default();
+                self.error(
+                    &voice.path("engine"),
+                    voice.key_start("engine"),
+                    format!("the {engine} engine needs \"{key}\""),
+                    help,
+                );
+            }
+        }
+        if let Some(cache) = self.object(&obj, "speech_cache") {
+            config.cache_folder = self.optional_text(&cache, "folder");
+            config.cache_megabytes = self.count(&cache, "max_megabytes");
         }
         if let Some(sounds) = self.object(&obj, "sounds") {
             config.sound_volume = self.fraction(&sounds, "volume");
@@ -882,6 +911,52 @@ impl<'s> Checker<'s> {
                             describe(other)
                         ),
                         self.field(obj, key).doc,
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// A program's arguments: a list of texts, kept exactly as written.
+    fn arguments(&mut self, obj: &Obj, key: &str) -> Option<Vec<String>> {
+        let value = obj.get(key)?;
+        let Kind::Arguments { max_items } = self.field(obj, key).kind else {
+            unreachable!("{key} is not a list of arguments")
+        };
+        let Value::Array(items) = value else {
+            self.wrong_type(
+                obj,
+                key,
+                value,
+                "a list of texts in [ ]",
+                "[\"--output\", \"{output}\"]",
+            );
+            return None;
+        };
+        if items.elements.len() > max_items {
+            self.error(
+                &obj.path(key),
+                start(value),
+                format!(
+                    "has {} arguments, more than {max_items}",
+                    items.elements.len()
+                ),
+                self.field(obj, key).doc,
+            );
+            return None;
+        }
+        let mut out = Vec::new();
+        for (i, item) in items.elements.iter().enumerate() {
+            match item {
+                Value::StringLit(s) => out.push(s.value.to_string()),
+                other => {
+                    self.error(
+                        &format!("{}[{i}]", obj.path(key)),
+                        start(other),
+                        format!("expected text in double quotes, found {}", describe(other)),
+                        "write every argument as text, numbers too: \"1.2\"",
                     );
                     return None;
                 }

@@ -592,3 +592,115 @@ fn sigterm_stops_like_ctrl_c() {
         "{stdout}"
     );
 }
+
+/// The moments each chime starts, in seconds.
+fn chimes(samples: &[f32], rate: u32) -> Vec<(Sound, f64)> {
+    let mut all: Vec<(Sound, f64)> = [Sound::HoldStart, Sound::HoldEnd, Sound::Finish]
+        .into_iter()
+        .flat_map(|s| {
+            listen::onsets(samples, rate, s)
+                .into_iter()
+                .map(move |t| (s, t))
+        })
+        .collect();
+    all.sort_by(|a, b| a.1.total_cmp(&b.1));
+    all
+}
+
+#[test]
+fn a_rendered_file_and_a_live_session_sound_the_same() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else { return };
+    let routine = root().join("tests/routines/heard.json");
+    let routine = routine.to_str().unwrap();
+    let rendered = lab.dir.path().join("rendered.wav");
+    let out = lab
+        .limber(&[
+            "render",
+            routine,
+            "-o",
+            rendered.to_str().unwrap(),
+            "--voice",
+            "espeak-ng",
+            "--rate",
+            "48000",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Rendering filled the speech cache, so the live plan is exact too.
+    let plan = lab
+        .limber(&["plan", routine, "--voice", "espeak-ng"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&plan.stdout).contains("Speech times are exact: all"),
+        "{}",
+        String::from_utf8_lossy(&plan.stdout)
+    );
+
+    let wav = lab.record("live.wav");
+    let out = lab
+        .limber(&["run", routine, "--voice", "espeak-ng", "--no-captions"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (live, live_rate) = lab.stop_recording(&wav);
+    let (file, file_rate) = listen::read_wav(&rendered).unwrap();
+
+    let heard = chimes(&live, live_rate);
+    let written = chimes(&file, file_rate);
+    let kinds = |v: &[(Sound, f64)]| v.iter().map(|c| c.0).collect::<Vec<_>>();
+    assert_eq!(
+        kinds(&heard),
+        kinds(&written),
+        "the same chimes, in the same order"
+    );
+    assert_eq!(written.len(), 9, "{written:?}");
+    // The recording starts a while before the session: line the first chimes up, then every
+    // other one must fall at the same moment.
+    let offset = heard[0].1 - written[0].1;
+    for (h, w) in heard.iter().zip(&written) {
+        let apart = h.1 - offset - w.1;
+        assert!(
+            apart.abs() <= TOLERANCE,
+            "{:?} at {:.3} s in the file, {:.3} s live: {:.0} ms apart",
+            w.0,
+            w.1,
+            h.1 - offset,
+            apart * 1000.0
+        );
+    }
+    // The words too: each spoken stretch of the file starts when the live one does.
+    let spans = |s: &[f32], r: u32| listen::sound_spans(s, r, 0.01);
+    let live_spans = spans(&live, live_rate);
+    let file_spans = spans(&file, file_rate);
+    let first_live = live_spans[0].0;
+    let first_file = file_spans[0].0;
+    for (i, (a, _)) in file_spans.iter().enumerate() {
+        let near = live_spans
+            .iter()
+            .any(|(b, _)| ((b - first_live) - (a - first_file)).abs() <= 0.05);
+        assert!(
+            near,
+            "sound {i} of the file, at {:.3} s, was not heard live; the file's: {:?}; live: {:?}",
+            a - first_file,
+            file_spans
+                .iter()
+                .map(|(a, b)| (a - first_file, b - first_file))
+                .collect::<Vec<_>>(),
+            live_spans
+                .iter()
+                .map(|(a, b)| (a - first_live, b - first_live))
+                .collect::<Vec<_>>()
+        );
+    }
+}

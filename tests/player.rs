@@ -32,12 +32,21 @@ fn routine(id: &str) -> Routine {
 
 /// Plays `routine` with fake voices speaking at `per_word` each (the plan assumes 375 ms a word).
 async fn run_with(routine: &Routine, voices: Vec<FakeVoice>, stop_after: Option<Duration>) -> Run {
-    let sounds = SoundSet::built_in();
     let settings = Settings {
-        sounds: sounds.lengths(),
+        sounds: SoundSet::built_in().lengths(),
         ..Settings::default()
     };
-    let timeline = plan(routine, &settings);
+    run_planned(routine, &settings, voices, stop_after).await
+}
+
+async fn run_planned(
+    routine: &Routine,
+    settings: &Settings,
+    voices: Vec<FakeVoice>,
+    stop_after: Option<Duration>,
+) -> Run {
+    let sounds = SoundSet::built_in();
+    let timeline = plan(routine, settings);
     let said = voices.first().map(|v| v.said.clone()).unwrap_or_default();
     let mut voices = Voices::new(
         voices
@@ -64,7 +73,6 @@ async fn run_with(routine: &Routine, voices: Vec<FakeVoice>, stop_after: Option<
             sounds: &sounds,
             captions: &mut captions,
             sound_volume: 0.8,
-            words_per_minute: settings.words_per_minute,
             gap: settings.gap,
         };
         play(&timeline, &mut devices, &mut rx).await
@@ -395,4 +403,33 @@ async fn a_step_is_done_only_once_the_session_has_gone_past_it() {
     )
     .await;
     assert_eq!(run.report.steps_done(&run.timeline), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn lines_of_known_length_heard_a_moment_late_do_not_add_up() {
+    let routine = routine("in-bed");
+    // Every line's real length is known, as from the speech cache: 300 ms a word.
+    let mut settings = Settings {
+        sounds: SoundSet::built_in().lengths(),
+        ..Settings::default()
+    };
+    for line in limber::speech::lines(&plan(&routine, &settings)) {
+        let words = line.split_whitespace().count().max(1) as u64;
+        settings.spoken.insert(line, words * 300);
+    }
+    // Each line is heard to end 5 ms after its known end, as a timer wakes a little late.
+    let mut voice = fake(300);
+    voice.linger = Duration::from_millis(5);
+    let run = run_planned(&routine, &settings, vec![voice], None).await;
+    assert!(run.report.finished);
+    let lines = run
+        .report
+        .played
+        .iter()
+        .filter(|p| matches!(run.timeline.cues[p.index].what, What::Text(_)) && !p.skipped);
+    assert!(lines.clone().count() > 50);
+    // Hundreds of lines later, every cue is still exactly on its planned moment.
+    for p in &run.report.played {
+        assert_eq!(p.at, p.planned, "cue {} drifted", p.index);
+    }
 }

@@ -5,7 +5,9 @@
 //! a broken audio path can hang forever; when one fails, [`Voices`] moves on to the next engine,
 //! says so once, and the session carries on (in the end with captions alone).
 
+pub mod command;
 pub mod espeak;
+pub mod speaker;
 pub mod system;
 
 use std::future::Future;
@@ -23,6 +25,16 @@ pub trait Voice {
     fn prepare(&mut self, _texts: &[String]) {}
     /// Starts speaking `text` now.
     fn say(&mut self, text: &str) -> Result<Heard, String>;
+    /// Whether `text` can start sounding at once. Words pinned to a hold's clock are left out
+    /// rather than said late.
+    fn ready(&self, _text: &str) -> bool {
+        true
+    }
+    /// How long past its expected length an utterance may take before the engine counts as hung:
+    /// an engine that makes speech on demand needs its time to make a line.
+    fn patience(&self) -> Duration {
+        Duration::from_secs(4)
+    }
     /// Stops speaking at once.
     fn stop(&mut self);
 }

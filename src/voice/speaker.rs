@@ -1,0 +1,516 @@
+//! A voice made of sound files: a [`CommandEngine`] writes each line as WAV, the speech cache keeps
+//! it, and the line plays through the session's one audio output, like a chime.
+//!
+//! Lines are made ahead of the player on a worker thread, in the order the session will say them
+//! and a few lines ahead, so a cue never waits for its words; a line said out of order (after a
+//! skip) is asked for at once. With a warm cache nothing is synthesized at all: the first cue
+//! plays within milliseconds.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Seek;
+use std::rc::Rc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::command::CommandEngine;
+use super::{Heard, Voice};
+use crate::audio::Output;
+use crate::cache::{self, Cache};
+use crate::routine::Ms;
+use crate::sounds::Clip;
+
+/// How many lines the worker keeps ready: enough to stay ahead, little memory.
+const LOOK_AHEAD: usize = 12;
+
+/// An engine with its cache: turns text into speech, made once.
+pub struct Synth {
+    pub engine: CommandEngine,
+    cache: Cache,
+    identity: String,
+    /// A temporary cache, when the real one cannot be used; removed with the session.
+    _scratch: Option<tempfile::TempDir>,
+}
+
+impl Synth {
+    /// The engine with the cache at `dir`, or, when that folder cannot be made, a temporary one
+    /// (the reason goes to `warn`).
+    pub fn new(
+        engine: CommandEngine,
+        dir: Option<&std::path::Path>,
+        max_bytes: u64,
+        warn: &mut dyn FnMut(String),
+    ) -> Result<Synth, String> {
+        let opened = match dir {
+            Some(dir) => Cache::open(dir, max_bytes).map(|c| (c, None)),
+            None => Err("there is no cache folder for this user".into()),
+        };
+        let (cache, scratch) = match opened {
+            Ok(c) => c,
+            Err(why) => {
+                warn(format!("{why}; speech is made afresh for each session"));
+                let temp = tempfile::Builder::new()
+                    .prefix("limber-speech")
+                    .tempdir()
+                    .map_err(|e| format!("cannot make a folder for speech: {e}"))?;
+                (Cache::open(temp.path(), max_bytes)?, Some(temp))
+            }
+        };
+        Ok(Synth {
+            identity: engine.identity(),
+            engine,
+            cache,
+            _scratch: scratch,
+        })
+    }
+
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    pub fn key(&self, text: &str) -> String {
+        cache::key(&self.identity, text)
+    }
+
+    /// The line from the cache, if it is there.
+    pub fn cached(&self, text: &str) -> Option<Clip> {
+        self.cache.get(&self.key(text))
+    }
+
+    /// How long the line lasts, if it is in the cache.
+    pub fn length(&self, text: &str) -> Option<Ms> {
+        self.cache.length(&self.key(text))
+    }
+
+    /// Whether the line is in the cache.
+    pub fn has(&self, text: &str) -> bool {
+        self.cache.contains(&self.key(text))
+    }
+
+    /// The line, from the cache or made now (and kept).
+    pub fn clip(&self, text: &str) -> Result<Clip, String> {
+        let key = self.key(text);
+        if let Some(clip) = self.cache.get(&key) {
+            return Ok(clip);
+        }
+        let mut file = self.cache.scratch()?;
+        let path = file.path().to_path_buf();
+        let clip = self.engine.synthesize(text, file.as_file_mut(), &path)?;
+        let _ = file.as_file_mut().rewind();
+        // A cache that cannot keep it costs only the time to make it again.
+        let _ = self.cache.keep(file, &key);
+        Ok(clip)
+    }
+}
+
+pub struct Speaker {
+    synth: Arc<Synth>,
+    output: Rc<dyn Output>,
+    volume: f32,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Wakes the worker.
+    work: Condvar,
+    /// Wakes a line waiting for its speech.
+    made: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct State {
+    /// The session's lines in order, and how far the player has got.
+    lines: Vec<String>,
+    next: usize,
+    /// Lines made, by text (or why they could not be).
+    ready: HashMap<String, Result<Clip, String>>,
+    /// Lines the player wants now, out of order.
+    wanted: VecDeque<String>,
+    started: bool,
+    stopped: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Speaker {
+    /// Checks that the engine can run (the program and its model are there) before the session.
+    pub fn new(synth: Arc<Synth>, output: Rc<dyn Output>, volume: f32) -> Result<Speaker, String> {
+        synth.engine.check()?;
+        Ok(Speaker {
+            synth,
+            output,
+            volume,
+            shared: Arc::new(Shared {
+                state: Mutex::default(),
+                work: Condvar::new(),
+                made: tokio::sync::Notify::new(),
+            }),
+        })
+    }
+
+    fn start_worker(&self) {
+        let synth = Arc::clone(&self.synth);
+        let shared = Arc::clone(&self.shared);
+        std::thread::spawn(move || {
+            loop {
+                let text = {
+                    let mut state = shared.lock();
+                    loop {
+                        if state.stopped {
+                            return;
+                        }
+                        if let Some(text) = state.wanted.pop_front() {
+                            if !state.ready.contains_key(&text) {
+                                break text;
+                            }
+                            continue;
+                        }
+                        let end = (state.next + LOOK_AHEAD).min(state.lines.len());
+                        let due = state.lines[state.next.min(end)..end]
+                            .iter()
+                            .find(|t| !state.ready.contains_key(*t))
+                            .cloned();
+                        if let Some(text) = due {
+                            break text;
+                        }
+                        state = shared.work.wait(state).unwrap_or_else(|p| p.into_inner());
+                    }
+                };
+                let made = synth.clip(&text);
+                shared.lock().ready.insert(text, made);
+                shared.made.notify_waiters();
+            }
+        });
+    }
+}
+
+impl Drop for Speaker {
+    fn drop(&mut self) {
+        self.shared.lock().stopped = true;
+        self.shared.work.notify_all();
+    }
+}
+
+impl Voice for Speaker {
+    fn name(&self) -> &str {
+        &self.synth.engine.name
+    }
+
+    fn patience(&self) -> Duration {
+        self.synth.engine.timeout + Duration::from_secs(1)
+    }
+
+    fn prepare(&mut self, texts: &[String]) {
+        let start = {
+            let mut state = self.shared.lock();
+            state.lines = texts.to_vec();
+            state.next = 0;
+            !std::mem::replace(&mut state.started, true)
+        };
+        if start {
+            self.start_worker();
+        }
+        self.shared.work.notify_all();
+    }
+
+    fn say(&mut self, text: &str) -> Result<Heard, String> {
+        let now = {
+            let mut state = self.shared.lock();
+            // Where the player is: this line's place from here on, else anywhere (after a jump back).
+            let from = state.next.min(state.lines.len());
+            let place = state.lines[from..]
+                .iter()
+                .position(|t| t == text)
+                .map(|i| from + i)
+                .or_else(|| state.lines.iter().rposition(|t| t == text));
+            if let Some(i) = place {
+                state.next = i + 1;
+            }
+            let mine = state.ready.remove(text);
+            // Only the lines ahead are kept in memory; any other comes back from the disk cache.
+            let end = (state.next + LOOK_AHEAD).min(state.lines.len());
+            let window: std::collections::HashSet<&String> =
+                state.lines[state.next.min(end)..end].iter().collect();
+            let keep: Vec<String> = state
+                .ready
+                .keys()
+                .filter(|t| window.contains(t))
+                .cloned()
+                .collect();
+            state.ready.retain(|t, _| keep.contains(t));
+            let now = mine.or_else(|| self.synth.cached(text).map(Ok));
+            if now.is_none() {
+                state.wanted.push_back(text.to_string());
+            }
+            now
+        };
+        self.shared.work.notify_all();
+        let output = Rc::clone(&self.output);
+        let volume = self.volume;
+        if let Some(clip) = now {
+            let clip = clip?;
+            output.play(&clip, volume);
+            return Ok(sounding(&clip));
+        }
+        // Not made yet: the words play as soon as they are, and the player allows for the wait.
+        let shared = Arc::clone(&self.shared);
+        let text = text.to_string();
+        Ok(Box::pin(async move {
+            let clip = loop {
+                let made = shared.made.notified();
+                tokio::pin!(made);
+                made.as_mut().enable();
+                if let Some(result) = shared.lock().ready.remove(&text) {
+                    break result?;
+                }
+                made.await;
+            };
+            output.play(&clip, volume);
+            sounding(&clip).await
+        }))
+    }
+
+    fn stop(&mut self) {
+        // The speech is a clip on the shared output, which the session stops as a whole.
+    }
+}
+
+/// Finishes when a clip that has started playing has been heard.
+fn sounding(clip: &Clip) -> Heard {
+    let length = Duration::from_millis(clip.duration_ms());
+    Box::pin(async move {
+        tokio::time::sleep(length).await;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::RecordingOutput;
+    use std::path::{Path, PathBuf};
+
+    /// A stand-in text-to-speech program: a script run directly (its `#!` line picks the
+    /// interpreter; limber itself never starts a shell).
+    fn program(dir: &Path, name: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    /// A second of sound, for stand-ins to copy.
+    fn speech_file(dir: &Path) -> PathBuf {
+        let path = dir.join("speech.wav");
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 16_000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::create(&path, spec).unwrap();
+        for i in 0..16_000 {
+            w.write_sample(((i % 40) as i16 - 20) * 500).unwrap();
+        }
+        w.finalize().unwrap();
+        path
+    }
+
+    fn engine(program: PathBuf, arguments: &[&str]) -> CommandEngine {
+        CommandEngine {
+            name: "stand-in".into(),
+            program,
+            arguments: arguments.iter().map(|a| a.to_string()).collect(),
+            timeout: Duration::from_secs(1),
+            ..CommandEngine::preset("espeak-ng", &[]).unwrap()
+        }
+    }
+
+    fn synth(dir: &Path, engine: CommandEngine) -> Synth {
+        Synth::new(
+            engine,
+            Some(&dir.join("cache")),
+            cache::DEFAULT_MAX_BYTES,
+            &mut |w| panic!("{w}"),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn espeak_ng_speaks_into_a_clip_whose_length_is_real() {
+        let Some(_) = super::super::command::find_program(Path::new("espeak-ng")) else {
+            eprintln!("espeak-ng is not installed; scripts/setup installs it");
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let s = synth(dir.path(), CommandEngine::preset("espeak-ng", &[]).unwrap());
+        let clip = s.clip("Pull your left knee toward your chest.").unwrap();
+        let ms = clip.duration_ms();
+        assert!((1000..5000).contains(&ms), "{ms} ms");
+        assert_eq!(s.length("Pull your left knee toward your chest."), Some(ms));
+        // Text that looks like an option is spoken, not obeyed.
+        assert!(s.clip("--help").unwrap().duration_ms() > 200);
+    }
+
+    #[test]
+    fn a_line_is_made_once_then_comes_from_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let wav = speech_file(dir.path());
+        let runs = dir.path().join("runs");
+        let p = program(
+            dir.path(),
+            "tts",
+            &format!(
+                "echo run >> {}\ncat {} > \"$1\"",
+                runs.display(),
+                wav.display()
+            ),
+        );
+        let s = synth(dir.path(), engine(p, &["{output}"]));
+        assert!(!s.has("Hello."));
+        assert_eq!(s.clip("Hello.").unwrap().duration_ms(), 1000);
+        assert_eq!(s.clip("Hello.").unwrap().duration_ms(), 1000);
+        assert_eq!(std::fs::read_to_string(&runs).unwrap().lines().count(), 1);
+        assert!(s.has("Hello.") && !s.has("Goodbye."));
+        // Another session, another Synth: still no second run.
+        let again = synth(dir.path(), engine(dir.path().join("tts"), &["{output}"]));
+        assert_eq!(again.length("Hello."), Some(1000));
+        assert!(again.clip("Hello.").is_ok());
+        assert_eq!(std::fs::read_to_string(&runs).unwrap().lines().count(), 1);
+    }
+
+    #[test]
+    fn words_go_in_on_stdin_and_speech_may_come_back_on_stdout() {
+        let dir = tempfile::tempdir().unwrap();
+        let wav = speech_file(dir.path());
+        let heard = dir.path().join("heard");
+        // No {text}: the words arrive on standard input. No {output}: WAV on standard output.
+        let p = program(
+            dir.path(),
+            "tts",
+            &format!("cat > {}\ncat {}", heard.display(), wav.display()),
+        );
+        let s = synth(dir.path(), engine(p, &[]));
+        assert_eq!(s.clip("-rf; $(reboot)").unwrap().duration_ms(), 1000);
+        assert_eq!(std::fs::read_to_string(&heard).unwrap(), "-rf; $(reboot)\n");
+    }
+
+    #[test]
+    fn a_failing_program_is_named_with_its_own_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = program(dir.path(), "tts", "echo 'Unable to load model' >&2\nexit 3");
+        let e = synth(dir.path(), engine(p.clone(), &["{output}"]))
+            .clip("Hello.")
+            .unwrap_err();
+        assert_eq!(
+            e,
+            format!(
+                "{} failed (exit status: 3): Unable to load model",
+                p.display()
+            )
+        );
+    }
+
+    #[test]
+    fn empty_or_garbage_output_is_not_speech() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = program(dir.path(), "empty", "true");
+        let e = synth(dir.path(), engine(empty.clone(), &["{output}"]))
+            .clip("Hello.")
+            .unwrap_err();
+        assert_eq!(e, format!("{} wrote no speech", empty.display()));
+
+        let garbage = program(dir.path(), "garbage", "echo 'this is not sound' > \"$1\"");
+        let s = synth(dir.path(), engine(garbage.clone(), &["{output}"]));
+        let e = s.clip("Hello.").unwrap_err();
+        assert!(
+            e.starts_with(&format!("{} wrote not a WAV file", garbage.display())),
+            "{e}"
+        );
+        // Nothing half-made is kept.
+        assert!(!s.has("Hello."));
+        assert_eq!(s.cache().usage(), (0, 0));
+    }
+
+    #[test]
+    fn a_program_that_hangs_is_killed_with_its_children() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid = dir.path().join("pid");
+        let p = program(
+            dir.path(),
+            "hang",
+            &format!("sleep 60 &\necho $! > {}\nwait", pid.display()),
+        );
+        let started = std::time::Instant::now();
+        let e = synth(dir.path(), engine(p.clone(), &["{output}"]))
+            .clip("Hello.")
+            .unwrap_err();
+        assert_eq!(
+            e,
+            format!("{} took longer than 1 s over one line", p.display())
+        );
+        assert!(started.elapsed() < Duration::from_secs(3));
+        // The program's own child went with it.
+        let child = std::fs::read_to_string(&pid).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let state = std::fs::read_to_string(format!("/proc/{}/stat", child.trim()));
+        assert!(
+            state.is_err() || state.unwrap().contains(") Z "),
+            "sleep {child} still runs"
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_speaker_plays_lines_made_ahead_and_reports_a_failing_engine() {
+        let dir = tempfile::tempdir().unwrap();
+        let wav = speech_file(dir.path());
+        let p = program(
+            dir.path(),
+            "tts",
+            &format!(
+                "read line\ncase \"$line\" in *broken*) echo 'no voice for that' >&2; exit 1;; esac\ncat {} > \"$1\"",
+                wav.display()
+            ),
+        );
+        let output = Rc::new(RecordingOutput::default());
+        let s = Arc::new(synth(dir.path(), engine(p, &["{output}"])));
+        let mut speaker = Speaker::new(Arc::clone(&s), output.clone(), 0.5).unwrap();
+        let lines: Vec<String> = ["One.", "Two.", "A broken line."]
+            .map(String::from)
+            .to_vec();
+        speaker.prepare(&lines);
+        // The worker makes the lines ahead of the player.
+        for _ in 0..200 {
+            if s.has("Two.") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(s.has("One.") && s.has("Two."));
+        assert!(speaker.ready("One."));
+        speaker.say("One.").unwrap().await.unwrap();
+        speaker.say("Two.").unwrap().await.unwrap();
+        let played = output.played.borrow().clone();
+        assert_eq!(played.len(), 2);
+        assert_eq!(played[0].1, 16_000);
+        assert_eq!(played[0].2, 0.5);
+        // Made ahead, the failure is known at once; otherwise when the line is made.
+        let e = match speaker.say("A broken line.") {
+            Err(e) => e,
+            Ok(heard) => heard.await.unwrap_err(),
+        };
+        assert!(
+            e.ends_with("failed (exit status: 1): no voice for that"),
+            "{e}"
+        );
+        assert_eq!(output.played.borrow().len(), 2);
+        // A line out of order (after a skip) is made on demand.
+        speaker.say("Something new.").unwrap().await.unwrap();
+        assert_eq!(output.played.borrow().len(), 3);
+    }
+}
