@@ -464,6 +464,40 @@ fn examples_in_the_docs_are_valid() {
     assert!(checked >= 15, "only {checked} examples found");
 }
 
+/// Every configuration example in docs/voices.md is a valid configuration.
+#[test]
+fn voice_examples_in_the_docs_are_valid_configurations() {
+    let text = std::fs::read_to_string(root().join("docs/voices.md")).unwrap();
+    let blocks: Vec<&str> = text
+        .split("```json\n")
+        .skip(1)
+        .map(|b| &b[..b.find("```").unwrap()])
+        .collect();
+    assert!(blocks.len() >= 3, "{} examples", blocks.len());
+    for block in blocks {
+        let source = limber::source::Source::new("voices.md", block.to_string());
+        if let Err(e) = limber::validate::load_config(&source.as_config()) {
+            panic!("an example in docs/voices.md is invalid:\n{block}\n{e}");
+        }
+    }
+}
+
+#[test]
+fn an_engine_without_what_it_needs_is_a_configuration_error() {
+    let dir = empty_dir();
+    let config = dir.path().join("config.json");
+    std::fs::write(&config, "{\n  \"voice\": { \"engine\": \"piper\" }\n}\n").unwrap();
+    limber(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["plan", "in-bed"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "config.json:2:14: voice.engine: the piper engine needs \"model\"\n  help: give the voice model file",
+        ));
+}
+
 #[test]
 fn configuration_changes_the_plan() {
     let dir = empty_dir();
