@@ -320,6 +320,9 @@ fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
         rate: args.rate,
     };
     crate::render::render(&timeline, &mix, &args.output).map_err(Error::Write)?;
+    if let Some(synth) = &synth {
+        synth.trim(&speech::lines(&timeline));
+    }
     let took = started.elapsed().as_secs_f64();
     if let Some(path) = &args.chapters {
         let json = path.extension().is_some_and(|e| e == "json");

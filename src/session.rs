@@ -57,6 +57,10 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     let range = part.range(routine.steps.len());
     let timeline = crate::speech::plan(&routine, &settings, range, synth.as_deref(), None)
         .map_err(Error::Write)?;
+    // The lines of earlier sessions make room for this one's, if the cache is full.
+    if let Some(synth) = &synth {
+        synth.trim(&crate::speech::lines(&timeline));
+    }
 
     let mut device: Option<Rc<RodioOutput>> = None;
     let output: Rc<dyn Output> = match RodioOutput::open() {

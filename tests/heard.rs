@@ -704,3 +704,49 @@ fn a_rendered_file_and_a_live_session_sound_the_same() {
         );
     }
 }
+
+#[test]
+fn a_failing_engine_is_named_and_espeak_ng_takes_over() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else { return };
+    // The user's own engine, which cannot load its voice.
+    let program = lab.dir.path().join("my-tts");
+    std::fs::write(
+        &program,
+        "#!/bin/sh\necho 'cannot load voice model' >&2\nexit 2\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &program,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let config = lab.dir.path().join("config.json");
+    std::fs::write(
+        &config,
+        format!(
+            r#"{{ "voice": {{ "engine": "command", "program": "{}", "arguments": ["{{output}}"] }} }}"#,
+            program.display()
+        ),
+    )
+    .unwrap();
+    let wav = lab.record("fallback.wav");
+    let routine = root().join("tests/routines/heard.json");
+    let out = lab
+        .limber(&["run", routine.to_str().unwrap(), "--no-captions"])
+        .env("LIMBER_CONFIG", &config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let notice = format!(
+        "limber: my-tts: {} failed (exit status: 2): cannot load voice model; carrying on with espeak-ng",
+        program.display()
+    );
+    assert!(
+        stderr.lines().any(|l| l == notice),
+        "expected the line\n{notice}\nin\n{stderr}"
+    );
+    let (samples, rate) = lab.stop_recording(&wav);
+    check_heard(&samples, rate, &[4.0, 4.0, 3.0, 3.0]);
+}

@@ -86,6 +86,13 @@ impl Synth {
         self.cache.contains(&self.key(text))
     }
 
+    /// Keeps the cache within its bound, sparing `lines` (those about to be said); returns how
+    /// many lines were removed.
+    pub fn trim(&self, lines: &[String]) -> usize {
+        let keys: Vec<String> = lines.iter().map(|l| self.key(l)).collect();
+        self.cache.trim(&keys)
+    }
+
     /// The line, from the cache or made now (and kept).
     pub fn clip(&self, text: &str) -> Result<Clip, String> {
         let key = self.key(text);
