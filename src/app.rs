@@ -1,12 +1,12 @@
 //! What each command does, from parsed arguments to output and an exit code.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, SchemaOf, VoiceArgs};
+use crate::cli::{Cli, Command, RenderArgs, SchemaOf, VoiceArgs};
 use crate::config::{Config, Engine};
 use crate::error::Error;
 use crate::library::{self, Found, Origin};
@@ -58,28 +58,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             voice,
         } => plan(&config, &routine, json, &voice),
         Command::Prepare { routines, voice } => prepare(&config, &routines, &voice),
-        Command::Render {
-            routine,
-            output,
-            chapters,
-            rate,
-            from,
-            only,
-            sound_volume,
-            voice,
-        } => render(
-            &config,
-            &RenderArgs {
-                routine,
-                output,
-                chapters,
-                rate,
-                from,
-                only,
-                sound_volume,
-                voice,
-            },
-        ),
+        Command::Render(args) => render(&config, &args),
         Command::Check { files } => check(&config, &files),
         Command::Voices => crate::session::list_voices(),
         Command::Schema { .. } => unreachable!("handled above"),
@@ -177,7 +156,7 @@ fn clear_progress() {
 }
 
 fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+    format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
 }
 
 fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<ExitCode, Error> {
@@ -257,18 +236,6 @@ fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-/// `limber render`'s arguments.
-struct RenderArgs {
-    routine: String,
-    output: PathBuf,
-    chapters: Option<PathBuf>,
-    rate: u32,
-    from: Option<String>,
-    only: Option<String>,
-    sound_volume: Option<f32>,
-    voice: VoiceArgs,
-}
-
 fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
     let ext = args
         .output
@@ -281,11 +248,8 @@ fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
         )));
     }
     let routine = library::find(&args.routine, config.routines.as_deref())?.load()?;
-    let part = match (&args.from, &args.only) {
-        (Some(step), _) => Part::From(timeline::find_step(&routine, step).map_err(Error::Usage)?),
-        (_, Some(step)) => Part::Only(timeline::find_step(&routine, step).map_err(Error::Usage)?),
-        _ => Part::All,
-    };
+    let part =
+        Part::of(&routine, args.from.as_deref(), args.only.as_deref()).map_err(Error::Usage)?;
     let mut choice = Choice::new(config, &args.voice);
     if choice.engine == Engine::System {
         eprintln!("limber: the system voice cannot write files; espeak-ng speaks instead");

@@ -83,31 +83,7 @@ pub enum Command {
     /// Write a whole session to an audio file: speech, chimes and breath tones, at their exact
     /// times.
     #[command(after_help = RENDER_HELP)]
-    Render {
-        /// A routine name (see `limber list`) or the path to a routine file.
-        routine: String,
-        /// The file to write (.wav).
-        #[arg(short, long, value_name = "FILE")]
-        output: PathBuf,
-        /// Also write the time each step starts, for players that jump between chapters: a text
-        /// file (`00:01:05.250 Bridge` lines), or JSON when FILE ends in .json.
-        #[arg(long, value_name = "FILE")]
-        chapters: Option<PathBuf>,
-        /// Samples per second of the file.
-        #[arg(long, value_name = "HZ", default_value_t = 24_000, value_parser = clap::value_parser!(u32).range(8000..=96_000))]
-        rate: u32,
-        /// Start at this step: its number (as `limber plan` shows) or its name.
-        #[arg(long, value_name = "STEP", conflicts_with = "only")]
-        from: Option<String>,
-        /// This step alone: its number or its name.
-        #[arg(long, value_name = "STEP")]
-        only: Option<String>,
-        /// Loudness of chimes and tones, from 0 to 1.
-        #[arg(long, value_name = "V", value_parser = volume)]
-        sound_volume: Option<f32>,
-        #[command(flatten)]
-        voice: VoiceArgs,
-    },
+    Render(RenderArgs),
     /// Check routine files and print every problem found, with where it is and how to fix it.
     #[command(
         after_help = "Exit status: 0 when every routine is valid, 1 otherwise.\n\
@@ -183,6 +159,34 @@ pub struct RunArgs {
     /// Write no captions.
     #[arg(long)]
     pub no_captions: bool,
+}
+
+/// `limber render`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// A routine name (see `limber list`) or the path to a routine file.
+    pub routine: String,
+    /// The file to write (.wav).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Also write the time each step starts, for players that jump between chapters: a text
+    /// file (`00:01:05.250 Bridge` lines), or JSON when FILE ends in .json.
+    #[arg(long, value_name = "FILE")]
+    pub chapters: Option<PathBuf>,
+    /// Samples per second of the file.
+    #[arg(long, value_name = "HZ", default_value_t = 24_000, value_parser = clap::value_parser!(u32).range(8000..=96_000))]
+    pub rate: u32,
+    /// Start at this step: its number (as `limber plan` shows) or its name.
+    #[arg(long, value_name = "STEP", conflicts_with = "only")]
+    pub from: Option<String>,
+    /// This step alone: its number or its name.
+    #[arg(long, value_name = "STEP")]
+    pub only: Option<String>,
+    /// Loudness of chimes and tones, from 0 to 1.
+    #[arg(long, value_name = "V", value_parser = volume)]
+    pub sound_volume: Option<f32>,
+    #[command(flatten)]
+    pub voice: VoiceArgs,
 }
 
 /// The voice to speak with; each overrides the configuration.

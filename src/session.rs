@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::library;
 use crate::player::{Devices, play};
 use crate::speech::Choice;
-use crate::timeline::{self, Part, clock};
+use crate::timeline::{Part, clock};
 use crate::voice::speaker::{Speaker, Synth};
 use crate::voice::system::{System, SystemSettings};
 use crate::voice::{Voice, Voices};
@@ -28,11 +28,8 @@ pub const INTERRUPTED: u8 = 130;
 pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     let name = args.routine.as_deref().unwrap_or(library::DEFAULT_ROUTINE);
     let routine = library::find(name, config.routines.as_deref())?.load()?;
-    let part = match (&args.from, &args.only) {
-        (Some(step), _) => Part::From(timeline::find_step(&routine, step).map_err(Error::Usage)?),
-        (_, Some(step)) => Part::Only(timeline::find_step(&routine, step).map_err(Error::Usage)?),
-        _ => Part::All,
-    };
+    let part =
+        Part::of(&routine, args.from.as_deref(), args.only.as_deref()).map_err(Error::Usage)?;
 
     let tty = std::io::stdout().is_terminal();
     let interactive = tty || std::io::stdin().is_terminal();
@@ -266,6 +263,19 @@ pub fn list_voices() -> Result<ExitCode, Error> {
         }
         Err(why) => out.push_str(&format!("\nespeak-ng: not available ({why})\n")),
     }
+    let installed = |program: &str| {
+        if crate::voice::command::find_program(std::path::Path::new(program)).is_some() {
+            "installed"
+        } else {
+            "not installed"
+        }
+    };
+    out.push_str(&format!(
+        "\npico2wave ({}): --voice pico2wave --voice-name en-US, en-GB, de-DE, es-ES, fr-FR or it-IT\n\
+         piper ({}): each voice is a model file, set as \"model\" in the configuration (docs/voices.md)\n",
+        installed("pico2wave"),
+        installed("piper"),
+    ));
     crate::app::print(&out)?;
     Ok(ExitCode::SUCCESS)
 }

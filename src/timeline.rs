@@ -163,6 +163,15 @@ pub enum Part {
 }
 
 impl Part {
+    /// The part `--from` or `--only` asks for (by a step's number or name); all without either.
+    pub fn of(routine: &Routine, from: Option<&str>, only: Option<&str>) -> Result<Part, String> {
+        Ok(match (from, only) {
+            (Some(step), _) => Part::From(find_step(routine, step)?),
+            (_, Some(step)) => Part::Only(find_step(routine, step)?),
+            _ => Part::All,
+        })
+    }
+
     pub fn range(self, steps: usize) -> std::ops::Range<usize> {
         match self {
             Part::All => 0..steps,

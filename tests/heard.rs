@@ -403,8 +403,19 @@ fn measure_a_whole_session() {
     let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let Some(mut lab) = Lab::start() else { return };
     let routine = std::env::var("LIMBER_BENCH_ROUTINE").unwrap_or_else(|_| "in-bed".into());
-    let plan_out = lab.limber(&["plan", &routine, "--json"]).output().unwrap();
+    // A warm speech cache, as every session after the first has: the plan is exact.
+    let prepared = lab
+        .limber(&["prepare", &routine, "--voice", "espeak-ng"])
+        .output()
+        .unwrap();
+    assert!(prepared.status.success());
+    print!("{}", String::from_utf8_lossy(&prepared.stdout));
+    let plan_out = lab
+        .limber(&["plan", &routine, "--json", "--voice", "espeak-ng"])
+        .output()
+        .unwrap();
     let plan: serde_json::Value = serde_json::from_slice(&plan_out.stdout).unwrap();
+    assert_eq!(plan["speech"]["measured"], plan["speech"]["lines"]);
     let wav = lab.record("measure.wav");
     let recorded_before = std::fs::metadata(&wav).unwrap().len();
     let launched = Instant::now();
