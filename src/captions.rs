@@ -24,7 +24,7 @@ pub trait Captions {
 }
 
 /// Where in the routine a cue falls, as a caption prefix: "Bird dog, right, rep 2 of 8".
-fn place_text(place: &Place) -> String {
+pub fn place_text(place: &Place) -> String {
     let mut parts = vec![place.exercise.clone()];
     if let Some(side) = place.side {
         parts.push(side.to_string());

@@ -28,6 +28,7 @@ pub mod routine;
 pub mod schema;
 pub mod session;
 pub mod settings;
+pub mod signals;
 pub mod sounds;
 pub mod source;
 pub mod template;

@@ -15,7 +15,7 @@ use crate::cli::RunArgs;
 use crate::config::{Config, Engine};
 use crate::error::Error;
 use crate::library;
-use crate::player::{Devices, play};
+use crate::player::{Controls, Devices, play};
 use crate::timeline::{self, Part, clock};
 use crate::voice::espeak::{Espeak, EspeakSettings};
 use crate::voice::system::{System, SystemSettings};
@@ -77,27 +77,11 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         .build()
         .map_err(|e| Error::Write(format!("cannot start the session's clock: {e}")))?;
     let report = runtime.block_on(async {
-        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         // Registered before the first cue, so Ctrl-C at any moment stops the session cleanly.
-        use tokio::signal::unix::{Signal, SignalKind, signal};
-        let mut interrupt = signal(SignalKind::interrupt()).ok();
-        let mut terminate = signal(SignalKind::terminate()).ok();
-        tokio::spawn(async move {
-            async fn next(s: &mut Option<Signal>) {
-                let received = match s.as_mut() {
-                    Some(s) => s.recv().await.is_some(),
-                    None => false,
-                };
-                if !received {
-                    std::future::pending::<()>().await;
-                }
-            }
-            tokio::select! {
-                _ = next(&mut interrupt) => {}
-                _ = next(&mut terminate) => {}
-            }
-            let _ = stop.send(true);
-        });
+        crate::signals::listen(&tx);
+        let mut controls = Controls::new(rx);
+        controls.voice_volume = args.voice_volume.unwrap_or(config.voice.volume);
         let mut devices = Devices {
             voices: &mut voices,
             output: &*output,
@@ -107,7 +91,7 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
             words_per_minute: settings.words_per_minute,
             gap: settings.gap,
         };
-        play(&timeline, &mut devices, &mut stopped).await
+        play(&timeline, &mut devices, &mut controls).await
     });
 
     if let Some((count, Some(first))) = device.map(|d| d.errors()).filter(|(n, _)| *n > 0) {
@@ -121,7 +105,7 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         ));
     }
     let total = timeline.steps.len();
-    let done = report.steps_done(&timeline);
+    let done = report.steps_done();
     let took = clock(report.elapsed);
     if report.finished {
         captions.summary(&format!(

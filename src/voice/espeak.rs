@@ -228,6 +228,10 @@ impl Voice for Espeak {
     fn stop(&mut self) {
         // The speech is a clip on the shared output, which the session stops as a whole.
     }
+
+    fn set_volume(&mut self, volume: f32) {
+        self.settings.volume = volume;
+    }
 }
 
 /// The voices `espeak-ng --voices` lists: (name, language).
