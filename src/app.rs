@@ -46,6 +46,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         print(&text)?;
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Ctl { command, json } = cli.command {
+        // Controlling a session never depends on the configuration either.
+        return crate::control::ctl(command.word(), json);
+    }
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Run(args) => crate::session::run(&config, &args),
@@ -53,7 +57,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Plan { routine, json } => plan(&config, &routine, json),
         Command::Check { files } => check(&config, &files),
         Command::Voices => crate::session::list_voices(),
-        Command::Schema { .. } => unreachable!("handled above"),
+        Command::Schema { .. } | Command::Ctl { .. } => unreachable!("handled above"),
     }
 }
 

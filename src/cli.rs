@@ -79,6 +79,15 @@ Without FILE, checks every routine in your routines folder."
     },
     /// List the voices of each speech engine, for --voice-name and the configuration.
     Voices,
+    /// Control the running session: pause, resume, skip, repeat, stop, or ask where it is.
+    #[command(after_help = CTL_HELP)]
+    Ctl {
+        #[arg(value_enum)]
+        command: CtlCommand,
+        /// With `status`: print JSON, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the JSON Schema for routine files, for editors that complete and check JSON.
     #[command(
         after_help = "Point an editor at it, or add \"$schema\": \"./routine.schema.json\" at the top of a routine:\n  limber schema > routine.schema.json"
@@ -90,11 +99,64 @@ Without FILE, checks every routine in your routines folder."
     },
 }
 
+const CTL_HELP: &str = "\
+Talks to the session over a socket in $XDG_RUNTIME_DIR/limber (or /tmp/limber-UID), so it works
+from another terminal, over SSH, or from a script. Exit status 1 when no session is running.
+`status` prints the routine, step, rep, side, whether paused, and the time left; with --json:
+  {\"routine\", \"step\", \"steps\", \"title\", \"exercise\", \"side\", \"rep\", \"reps\",
+   \"set\", \"sets\", \"paused\", \"over\", \"step_left_seconds\", \"session_left_seconds\"}
+Signals do the same without limber: SIGUSR1 pauses or resumes, SIGUSR2 skips to the next step.";
+
+/// What `limber ctl` asks of the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CtlCommand {
+    /// Stop speaking and hold the clock.
+    Pause,
+    /// Say where the session was and go on.
+    Resume,
+    /// Pause when playing, resume when paused.
+    Toggle,
+    /// Skip to the next step.
+    Next,
+    /// Back to the start of this step, or to the step before when it has just begun.
+    Previous,
+    /// Say the last cue again.
+    Repeat,
+    /// Stop the session, as Ctrl-C would.
+    Stop,
+    /// Where the session is and how long is left.
+    Status,
+    /// Speak louder.
+    VolumeUp,
+    /// Speak more quietly.
+    VolumeDown,
+}
+
+impl CtlCommand {
+    /// The word for it in the control protocol.
+    pub fn word(self) -> &'static str {
+        match self {
+            CtlCommand::Pause => "pause",
+            CtlCommand::Resume => "resume",
+            CtlCommand::Toggle => "toggle",
+            CtlCommand::Next => "next",
+            CtlCommand::Previous => "previous",
+            CtlCommand::Repeat => "repeat",
+            CtlCommand::Stop => "stop",
+            CtlCommand::Status => "status",
+            CtlCommand::VolumeUp => "volume-up",
+            CtlCommand::VolumeDown => "volume-down",
+        }
+    }
+}
+
 const RUN_HELP: &str = "\
 Without ROUTINE, runs lower-back-basics. Flags override the configuration file.
 Voices: \"system\" is speech-dispatcher, with espeak-ng taking over if it fails or hangs;
 \"none\" plays chimes and writes captions only.
-Ctrl-C or SIGTERM stops at once, prints what was done, and exits with status 130.";
+Ctrl-C or SIGTERM stops at once, prints what was done, and exits with status 130.
+While it runs: `limber ctl` (pause, resume, next, previous, repeat, stop, status), SIGUSR1
+(pause/resume) and SIGUSR2 (next step). One session at a time.";
 
 fn volume(text: &str) -> Result<f32, String> {
     let v: f32 = text

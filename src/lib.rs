@@ -19,6 +19,7 @@ pub mod captions;
 pub mod chime;
 pub mod cli;
 pub mod config;
+pub mod control;
 pub mod error;
 pub mod format;
 pub mod library;

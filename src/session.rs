@@ -33,6 +33,9 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         _ => Part::All,
     };
 
+    // One session at a time: the control socket is the lock, taken before any device is opened.
+    let claim = crate::control::claim()?;
+
     let tty = std::io::stdout().is_terminal();
     let interactive = tty || std::io::stdin().is_terminal();
     let mut captions: Box<dyn Captions> = match args.captions().or(config.captions).unwrap_or(tty) {
@@ -81,6 +84,7 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         // Registered before the first cue, so Ctrl-C at any moment stops the session cleanly.
         crate::signals::listen(&tx);
         let mut controls = Controls::new(rx);
+        crate::control::serve(&claim, tx.clone(), controls.status.subscribe());
         controls.voice_volume = args.voice_volume.unwrap_or(config.voice.volume);
         let mut devices = Devices {
             voices: &mut voices,

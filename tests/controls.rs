@@ -1,0 +1,354 @@
+//! Controlling a real session: the real binary playing into a private PulseAudio null sink,
+//! driven by `limber ctl` and by signals, each test with its own runtime folder (so its own
+//! control socket).
+//!
+//! They need pulseaudio (`scripts/setup` installs it). Without it the tests that need a session
+//! say so and pass, unless LIMBER_REQUIRE_AUDIO=1 (as in CI), when they fail.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// One session at a time: the machine is small.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// A greeting, then two long steps, so a session stays in a known place while it is driven.
+const ROUTINE: &str = r#"{ "name": "Tiny", "steps": [
+  { "say": "Hello." },
+  { "exercise": "Bridge", "reps": 2, "hold": 60 },
+  { "exercise": "Cat", "reps": 1, "hold": 60 } ] }"#;
+
+fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// A private sound server and runtime folder.
+struct Lab {
+    dir: tempfile::TempDir,
+    server: Option<Child>,
+    session: Option<Child>,
+}
+
+impl Lab {
+    /// A lab with no sound server, for what needs none.
+    fn bare() -> Lab {
+        let dir = tempfile::Builder::new()
+            .prefix("limber-ctl")
+            .tempdir()
+            .unwrap();
+        for sub in ["xdg", "routines", "config"] {
+            std::fs::create_dir(dir.path().join(sub)).unwrap();
+        }
+        std::fs::set_permissions(
+            dir.path().join("xdg"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("routines/tiny.json"), ROUTINE).unwrap();
+        Lab {
+            dir,
+            server: None,
+            session: None,
+        }
+    }
+
+    /// A lab with a sound server, or `None` (after saying why) without pulseaudio.
+    fn start() -> Option<Lab> {
+        if !have("pulseaudio") {
+            let msg = "control tests need pulseaudio; run scripts/setup";
+            if std::env::var_os("LIMBER_REQUIRE_AUDIO").is_some_and(|v| v == "1") {
+                panic!("{msg}");
+            }
+            eprintln!("SKIPPED: {msg}");
+            return None;
+        }
+        let mut lab = Lab::bare();
+        let config = lab.dir.path().join("lab.pa");
+        std::fs::write(
+            &config,
+            format!(
+                "load-module module-native-protocol-unix auth-anonymous=1 socket={}\n\
+                 load-module module-null-sink sink_name=lab rate=48000 channels=2\n\
+                 set-default-sink lab\n",
+                lab.dir.path().join("native").display()
+            ),
+        )
+        .unwrap();
+        lab.server = Some(
+            Command::new("pulseaudio")
+                .args(["-n", "-F"])
+                .arg(&config)
+                .args(["--daemonize=no", "--exit-idle-time=-1"])
+                .env("XDG_RUNTIME_DIR", lab.dir.path().join("xdg"))
+                .env("HOME", lab.dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("pulseaudio starts"),
+        );
+        let socket = lab.dir.path().join("native");
+        wait_for("the private sound server", || socket.exists());
+        Some(lab)
+    }
+
+    fn limber(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_limber"));
+        cmd.args(args)
+            .env(
+                "PULSE_SERVER",
+                format!("unix:{}", self.dir.path().join("native").display()),
+            )
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("xdg"))
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("LIMBER_ROUTINES", self.dir.path().join("routines"))
+            .env("LIMBER_CONFIG", "")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join("xdg/limber/control.sock")
+    }
+
+    /// `limber ctl ARGS`: its exit code, stdout and stderr.
+    fn ctl(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        let mut all = vec!["ctl"];
+        all.extend_from_slice(args);
+        let out = self.limber(&all).output().unwrap();
+        text(out)
+    }
+
+    /// The session's status as JSON.
+    fn status(&self) -> serde_json::Value {
+        let (code, out, err) = self.ctl(&["status", "--json"]);
+        assert_eq!(code, Some(0), "{err}");
+        serde_json::from_str(&out).unwrap()
+    }
+
+    /// Starts `limber run tiny --voice none --captions` and waits until it answers `ctl`.
+    fn run(&mut self) {
+        let child = self
+            .limber(&["run", "tiny", "--voice", "none", "--captions"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        self.session = Some(child);
+        wait_for("the session's control socket", || {
+            self.ctl(&["status"]).0 == Some(0)
+        });
+    }
+
+    /// Waits for the session to end: its exit code, captions and notices.
+    fn finish(&mut self) -> (Option<i32>, String, String) {
+        let child = self.session.take().expect("a session runs");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let waiter = std::thread::spawn(move || child.wait_with_output().unwrap());
+        while !waiter.is_finished() {
+            assert!(Instant::now() < deadline, "the session did not end");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        text(waiter.join().unwrap())
+    }
+
+    fn signal(&self, name: &str) {
+        let pid = self.session.as_ref().expect("a session runs").id();
+        let ok = Command::new("kill")
+            .args([&format!("-{name}"), &pid.to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{name} {pid}");
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for child in [self.session.as_mut(), self.server.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn text(out: Output) -> (Option<i32>, String, String) {
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !ready() {
+        assert!(Instant::now() < deadline, "{what} never became ready");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Polls the status until `check` holds (a control takes effect within a moment).
+fn wait_status(lab: &Lab, what: &str, check: impl Fn(&serde_json::Value) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let s = lab.status();
+        if check(&s) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: the status is {s:#}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn mode(path: &Path) -> u32 {
+    std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).unwrap().permissions()) & 0o777
+}
+
+#[test]
+fn ctl_without_a_session_says_so() {
+    let lab = Lab::bare();
+    for command in ["status", "pause", "stop"] {
+        let (code, out, err) = lab.ctl(&[command]);
+        assert_eq!(code, Some(1), "{out}{err}");
+        assert_eq!(
+            err,
+            "limber: no limber session is running; start one with `limber run`\n"
+        );
+    }
+    // A socket left by a session that crashed is nobody: the same message.
+    let dir = lab.dir.path().join("xdg/limber");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    drop(std::os::unix::net::UnixListener::bind(dir.join("control.sock")).unwrap());
+    assert!(dir.join("control.sock").exists());
+    let (code, _, err) = lab.ctl(&["status"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no limber session is running"), "{err}");
+    // An unknown command is a usage error.
+    let (code, _, err) = lab.ctl(&["dance"]);
+    assert_eq!(code, Some(2), "{err}");
+}
+
+#[test]
+fn a_folder_others_can_read_is_refused() {
+    let lab = Lab::bare();
+    let dir = lab.dir.path().join("xdg/limber");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (code, _, err) = lab.ctl(&["status"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("is not private to you"), "{err}");
+}
+
+#[test]
+fn ctl_drives_a_running_session() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    // A socket left by a crash is taken over.
+    let dir = lab.dir.path().join("xdg/limber");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    drop(std::os::unix::net::UnixListener::bind(lab.socket()).unwrap());
+    lab.run();
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&lab.socket()), 0o600, "the socket is the user's alone");
+
+    wait_status(&lab, "step 2 starts", |s| s["step"] == 2);
+    let s = lab.status();
+    assert_eq!(s["routine"], "Tiny");
+    assert_eq!(s["steps"], 3);
+    assert_eq!(s["title"], "Bridge");
+    assert_eq!(s["paused"], false);
+    let (_, shown, _) = lab.ctl(&["status"]);
+    assert!(
+        shown.contains("routine: Tiny\nstep:    2 of 3, Bridge\n"),
+        "{shown}"
+    );
+    assert!(shown.contains("state:   playing\n"), "{shown}");
+
+    // A second session is refused while this one runs.
+    let (code, _, err) = text(
+        lab.limber(&["run", "tiny", "--voice", "none"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.starts_with("limber: a session is already running (Tiny, step 2 of 3)"),
+        "{err}"
+    );
+
+    assert_eq!(lab.ctl(&["pause"]).0, Some(0));
+    wait_status(&lab, "paused", |s| s["paused"] == true);
+    // The clock stands still while paused.
+    let before = lab.status()["session_left_seconds"].as_f64().unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    let after = lab.status()["session_left_seconds"].as_f64().unwrap();
+    assert_eq!(before, after, "time passed while paused");
+
+    assert_eq!(lab.ctl(&["resume"]).0, Some(0));
+    wait_status(&lab, "resumed", |s| s["paused"] == false);
+    assert_eq!(lab.ctl(&["next"]).0, Some(0));
+    wait_status(&lab, "step 3", |s| s["step"] == 3 && s["title"] == "Cat");
+    assert_eq!(lab.ctl(&["previous"]).0, Some(0));
+    wait_status(&lab, "back at step 2 (step 3 had just begun)", |s| {
+        s["step"] == 2
+    });
+    assert_eq!(lab.ctl(&["repeat"]).0, Some(0));
+    assert_eq!(lab.ctl(&["stop"]).0, Some(0));
+    let (code, captions, notices) = lab.finish();
+    assert_eq!(code, Some(130), "{captions}{notices}");
+    assert!(notices.contains("limber: paused\n"), "{notices}");
+    assert!(notices.contains("limber: Resuming: Bridge"), "{notices}");
+    assert!(
+        notices.contains("limber: skipping to step 3, Cat\n"),
+        "{notices}"
+    );
+    assert!(captions.contains("Stopped Tiny after"), "{captions}");
+    assert!(!lab.socket().exists(), "the socket is removed at the end");
+    assert_eq!(
+        lab.ctl(&["status"]).0,
+        Some(1),
+        "no session once it has ended"
+    );
+}
+
+#[test]
+fn signals_pause_resume_and_skip() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    lab.run();
+    wait_status(&lab, "step 2 starts", |s| s["step"] == 2);
+    // A burst (a bouncing button) counts once: paused, not paused and resumed.
+    lab.signal("USR1");
+    lab.signal("USR1");
+    lab.signal("USR1");
+    wait_status(&lab, "paused by SIGUSR1", |s| s["paused"] == true);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(lab.status()["paused"], true);
+    lab.signal("USR1");
+    wait_status(&lab, "resumed by SIGUSR1", |s| s["paused"] == false);
+    lab.signal("USR2");
+    wait_status(&lab, "step 3 by SIGUSR2", |s| s["step"] == 3);
+    lab.signal("TERM");
+    let (code, captions, notices) = lab.finish();
+    assert_eq!(code, Some(130), "{captions}{notices}");
+    assert!(
+        captions.contains("Stopped Tiny after") && captions.contains("1 of 3 steps done"),
+        "{captions}"
+    );
+}
