@@ -59,6 +59,8 @@ pub enum Control {
     Stop,
     VolumeUp,
     VolumeDown,
+    /// Show the keys (from the terminal only).
+    Help,
 }
 
 impl Control {
@@ -86,6 +88,7 @@ impl Control {
             Control::Stop => "stop",
             Control::VolumeUp => "volume-up",
             Control::VolumeDown => "volume-down",
+            Control::Help => "help",
         }
     }
 
@@ -568,6 +571,7 @@ impl Player<'_, '_> {
             let c = self.next_control(ctl).await.unwrap_or(Control::Resume);
             match c {
                 Control::Pause | Control::Repeat => {}
+                Control::Help => self.dev.captions.notice(crate::keys::HELP),
                 Control::VolumeUp | Control::VolumeDown => self.volume(c),
                 Control::Stop => {
                     self.paused += since.elapsed();
@@ -770,6 +774,7 @@ impl Player<'_, '_> {
                     Control::Repeat => self.repeat(ctl),
                     Control::VolumeUp | Control::VolumeDown => self.volume(c),
                     Control::Resume => {}
+                    Control::Help => self.dev.captions.notice(crate::keys::HELP),
                     c => return Err(Interrupt::Control(c)),
                 }
                 continue;
@@ -861,7 +866,8 @@ pub fn resume_words(timeline: &Timeline, here: usize) -> String {
         .or_else(|| {
             let n = cue.and_then(|c| c.step)?;
             let span = timeline.steps.iter().find(|s| s.step == n)?;
-            Some(span.title.clone())
+            // A step that only speaks has no name worth saying.
+            Some(span.title.clone()).filter(|t| t != "say")
         });
     match place {
         Some(p) => format!("Resuming: {p}."),

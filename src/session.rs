@@ -79,8 +79,13 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::Write(format!("cannot start the session's clock: {e}")))?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    // Keys from the terminal, when there is one; the guard restores it however `run` ends.
+    let keys = crate::keys::start(tx.clone());
+    if keys.is_some() {
+        captions.notice("press ? for the keys");
+    }
     let report = runtime.block_on(async {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         // Registered before the first cue, so Ctrl-C at any moment stops the session cleanly.
         crate::signals::listen(&tx);
         let mut controls = Controls::new(rx);
@@ -111,9 +116,13 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     let total = timeline.steps.len();
     let done = report.steps_done();
     let took = clock(report.elapsed);
+    let skipped = match report.skipped.len() {
+        0 => String::new(),
+        n => format!(", {n} skipped"),
+    };
     if report.finished {
         captions.summary(&format!(
-            "Finished {}: {done} of {total} steps in {took}.",
+            "Finished {}: {done} of {total} steps in {took}{skipped}.",
             routine.name
         ));
         Ok(ExitCode::SUCCESS)
@@ -126,7 +135,7 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
             .map(|s| format!("; stopped during step {} ({})", s.step, s.title))
             .unwrap_or_default();
         captions.summary(&format!(
-            "Stopped {} after {took}: {done} of {total} steps done{last}.",
+            "Stopped {} after {took}: {done} of {total} steps done{skipped}{last}.",
             routine.name
         ));
         Ok(ExitCode::from(INTERRUPTED))

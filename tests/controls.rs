@@ -348,7 +348,82 @@ fn signals_pause_resume_and_skip() {
     let (code, captions, notices) = lab.finish();
     assert_eq!(code, Some(130), "{captions}{notices}");
     assert!(
-        captions.contains("Stopped Tiny after") && captions.contains("1 of 3 steps done"),
+        captions.contains("Stopped Tiny after")
+            && captions.contains("1 of 3 steps done, 1 skipped;"),
         "{captions}"
     );
+}
+
+#[test]
+fn keys_under_a_real_terminal() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    if !have("python3") {
+        let msg = "the terminal test needs python3";
+        if std::env::var_os("LIMBER_REQUIRE_AUDIO").is_some_and(|v| v == "1") {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPED: {msg}");
+        return;
+    }
+    let lab = Lab::bare();
+    let steps = serde_json::json!([
+        ["expect", "press ? for the keys"],
+        ["send", "?"],
+        ["expect", "keys: space pause/resume, n next step"],
+        ["expect", "Hello."],
+        ["send", " "],
+        ["expect", "limber: paused"],
+        ["sleep", "1"],
+        ["send", " "],
+        ["expect", "limber: Resuming."],
+        ["send", "n"],
+        ["expect", "skipping to step 2, Bridge"],
+        ["expect", "Bridge | Bridge. 2 reps"],
+        ["send", "-"],
+        ["expect", "voice volume 90%"],
+        ["send", "q"],
+    ]);
+    // With no sound server, a session at a terminal carries on with captions.
+    let mut cmd = lab.limber(&[]);
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TERM", "xterm")
+        .env(
+            "PULSE_SERVER",
+            format!("unix:{}", lab.dir.path().join("no-server").display()),
+        )
+        .env("XDG_RUNTIME_DIR", lab.dir.path().join("xdg"))
+        .env("HOME", lab.dir.path())
+        .env("XDG_CONFIG_HOME", lab.dir.path().join("config"))
+        .env("LIMBER_ROUTINES", lab.dir.path().join("routines"))
+        .env("LIMBER_CONFIG", "");
+    let out = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pty_drive.py"))
+        .arg(steps.to_string())
+        .args([
+            env!("CARGO_BIN_EXE_limber"),
+            "run",
+            "tiny",
+            "--voice",
+            "none",
+        ])
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .output()
+        .unwrap();
+    let (code, screen, err) = text(out);
+    assert_eq!(code, Some(130), "{screen}\n{err}");
+    assert!(
+        screen.contains("Stopped Tiny after 00:0"),
+        "q stops the session: {screen}"
+    );
+    assert!(
+        screen.contains("1 skipped; stopped during step 2 (Bridge)"),
+        "{screen}"
+    );
+    // The keys were not echoed: no "n" or "q" alone on a line.
+    assert!(
+        !screen.lines().any(|l| matches!(l.trim(), "n" | "q" | "-")),
+        "{screen}"
+    );
+    assert_eq!(err, "terminal: restored\n", "{screen}");
 }
