@@ -156,7 +156,11 @@ Voices: \"system\" is speech-dispatcher, with espeak-ng taking over if it fails 
 \"none\" plays chimes and writes captions only.
 Ctrl-C or SIGTERM stops at once, prints what was done, and exits with status 130.
 While it runs: `limber ctl` (pause, resume, next, previous, repeat, stop, status), SIGUSR1
-(pause/resume) and SIGUSR2 (next step). One session at a time.";
+(pause/resume) and SIGUSR2 (next step). One session at a time.
+--on-event PROGRAM is run as `PROGRAM EVENT step=N title=T exercise=E side=S rep=N reps=N ...`
+with the same in LIMBER_EVENT, LIMBER_ROUTINE, LIMBER_STEP, LIMBER_TITLE, LIMBER_EXERCISE,
+LIMBER_SIDE, LIMBER_REP, LIMBER_REPS, LIMBER_SET, LIMBER_SETS. It never delays a cue; one that
+runs over 10 s is stopped, and the first problem is told on stderr.";
 
 fn volume(text: &str) -> Result<f32, String> {
     let v: f32 = text
@@ -203,6 +207,10 @@ pub struct RunArgs {
     /// Write no captions.
     #[arg(long)]
     pub no_captions: bool,
+    /// Run PROGRAM (directly, not through a shell) at each event: session_start, step_start,
+    /// hold_start, hold_end, pause, resume, finish, stop. See `limber run --help`.
+    #[arg(long, value_name = "PROGRAM")]
+    pub on_event: Option<PathBuf>,
 }
 
 impl RunArgs {

@@ -32,6 +32,10 @@ pub struct ConfigFile {
     pub switch_time: Option<Ms>,
     pub phrases: Vec<(String, String)>,
     pub numbers: Option<Vec<String>>,
+    /// `controls.resume`: "continue" or "restart_rep".
+    pub resume: Option<String>,
+    /// `controls.on_event`: a program; empty for none.
+    pub on_event: Option<String>,
 }
 
 /// The speech engine to use.
@@ -91,6 +95,10 @@ pub struct Config {
     pub routines: Option<PathBuf>,
     /// The file it was read from, if any.
     pub file: Option<PathBuf>,
+    /// What resuming after a pause does.
+    pub on_resume: crate::player::OnResume,
+    /// The program the hooks run, if any.
+    pub on_event: Option<PathBuf>,
 }
 
 /// The configuration folder, `~/.config/limber` on Linux.
@@ -166,9 +174,24 @@ impl Config {
             .iter()
             .map(|(sound, path)| (*sound, resolve(path, base.as_deref())))
             .collect();
+        let on_resume = match c.resume.as_deref() {
+            Some("restart_rep") => crate::player::OnResume::RestartRep,
+            _ => crate::player::OnResume::Continue,
+        };
+        let on_event = c
+            .on_event
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            // A bare name is found on PATH, like a command; a path is resolved like "routines".
+            .map(|p| match p.contains('/') {
+                true => resolve(p, base.as_deref()),
+                false => PathBuf::from(p),
+            });
         Config {
             settings: s,
             voice,
+            on_resume,
+            on_event,
             sound_volume: c.sound_volume.map_or(0.8, |v| v as f32),
             sound_files,
             captions: c.captions,
@@ -288,6 +311,7 @@ pub fn example() -> serde_json::Value {
         "setup_time": secs(s.setup_time),
         "switch_time": secs(s.switch_time),
         "phrases": phrases,
+        "controls": { "resume": "continue", "on_event": "" },
     })
 }
 

@@ -423,6 +423,30 @@ pub static CONFIG: Shape = Shape {
             Kind::Object(&PHRASES),
             "The coach's own words, to change them or coach in another language.",
         ),
+        f(
+            "controls",
+            Kind::Object(&CONTROLS),
+            "Pausing, and a program to tell about the session's events.",
+        ),
+    ],
+    required: &[],
+    one_of: &[],
+};
+
+pub static CONTROLS: Shape = Shape {
+    name: "controls",
+    doc: "Pausing, and a program to tell about the session's events.",
+    fields: &[
+        f(
+            "resume",
+            Kind::Choice(&["continue", "restart_rep"]),
+            "After a pause: \"continue\" the interrupted hold with the time it had left, or \"restart_rep\" from its first cue.",
+        ),
+        f(
+            "on_event",
+            Kind::OptionalText { max_chars: 4096 },
+            "A program to run at each event (session_start, step_start, hold_start, hold_end, pause, resume, finish, stop), with the event and its details as arguments and LIMBER_* variables; never through a shell. Empty for none; --on-event overrides it.",
+        ),
     ],
     required: &[],
     one_of: &[],

@@ -22,6 +22,7 @@ pub mod config;
 pub mod control;
 pub mod error;
 pub mod format;
+pub mod hooks;
 pub mod keys;
 pub mod library;
 pub mod listen;

@@ -79,6 +79,11 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::Write(format!("cannot start the session's clock: {e}")))?;
+    let hooks = args
+        .on_event
+        .clone()
+        .or_else(|| config.on_event.clone())
+        .map(|program| Rc::new(std::cell::RefCell::new(crate::hooks::Hooks::new(program))));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     // Keys from the terminal, when there is one; the guard restores it however `run` ends.
     let keys = crate::keys::start(tx.clone());
@@ -89,6 +94,11 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         // Registered before the first cue, so Ctrl-C at any moment stops the session cleanly.
         crate::signals::listen(&tx);
         let mut controls = Controls::new(rx);
+        controls.on_resume = config.on_resume;
+        if let Some(hooks) = &hooks {
+            let hooks = Rc::clone(hooks);
+            controls.on_event = Box::new(move |event| hooks.borrow_mut().fire(event));
+        }
         crate::control::serve(&claim, tx.clone(), controls.status.subscribe());
         controls.voice_volume = args.voice_volume.unwrap_or(config.voice.volume);
         let mut devices = Devices {
@@ -112,6 +122,10 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         captions.notice(&format!(
             "the audio output reported {times} during the session (the first: {first}); if the sound dropped out, check the device"
         ));
+    }
+    // The last hooks (finish or stop) are not cut short.
+    if let Some(hooks) = hooks.and_then(|h| Rc::try_unwrap(h).ok()) {
+        runtime.block_on(hooks.into_inner().finish());
     }
     let total = timeline.steps.len();
     let done = report.steps_done();

@@ -779,6 +779,10 @@ impl<'s> Checker<'s> {
                 }
             }
         }
+        if let Some(controls) = self.object(&obj, "controls") {
+            config.resume = self.choice(&controls, "resume");
+            config.on_event = self.optional_text(&controls, "on_event");
+        }
         config.captions = self
             .choice(&obj, "captions")
             .and_then(|c| match c.as_str() {

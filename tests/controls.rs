@@ -134,8 +134,12 @@ impl Lab {
 
     /// Starts `limber run tiny --voice none --captions` and waits until it answers `ctl`.
     fn run(&mut self) {
+        self.run_with(&["run", "tiny", "--voice", "none", "--captions"]);
+    }
+
+    fn run_with(&mut self, args: &[&str]) {
         let child = self
-            .limber(&["run", "tiny", "--voice", "none", "--captions"])
+            .limber(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -149,7 +153,7 @@ impl Lab {
     /// Waits for the session to end: its exit code, captions and notices.
     fn finish(&mut self) -> (Option<i32>, String, String) {
         let child = self.session.take().expect("a session runs");
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(40);
         let waiter = std::thread::spawn(move || child.wait_with_output().unwrap());
         while !waiter.is_finished() {
             assert!(Instant::now() < deadline, "the session did not end");
@@ -426,4 +430,71 @@ fn keys_under_a_real_terminal() {
         "{screen}"
     );
     assert_eq!(err, "terminal: restored\n", "{screen}");
+}
+
+#[test]
+fn the_event_hook_hears_every_event_with_its_details() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    std::fs::write(
+        lab.dir.path().join("routines/short.json"),
+        r#"{ "name": "Short", "steps": [ { "say": "Hello." },
+             { "exercise": "Bridge", "reps": 1, "hold": 3, "countdown": 0 } ] }"#,
+    )
+    .unwrap();
+    let log = lab.dir.path().join("events.log");
+    let hook = lab.dir.path().join("hook");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nprintf '%s|%s|%s\\n' \"$LIMBER_EVENT\" \"$LIMBER_STEP\" \"$*\" >> {}\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let hook = hook.display().to_string();
+    lab.run_with(&["run", "short", "--voice", "none", "--on-event", &hook]);
+    wait_status(&lab, "step 2 starts", |s| s["step"] == 2);
+    assert_eq!(lab.ctl(&["pause"]).0, Some(0));
+    wait_status(&lab, "paused", |s| s["paused"] == true);
+    assert_eq!(lab.ctl(&["resume"]).0, Some(0));
+    let (code, captions, notices) = lab.finish();
+    assert_eq!(code, Some(0), "{captions}{notices}");
+    let events = std::fs::read_to_string(&log).unwrap();
+    let names: Vec<&str> = events
+        .lines()
+        .map(|l| l.split('|').next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "session_start",
+            "step_start",
+            "step_start",
+            "pause",
+            "resume",
+            "hold_start",
+            "hold_end",
+            "finish"
+        ],
+        "{events}"
+    );
+    let lines: Vec<&str> = events.lines().collect();
+    assert_eq!(lines[0], "session_start||session_start");
+    assert_eq!(lines[1], "step_start|1|step_start step=1 title=say");
+    assert!(
+        lines[2].starts_with("step_start|2|step_start step=2 title=Bridge exercise=Bridge"),
+        "{events}"
+    );
+    assert!(
+        lines[5].starts_with("hold_start|2|hold_start step=2 title=Bridge exercise=Bridge"),
+        "{events}"
+    );
+    assert!(
+        !notices.contains("hook"),
+        "a working hook is never mentioned: {notices}"
+    );
 }
