@@ -104,7 +104,8 @@ Talks to the session over a socket in $XDG_RUNTIME_DIR/limber (or /tmp/limber-UI
 from another terminal, over SSH, or from a script. Exit status 1 when no session is running.
 `status` prints the routine, step, rep, side, whether paused, and the time left; with --json:
   {\"routine\", \"step\", \"steps\", \"title\", \"exercise\", \"side\", \"rep\", \"reps\",
-   \"set\", \"sets\", \"paused\", \"over\", \"step_left_seconds\", \"session_left_seconds\"}
+   \"set\", \"sets\", \"paused\", \"over\", \"step_left_seconds\", \"session_left_seconds\",
+   \"starts_at\" (while waiting for --at or --wait)}
 Signals do the same without limber: SIGUSR1 pauses or resumes, SIGUSR2 skips to the next step.";
 
 /// What `limber ctl` asks of the session.
@@ -211,6 +212,12 @@ pub struct RunArgs {
     /// hold_start, hold_end, pause, resume, finish, stop. See `limber run --help`.
     #[arg(long, value_name = "PROGRAM")]
     pub on_event: Option<PathBuf>,
+    /// Start at this time of day, HH:MM in local time (tomorrow when it has passed today).
+    #[arg(long, value_name = "HH:MM", value_parser = crate::start::parse_at, conflicts_with = "wait")]
+    pub at: Option<jiff::civil::Time>,
+    /// Start after this long: 90s, 10m, 1h30m.
+    #[arg(long, value_name = "LENGTH", value_parser = crate::start::parse_wait)]
+    pub wait: Option<std::time::Duration>,
 }
 
 impl RunArgs {

@@ -192,6 +192,7 @@ pub fn status_json(s: &Status) -> Value {
         "over": s.over,
         "step_left_seconds": secs(step_left),
         "session_left_seconds": secs(session_left),
+        "starts_at": s.starts_at.map(|t| t.to_string()),
     })
 }
 
@@ -231,7 +232,14 @@ fn status_text(s: &Value) -> String {
         }
         out.push_str(&format!("at:      {}\n", at.join(", ")));
     }
-    let state = if s["over"].as_bool() == Some(true) {
+    let state = if let Some(at) = s["starts_at"].as_str() {
+        let local = at
+            .parse::<jiff::Timestamp>()
+            .map(|t| t.to_zoned(jiff::tz::TimeZone::system()))
+            .map(|z| crate::start::describe(&z))
+            .unwrap_or_else(|_| at.to_string());
+        &format!("waiting to start at {local}")
+    } else if s["over"].as_bool() == Some(true) {
         "ending"
     } else if s["paused"].as_bool() == Some(true) {
         "paused"

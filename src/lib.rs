@@ -34,6 +34,7 @@ pub mod settings;
 pub mod signals;
 pub mod sounds;
 pub mod source;
+pub mod start;
 pub mod template;
 pub mod timeline;
 pub mod validate;

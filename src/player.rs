@@ -123,6 +123,8 @@ pub struct Status {
     pub step_left: Duration,
     pub session_left: Duration,
     pub as_of: Option<Instant>,
+    /// Waiting for `--at` or `--wait`: when it starts.
+    pub starts_at: Option<jiff::Timestamp>,
 }
 
 impl Status {
@@ -426,6 +428,7 @@ impl Player<'_, '_> {
             }),
             session_left: self.due(timeline.total).saturating_duration_since(now),
             as_of: Some(now),
+            starts_at: None,
         });
     }
 

@@ -15,7 +15,7 @@ use crate::cli::RunArgs;
 use crate::config::{Config, Engine};
 use crate::error::Error;
 use crate::library;
-use crate::player::{Controls, Devices, play};
+use crate::player::{Control, Controls, Devices, Status, play};
 use crate::timeline::{self, Part, clock};
 use crate::voice::espeak::{Espeak, EspeakSettings};
 use crate::voice::system::{System, SystemSettings};
@@ -50,6 +50,54 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     }
     let timeline = timeline::plan_steps(&routine, &settings, part.range(routine.steps.len()));
 
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Write(format!("cannot start the session's clock: {e}")))?;
+    let _context = runtime.enter();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // Registered before anything is heard, so Ctrl-C at any moment stops the session cleanly.
+    crate::signals::listen(&tx);
+    let status = tokio::sync::watch::Sender::new(Status {
+        routine: timeline.routine.clone(),
+        steps: timeline.steps.len(),
+        session_left: std::time::Duration::from_millis(timeline.total),
+        ..Status::default()
+    });
+    crate::control::serve(&claim, tx.clone(), status.subscribe());
+    // Keys from the terminal, when there is one; the guard restores it however `run` ends.
+    let keys = crate::keys::start(tx.clone());
+    if keys.is_some() {
+        captions.notice("press ? for the keys");
+    }
+
+    if let Some(target) = crate::start::target(args.at, args.wait) {
+        status.send_modify(|s| s.starts_at = Some(target.timestamp()));
+        captions.notice(&format!(
+            "waiting until {} to start {}; Ctrl-C or `limber ctl stop` cancels",
+            crate::start::describe(&target),
+            routine.name
+        ));
+        let started = runtime.block_on(async {
+            tokio::select! {
+                () = crate::start::sleep_until(&target) => true,
+                () = async {
+                    while let Some(c) = rx.recv().await {
+                        if c == Control::Stop {
+                            return;
+                        }
+                    }
+                    std::future::pending::<()>().await
+                } => false,
+            }
+        });
+        status.send_modify(|s| s.starts_at = None);
+        if !started {
+            captions.summary(&format!("Stopped {} before it began.", routine.name));
+            return Ok(ExitCode::from(INTERRUPTED));
+        }
+    }
+
     let mut device: Option<Rc<RodioOutput>> = None;
     let output: Rc<dyn Output> = match RodioOutput::open() {
         Ok(output) => {
@@ -75,31 +123,19 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         Voices::none()
     };
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Write(format!("cannot start the session's clock: {e}")))?;
     let hooks = args
         .on_event
         .clone()
         .or_else(|| config.on_event.clone())
         .map(|program| Rc::new(std::cell::RefCell::new(crate::hooks::Hooks::new(program))));
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    // Keys from the terminal, when there is one; the guard restores it however `run` ends.
-    let keys = crate::keys::start(tx.clone());
-    if keys.is_some() {
-        captions.notice("press ? for the keys");
-    }
     let report = runtime.block_on(async {
-        // Registered before the first cue, so Ctrl-C at any moment stops the session cleanly.
-        crate::signals::listen(&tx);
         let mut controls = Controls::new(rx);
+        controls.status = status;
         controls.on_resume = config.on_resume;
         if let Some(hooks) = &hooks {
             let hooks = Rc::clone(hooks);
             controls.on_event = Box::new(move |event| hooks.borrow_mut().fire(event));
         }
-        crate::control::serve(&claim, tx.clone(), controls.status.subscribe());
         controls.voice_volume = args.voice_volume.unwrap_or(config.voice.volume);
         let mut devices = Devices {
             voices: &mut voices,

@@ -498,3 +498,66 @@ fn the_event_hook_hears_every_event_with_its_details() {
         "a working hook is never mentioned: {notices}"
     );
 }
+
+#[test]
+fn a_session_waits_for_its_time_and_can_be_cancelled() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    // No sound is opened before the time comes: this needs no sound server.
+    let mut lab = Lab::bare();
+    lab.run_with(&["run", "tiny", "--voice", "none", "--wait", "1h"]);
+    let s = lab.status();
+    assert_eq!(s["routine"], "Tiny");
+    assert!(s["starts_at"].is_string(), "{s:#}");
+    let (_, shown, _) = lab.ctl(&["status"]);
+    assert!(
+        shown.contains("state:   waiting to start at ")
+            && (shown.contains("(in 1 h 0 min)") || shown.contains("(in 59 min)")),
+        "{shown}"
+    );
+    // Another session is refused while this one waits.
+    let (code, _, err) = text(
+        lab.limber(&["run", "tiny", "--at", "07:30"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("a session is already running (Tiny)"), "{err}");
+    assert_eq!(lab.ctl(&["stop"]).0, Some(0));
+    let (code, captions, notices) = lab.finish();
+    assert_eq!(code, Some(130), "{captions}{notices}");
+    assert!(
+        notices.contains("limber: waiting until ") && notices.contains(" to start Tiny; "),
+        "{notices}"
+    );
+    assert_eq!(captions, "Stopped Tiny before it began.\n");
+
+    // Bad times are usage errors that say what is expected.
+    let (code, _, err) = text(
+        lab.limber(&["run", "tiny", "--at", "7.30"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("give it as HH:MM, 24-hour, like 07:30"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_session_starts_when_its_wait_is_over() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    let started = Instant::now();
+    lab.run_with(&["run", "tiny", "--voice", "none", "--wait", "2s"]);
+    assert!(lab.status()["starts_at"].is_string());
+    wait_status(&lab, "the session started", |s| {
+        s["step"] == 1 || s["step"] == 2
+    });
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    assert!(lab.status()["starts_at"].is_null());
+    assert_eq!(lab.ctl(&["stop"]).0, Some(0));
+    assert_eq!(lab.finish().0, Some(130));
+}
