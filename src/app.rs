@@ -35,6 +35,11 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+    crate::log::set_level(match (cli.quiet, cli.verbose) {
+        (true, _) => crate::log::QUIET,
+        (_, true) => crate::log::VERBOSE,
+        _ => crate::log::NORMAL,
+    });
     if let Command::Schema { of } = cli.command {
         let config = of == SchemaOf::Config;
         // The schema never depends on the configuration, so a broken one cannot hide it.

@@ -26,6 +26,7 @@ pub mod hooks;
 pub mod keys;
 pub mod library;
 pub mod listen;
+pub mod log;
 pub mod player;
 pub mod routine;
 pub mod schema;

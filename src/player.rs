@@ -546,7 +546,7 @@ impl Player<'_, '_> {
             None if target == 0 => "the start".to_string(),
             None => "the end".to_string(),
         };
-        self.dev.captions.notice(&format!("skipping to {what}"));
+        self.dev.captions.info(&format!("skipping to {what}"));
         Flow::Goto(target)
     }
 
@@ -569,7 +569,7 @@ impl Player<'_, '_> {
         self.silence();
         self.publish(timeline, ctl, true);
         self.event(timeline, ctl, "pause");
-        self.dev.captions.notice("paused");
+        self.dev.captions.info("paused");
         loop {
             let c = self.next_control(ctl).await.unwrap_or(Control::Resume);
             match c {
@@ -587,7 +587,7 @@ impl Player<'_, '_> {
                 Control::Resume | Control::Toggle => {
                     let here = self.here(timeline, index);
                     let words = resume_words(timeline, here);
-                    self.dev.captions.notice(&words);
+                    self.dev.captions.info(&words);
                     self.say(&words, ctl);
                     match self.wait(None, ctl).await {
                         Ok(()) => {}
@@ -597,7 +597,7 @@ impl Player<'_, '_> {
                         }
                         Err(Interrupt::Control(Control::Pause | Control::Toggle)) => {
                             self.silence();
-                            self.dev.captions.notice("paused");
+                            self.dev.captions.info("paused");
                             continue;
                         }
                         Err(Interrupt::Control(c @ (Control::Next | Control::Previous))) => {
@@ -634,7 +634,7 @@ impl Player<'_, '_> {
         self.dev.voices.set_volume(self.volume);
         self.dev
             .captions
-            .notice(&format!("voice volume {:.0}%", self.volume * 100.0));
+            .info(&format!("voice volume {:.0}%", self.volume * 100.0));
     }
 
     /// The last cue's words again, from the start.

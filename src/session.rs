@@ -68,12 +68,12 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     // Keys from the terminal, when there is one; the guard restores it however `run` ends.
     let keys = crate::keys::start(tx.clone());
     if keys.is_some() {
-        captions.notice("press ? for the keys");
+        captions.info("press ? for the keys");
     }
 
     if let Some(target) = crate::start::target(args.at, args.wait) {
         status.send_modify(|s| s.starts_at = Some(target.timestamp()));
-        captions.notice(&format!(
+        captions.info(&format!(
             "waiting until {} to start {}; Ctrl-C or `limber ctl stop` cancels",
             crate::start::describe(&target),
             routine.name
@@ -134,7 +134,12 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         controls.on_resume = config.on_resume;
         if let Some(hooks) = &hooks {
             let hooks = Rc::clone(hooks);
-            controls.on_event = Box::new(move |event| hooks.borrow_mut().fire(event));
+            controls.on_event = Box::new(move |event| {
+                crate::log::event(event);
+                hooks.borrow_mut().fire(event);
+            });
+        } else {
+            controls.on_event = Box::new(crate::log::event);
         }
         controls.voice_volume = args.voice_volume.unwrap_or(config.voice.volume);
         let mut devices = Devices {

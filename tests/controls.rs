@@ -137,6 +137,10 @@ impl Lab {
         self.run_with(&["run", "tiny", "--voice", "none", "--captions"]);
     }
 
+    fn run_quietly(&mut self) {
+        self.run_with(&["run", "tiny", "--voice", "none", "--captions", "-q"]);
+    }
+
     fn run_with(&mut self, args: &[&str]) {
         let child = self
             .limber(args)
@@ -315,6 +319,18 @@ fn ctl_drives_a_running_session() {
     let (code, captions, notices) = lab.finish();
     assert_eq!(code, Some(130), "{captions}{notices}");
     assert!(notices.contains("limber: paused\n"), "{notices}");
+    // Not a terminal: every line says when.
+    for line in notices.lines() {
+        let (time, rest) = line.split_at(9);
+        assert!(
+            time.len() == 9
+                && time.as_bytes()[2] == b':'
+                && time.as_bytes()[5] == b':'
+                && time.ends_with(' ')
+                && rest.starts_with("limber: "),
+            "{line:?}"
+        );
+    }
     assert!(notices.contains("limber: Resuming: Bridge"), "{notices}");
     assert!(
         notices.contains("limber: skipping to step 3, Cat\n"),
@@ -335,7 +351,7 @@ fn signals_pause_resume_and_skip() {
     let Some(mut lab) = Lab::start() else {
         return;
     };
-    lab.run();
+    lab.run_quietly();
     wait_status(&lab, "step 2 starts", |s| s["step"] == 2);
     // A burst (a bouncing button) counts once: paused, not paused and resumed.
     lab.signal("USR1");
@@ -456,7 +472,7 @@ fn the_event_hook_hears_every_event_with_its_details() {
     .unwrap();
     std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let hook = hook.display().to_string();
-    lab.run_with(&["run", "short", "--voice", "none", "--on-event", &hook]);
+    lab.run_with(&["run", "short", "--voice", "none", "-v", "--on-event", &hook]);
     wait_status(&lab, "step 2 starts", |s| s["step"] == 2);
     assert_eq!(lab.ctl(&["pause"]).0, Some(0));
     wait_status(&lab, "paused", |s| s["paused"] == true);
@@ -496,6 +512,13 @@ fn the_event_hook_hears_every_event_with_its_details() {
     assert!(
         !notices.contains("hook"),
         "a working hook is never mentioned: {notices}"
+    );
+    // -v tells every event.
+    assert!(
+        notices.contains(" limber: step start: step 2 (Bridge)\n")
+            && notices.contains(" limber: hold start: step 2 (Bridge)\n")
+            && notices.contains(" limber: finish"),
+        "{notices}"
     );
 }
 
