@@ -4,8 +4,9 @@
 //! - the default: faults, and what the person did (paused, resuming, skipping, waiting to start).
 //! - `-v`: also every event as it happens (each step, hold, pause), one line each.
 //!
-//! When stderr is not a terminal (a service, a pipe, the journal) each line starts with the local
-//! time, `07:30:05 limber: paused`, so a log says when; on a terminal the time would only be noise.
+//! When stderr is not a terminal (a service, a pipe, a file) each line starts with the local
+//! time, `07:30:05 limber: paused`, so a log says when; on a terminal the time would only be noise,
+//! and in systemd's journal (`$JOURNAL_STREAM` set) every line has a time already.
 //! An error that ends limber is printed as it is, once, by `app`.
 
 use std::io::IsTerminal;
@@ -32,7 +33,7 @@ pub fn line(level: u8, text: &str) {
     if level > self::level() {
         return;
     }
-    if std::io::stderr().is_terminal() {
+    if std::io::stderr().is_terminal() || std::env::var_os("JOURNAL_STREAM").is_some() {
         eprintln!("limber: {text}");
     } else {
         let now = jiff::Zoned::now();
