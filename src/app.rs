@@ -62,6 +62,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Plan { routine, json } => plan(&config, &routine, json),
         Command::Check { files } => check(&config, &files),
         Command::Voices => crate::session::list_voices(),
+        Command::Devices => crate::session::list_devices(),
         Command::Schema { .. } | Command::Ctl { .. } => unreachable!("handled above"),
     }
 }

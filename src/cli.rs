@@ -60,7 +60,7 @@ pub struct Cli {
 pub enum Command {
     /// Coach a session: speak each cue, chime each hold, keep exact time.
     #[command(after_help = RUN_HELP)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the built-in routines and yours, with their length and number of exercises.
     List {
         /// Print JSON instead of a table.
@@ -87,6 +87,8 @@ Without FILE, checks every routine in your routines folder."
     },
     /// List the voices of each speech engine, for --voice-name and the configuration.
     Voices,
+    /// List the audio outputs, for --device and the configuration.
+    Devices,
     /// Control the running session: pause, resume, skip, repeat, stop, or ask where it is.
     #[command(after_help = CTL_HELP)]
     Ctl {
@@ -220,6 +222,9 @@ pub struct RunArgs {
     /// hold_start, hold_end, pause, resume, finish, stop. See `limber run --help`.
     #[arg(long, value_name = "PROGRAM")]
     pub on_event: Option<PathBuf>,
+    /// Play into this audio output (from `limber devices`): its name, or a unique part of it.
+    #[arg(long, value_name = "NAME")]
+    pub device: Option<String>,
     /// Start at this time of day, HH:MM in local time (tomorrow when it has passed today).
     #[arg(long, value_name = "HH:MM", value_parser = crate::start::parse_at, conflicts_with = "wait")]
     pub at: Option<jiff::civil::Time>,

@@ -32,6 +32,12 @@ pub struct ConfigFile {
     pub switch_time: Option<Ms>,
     pub phrases: Vec<(String, String)>,
     pub numbers: Option<Vec<String>>,
+    /// `audio.device`: an output by name; empty for the default.
+    pub device: Option<String>,
+    /// `audio.lead_in`.
+    pub lead_in: Option<Ms>,
+    /// `audio.keep_alive`.
+    pub keep_alive: Option<bool>,
     /// `controls.resume`: "continue" or "restart_rep".
     pub resume: Option<String>,
     /// `controls.on_event`: a program; empty for none.
@@ -95,11 +101,21 @@ pub struct Config {
     pub routines: Option<PathBuf>,
     /// The file it was read from, if any.
     pub file: Option<PathBuf>,
+    /// The audio output by name, if not the default.
+    pub device: Option<String>,
+    /// Near-silent sound before the first cue.
+    pub lead_in: Ms,
+    /// An inaudible tone while the session runs.
+    pub keep_alive: bool,
     /// What resuming after a pause does.
     pub on_resume: crate::player::OnResume,
     /// The program the hooks run, if any.
     pub on_event: Option<PathBuf>,
 }
+
+/// Near-silent sound before the first cue, unless the configuration says otherwise: enough for
+/// most Bluetooth speakers and HDMI outputs to wake.
+pub const LEAD_IN: Ms = 500;
 
 /// The configuration folder, `~/.config/limber` on Linux.
 pub fn config_dir() -> Option<PathBuf> {
@@ -190,6 +206,9 @@ impl Config {
         Config {
             settings: s,
             voice,
+            device: c.device.filter(|d| !d.is_empty()),
+            lead_in: c.lead_in.unwrap_or(LEAD_IN),
+            keep_alive: c.keep_alive.unwrap_or(true),
             on_resume,
             on_event,
             sound_volume: c.sound_volume.map_or(0.8, |v| v as f32),
@@ -311,6 +330,7 @@ pub fn example() -> serde_json::Value {
         "setup_time": secs(s.setup_time),
         "switch_time": secs(s.switch_time),
         "phrases": phrases,
+        "audio": { "device": "", "lead_in": secs(LEAD_IN), "keep_alive": true },
         "controls": { "resume": "continue", "on_event": "" },
     })
 }

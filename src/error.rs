@@ -47,6 +47,10 @@ pub enum Error {
     )]
     NoAudio(String),
 
+    /// An audio output asked for by name that cannot be used.
+    #[error("{0}")]
+    Device(String),
+
     /// Controlling a session: none running, one already running, a socket that cannot be used.
     #[error("{0}")]
     Control(String),

@@ -424,9 +424,41 @@ pub static CONFIG: Shape = Shape {
             "The coach's own words, to change them or coach in another language.",
         ),
         f(
+            "audio",
+            Kind::Object(&AUDIO),
+            "Which audio output, and keeping it awake.",
+        ),
+        f(
             "controls",
             Kind::Object(&CONTROLS),
             "Pausing, and a program to tell about the session's events.",
+        ),
+    ],
+    required: &[],
+    one_of: &[],
+};
+
+pub static AUDIO: Shape = Shape {
+    name: "audio",
+    doc: "Which audio output, and keeping it awake.",
+    fields: &[
+        f(
+            "device",
+            Kind::OptionalText { max_chars: 300 },
+            "An audio output by name, from `limber devices`; empty for the default. --device overrides it.",
+        ),
+        f(
+            "lead_in",
+            Kind::Seconds {
+                min: 0.0,
+                max: 10.0,
+            },
+            "Seconds of near-silent sound before the first cue, to wake an output that sleeps (Bluetooth speakers).",
+        ),
+        f(
+            "keep_alive",
+            Kind::Flag,
+            "Keep an inaudible tone playing while the session runs, so an output that sleeps in silence does not clip the next cue.",
         ),
     ],
     required: &[],

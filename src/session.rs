@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::rc::Rc;
 
-use crate::audio::{Output, RodioOutput, Silent};
+use crate::audio::{Output, OutputSettings, RodioOutput, Silent};
 use crate::captions::{Captions, Quiet, Terminal};
 use crate::cli::RunArgs;
 use crate::config::{Config, Engine};
@@ -99,12 +99,19 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     }
 
     let mut device: Option<Rc<RodioOutput>> = None;
-    let output: Rc<dyn Output> = match RodioOutput::open() {
+    let wanted = args.device.clone().or_else(|| config.device.clone());
+    let opened = RodioOutput::open_with(OutputSettings {
+        device: wanted.clone(),
+        keep_alive: config.keep_alive,
+    });
+    let output: Rc<dyn Output> = match opened {
         Ok(output) => {
             let output = Rc::new(output);
             device = Some(Rc::clone(&output));
             output
         }
+        // An output asked for by name is meant: no other will do.
+        Err(why) if wanted.is_some() => return Err(Error::Device(why)),
         // With nothing to hear, captions are the session: only on a screen, and only if wanted.
         Err(why) if interactive && args.captions() != Some(false) => {
             captions = Box::new(Terminal::new(tty));
@@ -151,6 +158,12 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
             words_per_minute: settings.words_per_minute,
             gap: settings.gap,
         };
+        if device.is_some() && config.lead_in > 0 {
+            // Wakes an output that sleeps, so the first words are not clipped.
+            let lead_in = crate::audio::quiet_clip(config.lead_in);
+            devices.output.play(&lead_in, 1.0);
+            tokio::time::sleep(std::time::Duration::from_millis(config.lead_in)).await;
+        }
         play(&timeline, &mut devices, &mut controls).await
     });
 
@@ -260,6 +273,28 @@ fn voices(
         captions.notice(&format!("{}; {next}", problems.join(", and ")));
     }
     Voices::new(engines)
+}
+
+/// `limber devices`: the audio outputs.
+pub fn list_devices() -> Result<ExitCode, Error> {
+    let devices = crate::audio::devices()
+        .map_err(|e| Error::Device(format!("cannot list the audio outputs: {e}")))?;
+    let mut out = format!(
+        "{} audio outputs; use with --device NAME or \"audio\": {{\"device\": NAME}} in the configuration:\n",
+        devices.len()
+    );
+    let width = devices
+        .iter()
+        .map(|d| d.name.len())
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    for d in devices {
+        let mark = if d.default { " (the default)" } else { "" };
+        out.push_str(&format!("  {:<width$}  {}{mark}\n", d.name, d.description));
+    }
+    crate::app::print(&out)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `limber voices`: the voices of each engine.

@@ -80,21 +80,33 @@ impl Lab {
             ),
         )
         .unwrap();
-        lab.server = Some(
+        lab.start_server();
+        Some(lab)
+    }
+
+    fn start_server(&mut self) {
+        let socket = self.dir.path().join("native");
+        let _ = std::fs::remove_file(&socket);
+        self.server = Some(
             Command::new("pulseaudio")
                 .args(["-n", "-F"])
-                .arg(&config)
+                .arg(self.dir.path().join("lab.pa"))
                 .args(["--daemonize=no", "--exit-idle-time=-1"])
-                .env("XDG_RUNTIME_DIR", lab.dir.path().join("xdg"))
-                .env("HOME", lab.dir.path())
+                .env("XDG_RUNTIME_DIR", self.dir.path().join("xdg"))
+                .env("HOME", self.dir.path())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("pulseaudio starts"),
         );
-        let socket = lab.dir.path().join("native");
         wait_for("the private sound server", || socket.exists());
-        Some(lab)
+    }
+
+    fn stop_server(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
     }
 
     fn limber(&self, args: &[&str]) -> Command {
@@ -207,7 +219,7 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
 
 /// Polls the status until `check` holds (a control takes effect within a moment).
 fn wait_status(lab: &Lab, what: &str, check: impl Fn(&serde_json::Value) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let s = lab.status();
         if check(&s) {
@@ -583,4 +595,59 @@ fn a_session_starts_when_its_wait_is_over() {
     assert!(lab.status()["starts_at"].is_null());
     assert_eq!(lab.ctl(&["stop"]).0, Some(0));
     assert_eq!(lab.finish().0, Some(130));
+}
+
+#[test]
+fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    // A chime every two or three seconds, for about 50 s in all.
+    std::fs::write(
+        lab.dir.path().join("routines/chimes.json"),
+        r#"{ "name": "Chimes", "steps": [ { "exercise": "Bridge", "reps": 5, "hold": 3, "rest": 2, "countdown": 0 } ] }"#,
+    )
+    .unwrap();
+    let (code, listed, _) = text(lab.limber(&["devices"]).output().unwrap());
+    assert_eq!(code, Some(0));
+    assert!(listed.contains("\n  pulse "), "{listed}");
+    let (code, _, err) = text(
+        lab.limber(&["run", "chimes", "--device", "no-such-speaker"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.starts_with(
+            "limber: there is no audio output named \"no-such-speaker\"; those present: "
+        ) && err.contains("\"pulse\""),
+        "{err}"
+    );
+
+    let started = Instant::now();
+    lab.run_with(&["run", "chimes", "--voice", "none", "--device", "pulse"]);
+    wait_status(&lab, "the first rep", |s| s["rep"] == 1);
+    lab.stop_server();
+    std::thread::sleep(Duration::from_secs(8));
+    assert_eq!(lab.status()["over"], false, "the session goes on");
+    lab.start_server();
+    let (code, captions, notices) = lab.finish();
+    assert_eq!(code, Some(0), "{captions}{notices}");
+    assert!(
+        captions.contains("Finished Chimes: 1 of 1 steps"),
+        "{captions}"
+    );
+    // On time: the sound server's absence cost the session nothing.
+    let (_, plan, _) = text(lab.limber(&["plan", "chimes", "--json"]).output().unwrap());
+    let planned: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    let planned = planned["total_seconds"].as_f64().unwrap();
+    let took = started.elapsed().as_secs_f64();
+    assert!(took < planned + 4.0, "{took} s for a plan of {planned} s");
+    assert!(
+        notices
+            .contains("limber: \"pulse\" went away or stopped working; the session keeps its time"),
+        "{notices}"
+    );
+    assert!(notices.contains("limber: \"pulse\" is back"), "{notices}");
 }
