@@ -12,6 +12,10 @@
 //! `session` opens the real devices for `limber run`; the player itself sees only traits, so its
 //! tests use recording fakes on paused time. `chime` makes the sounds in `sounds/`, and `listen`
 //! hears them again in recordings, for the end-to-end tests.
+//!
+//! A running session is controlled through one channel of `player::Control`s, fed by `keys` (a
+//! terminal), `control` (`limber ctl` over a Unix socket) and `signals`; `hooks` runs the user's
+//! program at each event, `start` waits for `--at`, and `log` tells what happens on stderr.
 
 pub mod app;
 pub mod audio;

@@ -4,6 +4,11 @@
 //! lengths of the sounds, plays it, and handles the ways a session ends: at its end, by Ctrl-C, or
 //! by SIGTERM from a service manager. Every device fault has a way out that keeps the session
 //! going: no voice means captions, no audio output on a terminal means captions.
+//!
+//! In order: take the control socket (one session at a time), start listening for signals,
+//! `limber ctl` and keys, wait for `--at`/`--wait` if asked, and only then open the output and
+//! the voices, so a session that waits all night opens the speaker as it is in the morning. Every
+//! source of control feeds one channel that the player reads.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
