@@ -596,3 +596,46 @@ fn contrib_systemd_units_verify() {
     // A setting systemd does not understand is only a warning: there must be none.
     assert!(!stderr.contains("limber-morning"), "{stderr}");
 }
+
+#[test]
+fn the_controls_and_audio_settings_are_checked_like_the_rest() {
+    let dir = empty_dir();
+    let config = dir.path().join("coach.json");
+    std::fs::write(
+        &config,
+        "{\n  \"controls\": { \"resume\": \"rewind\", \"on_event\": \"lights\" },\n  \"audio\": { \"lead_in\": 20, \"keep_alive\": true, \"device\": \"pulse\" }\n}\n",
+    )
+    .unwrap();
+    let out = limber(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["plan", "in-bed"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&out);
+    assert!(
+        err.contains(":2:27: controls.resume: ") && err.contains("\"continue\""),
+        "{err}"
+    );
+    assert!(err.contains(":3:25: audio.lead_in: "), "{err}");
+    assert_eq!(
+        err.lines().filter(|l| !l.starts_with("  help")).count(),
+        2,
+        "{err}"
+    );
+    // Valid values pass.
+    std::fs::write(
+        &config,
+        "{ \"controls\": { \"resume\": \"restart_rep\", \"on_event\": \"\" }, \"audio\": { \"lead_in\": 1.5, \"keep_alive\": false, \"device\": \"\" } }",
+    )
+    .unwrap();
+    limber(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["plan", "in-bed"])
+        .assert()
+        .success();
+}

@@ -658,3 +658,58 @@ async fn a_stop_while_paused_ends_the_session() {
         "the last status says the session is over"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_burst_of_skips_skips_a_step_each_and_a_skip_ends_a_pause() {
+    // Two in a row (the script sends the second a millisecond after the first), from step 1:
+    // each moves one step on.
+    let (run, _) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![(ms(6500), Control::Next), (ms(6500), Control::Next)],
+        OnResume::Continue,
+    )
+    .await;
+    assert!(run.report.finished);
+    assert_eq!(played_at(&run, 3), vec![6500], "step 2 at once");
+    assert_eq!(played_at(&run, 19), vec![6501], "then step 3");
+    assert_eq!(run.report.skipped, vec![1, 2]);
+    assert_eq!(run.report.done, vec![3]);
+    // Paused in step 2, then next: step 3 starts at once, with no announcement.
+    let (run, status) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![(ms(16_000), Control::Pause), (ms(20_000), Control::Next)],
+        OnResume::Continue,
+    )
+    .await;
+    assert_eq!(played_at(&run, 19), vec![20_000]);
+    assert!(said_at(&run, "Resuming: Bridge, rep 1 of 2.").is_empty());
+    assert_eq!(run.report.paused, 4000);
+    assert!(!status[1].paused);
+    assert_eq!(status[1].step, Some(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pause_during_the_resume_announcement_stays_paused() {
+    let (run, _) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![
+            (ms(16_000), Control::Pause),
+            (ms(21_000), Control::Resume),
+            // Half-way through "Resuming: Bridge, rep 1 of 2."
+            (ms(21_700), Control::Pause),
+            (ms(30_000), Control::Toggle),
+        ],
+        OnResume::Continue,
+    )
+    .await;
+    assert!(run.report.finished);
+    let resuming = said_at(&run, "Resuming: Bridge, rep 1 of 2.");
+    assert_eq!(resuming, vec![21_000, 30_000]);
+    // Paused from 16 s until the second announcement ended at 31.5 s; 7.95 s of the hold left.
+    let held = 31_500 - 16_000;
+    assert_eq!(run.report.paused, held);
+    assert_eq!(played_at(&run, 10), vec![23_950 + held]);
+}
