@@ -651,3 +651,45 @@ fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
     );
     assert!(notices.contains("limber: \"pulse\" is back"), "{notices}");
 }
+
+#[test]
+fn a_panic_puts_the_terminal_back() {
+    if !have("python3") {
+        let msg = "the terminal test needs python3";
+        if std::env::var_os("LIMBER_REQUIRE_AUDIO").is_some_and(|v| v == "1") {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPED: {msg}");
+        return;
+    }
+    // `cargo test` builds the examples beside the test binaries' folder.
+    let example = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples/keys-panic");
+    if !example.exists() {
+        // `cargo test --test controls` alone does not build examples; `cargo test` does.
+        let msg = format!(
+            "{} is not built; run all of `cargo test`",
+            example.display()
+        );
+        if std::env::var_os("LIMBER_REQUIRE_AUDIO").is_some_and(|v| v == "1") {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPED: {msg}");
+        return;
+    }
+    let steps = serde_json::json!([["expect", "keys: on"]]);
+    let out = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pty_drive.py"))
+        .arg(steps.to_string())
+        .arg(&example)
+        .output()
+        .unwrap();
+    let (code, screen, err) = text(out);
+    assert_eq!(code, Some(101), "it panicked: {screen}\n{err}");
+    assert!(screen.contains("on purpose"), "{screen}");
+    assert_eq!(err, "terminal: restored\n", "{screen}");
+}
