@@ -86,46 +86,70 @@ impl Drop for Claim {
 }
 
 /// Takes the control socket for a new session, or says that a session is already running.
-pub fn claim() -> Result<Claim, Error> {
-    let path = folder(true)?.join("control.sock");
+///
+/// Only a running session stops a new one. A socket that cannot be made (a runtime folder that is
+/// not the user's, a full disk) is told once on stderr, and the session runs without `limber ctl`:
+/// the person on the mat still gets the session.
+pub fn claim() -> Result<Option<Claim>, Error> {
+    match take() {
+        Ok(claim) => Ok(Some(claim)),
+        Err(Taken::Running(e)) => Err(e),
+        Err(Taken::Cannot(why)) => {
+            crate::log::fault(&format!(
+                "{why}; `limber ctl` will not reach this session (signals and keys still work)"
+            ));
+            Ok(None)
+        }
+    }
+}
+
+enum Taken {
+    Running(Error),
+    Cannot(String),
+}
+
+fn take() -> Result<Claim, Taken> {
+    let path = folder(true)
+        .map_err(|e| Taken::Cannot(e.to_string()))?
+        .join("control.sock");
+    let cannot =
+        |e: std::io::Error| Taken::Cannot(format!("cannot listen at {}: {e}", path.display()));
     let listener = match UnixListener::bind(&path) {
         Ok(l) => l,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
             if let Ok(reply) = request(&path, "status") {
                 let what = reply.get("status").map(one_line).unwrap_or_default();
-                return Err(Error::Control(format!(
+                return Err(Taken::Running(Error::Control(format!(
                     "a session is already running ({what}); `limber ctl stop` ends it, `limber ctl status` shows it"
-                )));
+                ))));
             }
             // Nobody answers: a session that crashed left it behind.
-            std::fs::remove_file(&path).map_err(|e| {
-                Error::Control(format!("cannot remove the stale {}: {e}", path.display()))
-            })?;
-            UnixListener::bind(&path)
-                .map_err(|e| Error::Control(format!("cannot listen at {}: {e}", path.display())))?
+            std::fs::remove_file(&path).map_err(cannot)?;
+            UnixListener::bind(&path).map_err(cannot)?
         }
-        Err(e) => {
-            return Err(Error::Control(format!(
-                "cannot listen at {}: {e}",
-                path.display()
-            )));
-        }
+        Err(e) => return Err(cannot(e)),
     };
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| Error::Control(format!("cannot protect {}: {e}", path.display())))?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| Error::Control(format!("cannot listen at {}: {e}", path.display())))?;
-    Ok(Claim { listener, path })
+    let claim = Claim {
+        listener,
+        path: path.clone(),
+    };
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(cannot)?;
+    claim.listener.set_nonblocking(true).map_err(cannot)?;
+    Ok(claim)
 }
 
 /// Answers requests on the session's socket; call inside the session's runtime.
-pub fn serve(claim: &Claim, tx: mpsc::UnboundedSender<Control>, status: watch::Receiver<Status>) {
-    let Ok(listener) = claim
-        .listener
-        .try_clone()
-        .and_then(tokio::net::UnixListener::from_std)
-    else {
+pub fn serve(
+    claim: Option<&Claim>,
+    tx: mpsc::UnboundedSender<Control>,
+    status: watch::Receiver<Status>,
+) {
+    let Some(Ok(listener)) = claim.map(|claim| {
+        claim
+            .listener
+            .try_clone()
+            .and_then(tokio::net::UnixListener::from_std)
+    }) else {
         return;
     };
     tokio::spawn(async move {

@@ -69,7 +69,7 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         session_left: std::time::Duration::from_millis(timeline.total),
         ..Status::default()
     });
-    crate::control::serve(&claim, tx.clone(), status.subscribe());
+    crate::control::serve(claim.as_ref(), tx.clone(), status.subscribe());
     // Keys from the terminal, when there is one; the guard restores it however `run` ends.
     let keys = crate::keys::start(tx.clone());
     if keys.is_some() {

@@ -268,6 +268,22 @@ fn a_folder_others_can_read_is_refused() {
     let (code, _, err) = lab.ctl(&["status"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("is not private to you"), "{err}");
+    // A session still runs, without a socket there, and says so.
+    let (code, _, err) = text(
+        lab.limber(&["run", "tiny", "--voice", "none", "--wait", "0"])
+            .env("PULSE_SERVER", "unix:/nonexistent")
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        err.contains("is not private to you (owner ")
+            && err.contains(
+                "; `limber ctl` will not reach this session (signals and keys still work)"
+            ),
+        "{err}"
+    );
+    assert_eq!(code, Some(1), "no audio as a service: {err}");
+    assert!(!dir.join("control.sock").exists());
 }
 
 #[test]
