@@ -166,8 +166,11 @@ Without ROUTINE, runs lower-back-basics. Flags override the configuration file.
 Voices: \"system\" is speech-dispatcher, with espeak-ng taking over if it fails or hangs;
 \"none\" plays chimes and writes captions only.
 Ctrl-C or SIGTERM stops at once, prints what was done, and exits with status 130.
-While it runs: `limber ctl` (pause, resume, next, previous, repeat, stop, status), SIGUSR1
-(pause/resume) and SIGUSR2 (next step). One session at a time.
+While it runs, in a terminal: space pauses and resumes, n next step, p previous, r repeat,
++/- voice volume, q quit, ? the keys. From anywhere: `limber ctl` (pause, resume, next, previous,
+repeat, stop, status), SIGUSR1 (pause/resume) and SIGUSR2 (next step). One session at a time.
+`--at 07:30` waits for the next 07:30 (local time) and `--wait 10m` for ten minutes; the output is
+opened only then.
 --on-event PROGRAM is run as `PROGRAM EVENT step=N title=T exercise=E side=S rep=N reps=N ...`
 with the same in LIMBER_EVENT, LIMBER_ROUTINE, LIMBER_STEP, LIMBER_TITLE, LIMBER_EXERCISE,
 LIMBER_SIDE, LIMBER_REP, LIMBER_REPS, LIMBER_SET, LIMBER_SETS. It never delays a cue; one that
