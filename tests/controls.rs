@@ -709,3 +709,83 @@ fn a_panic_puts_the_terminal_back() {
     assert!(screen.contains("on purpose"), "{screen}");
     assert_eq!(err, "terminal: restored\n", "{screen}");
 }
+
+/// Records the lab's sink for `seconds`, after the recorder has settled: mono samples at 48 kHz.
+fn record(lab: &Lab, name: &str, seconds: f64) -> Vec<f32> {
+    let path = lab.dir.path().join(name);
+    // The recorder talks to the lab's sound server as limber does.
+    let cmd = lab.limber(&[]);
+    let envs: Vec<_> = cmd
+        .get_envs()
+        .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
+        .collect();
+    let mut rec = Command::new("parec")
+        .args([
+            "-d",
+            "lab.monitor",
+            "--latency-msec=20",
+            "--file-format=wav",
+            "--rate=48000",
+            "--channels=1",
+            "--format=float32le",
+        ])
+        .arg(&path)
+        .envs(envs)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("parec starts");
+    std::thread::sleep(Duration::from_secs(2) + Duration::from_secs_f64(seconds));
+    let _ = rec.kill();
+    let _ = rec.wait();
+    let (samples, rate) = limber::listen::read_wav(&path).unwrap();
+    assert_eq!(rate, 48_000);
+    samples
+}
+
+#[test]
+fn a_paused_session_keeps_the_speaker_awake_with_an_inaudible_tone() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    if !have("parec") {
+        panic!("parec is installed with pulseaudio-utils (scripts/setup)");
+    }
+    let mut levels = Vec::new();
+    for keep_alive in [true, false] {
+        let config = lab.dir.path().join(format!("keep-alive-{keep_alive}.json"));
+        std::fs::write(
+            &config,
+            format!(r#"{{ "audio": {{ "keep_alive": {keep_alive} }} }}"#),
+        )
+        .unwrap();
+        let config = config.display().to_string();
+        lab.run_with(&["run", "tiny", "--voice", "none", "--config", &config]);
+        wait_status(&lab, "step 1", |s| s["step"] == 1);
+        assert_eq!(lab.ctl(&["pause"]).0, Some(0));
+        // The last second of a paused session: nothing but the keep-alive, if any.
+        let samples = record(&lab, &format!("paused-{keep_alive}.wav"), 1.5);
+        let last = &samples[samples.len() - 48_000..];
+        let level = limber::listen::rms(last);
+        let crossings = last
+            .windows(2)
+            .filter(|w| (w[0] < 0.0) != (w[1] < 0.0))
+            .count();
+        levels.push((level, crossings));
+        assert_eq!(lab.ctl(&["stop"]).0, Some(0));
+        assert_eq!(lab.finish().0, Some(130));
+    }
+    let (on, crossings) = levels[0];
+    let (off, _) = levels[1];
+    // About -73 dB RMS: a 40 Hz hum far below hearing, but not digital silence.
+    assert!(on > 0.0001 && on < 0.0005, "keep-alive level {on}");
+    assert!(
+        (70..=90).contains(&crossings),
+        "{crossings} zero crossings in a second: not 40 Hz"
+    );
+    assert!(
+        off < 0.00001,
+        "without keep-alive the paused output is silent: {off}"
+    );
+}
