@@ -175,6 +175,13 @@ pub struct Controls {
 }
 
 impl Controls {
+    /// No controls at all: for a session nobody steers (a rendering, a test).
+    pub fn none() -> Controls {
+        // With every sender gone the channel never yields a control, and the player never waits
+        // on it.
+        Controls::new(mpsc::unbounded_channel().1)
+    }
+
     /// Controls from `rx`, with the defaults and no hooks.
     pub fn new(rx: mpsc::UnboundedReceiver<Control>) -> Controls {
         Controls {

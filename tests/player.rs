@@ -713,3 +713,35 @@ async fn a_pause_during_the_resume_announcement_stays_paused() {
     assert_eq!(run.report.paused, held);
     assert_eq!(played_at(&run, 10), vec![23_950 + held]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn with_no_controls_a_session_plays_through_on_time() {
+    let sounds = SoundSet::built_in();
+    let settings = Settings {
+        sounds: sounds.lengths(),
+        ..Settings::default()
+    };
+    let timeline = plan(&tiny(), &settings);
+    let mut voices = Voices::new(vec![Box::new(fake(250)) as Box<dyn Voice>]);
+    let output = RecordingOutput::default();
+    let mut captions = Recorded::default();
+    let start = Instant::now();
+    let report = play(
+        &timeline,
+        &mut Devices {
+            voices: &mut voices,
+            output: &output,
+            sounds: &sounds,
+            captions: &mut captions,
+            sound_volume: 0.8,
+            words_per_minute: settings.words_per_minute,
+            gap: settings.gap,
+        },
+        &mut Controls::none(),
+    )
+    .await;
+    assert!(report.finished);
+    assert_eq!(report.played.len(), timeline.cues.len());
+    assert_eq!(report.elapsed, (start.elapsed()).as_millis() as u64);
+    assert_eq!(report.played[26].at, 53_280);
+}
