@@ -103,7 +103,8 @@ pub enum OnResume {
     /// The interrupted wait continues with the time it had left.
     #[default]
     Continue,
-    /// The rep (or the side, or the step's opening) starts again from its first cue.
+    /// The rep (or the side, or the step's opening) starts again from its first cue; after a
+    /// pause in a rest, the next rep starts.
     RestartRep,
 }
 
@@ -616,7 +617,13 @@ impl Player<'_, '_> {
                     let held = since.elapsed();
                     self.paused += held;
                     if ctl.on_resume == OnResume::RestartRep {
-                        let start = rep_start(timeline, here.min(index));
+                        // A pause in a rest was rest enough: the next rep starts.
+                        let resting = timeline.cues.get(here).map(|c| &c.what)
+                            == Some(&What::Quiet(Quiet::Rest));
+                        let start = match resting {
+                            true => index,
+                            false => rep_start(timeline, here.min(index)),
+                        };
                         self.rebase(timeline, start);
                         self.free = Instant::now() + Duration::from_millis(self.dev.gap);
                         self.publish(timeline, ctl, false);
@@ -870,9 +877,15 @@ impl Player<'_, '_> {
 /// What resuming says: "Resuming: Bridge, rep 3 of 5."
 pub fn resume_words(timeline: &Timeline, here: usize) -> String {
     let cue = timeline.cues.get(here);
+    // In a rest, the rep before it is done: the place without it.
+    let resting = cue.is_some_and(|c| c.what == What::Quiet(Quiet::Rest));
     let place = cue
-        .and_then(|c| c.place.as_ref())
-        .map(crate::captions::place_text)
+        .and_then(|c| c.place.clone())
+        .map(|p| match resting {
+            true => Place { rep: None, ..p },
+            false => p,
+        })
+        .map(|p| crate::captions::place_text(&p))
         .or_else(|| {
             let n = cue.and_then(|c| c.step)?;
             let span = timeline.steps.iter().find(|s| s.step == n)?;

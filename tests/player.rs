@@ -567,6 +567,26 @@ async fn resuming_can_restart_the_rep() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn restarting_after_a_pause_in_a_rest_starts_the_next_rep() {
+    // The rest after rep 1 runs from 23 950 to 26 950.
+    let (run, _) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![(ms(25_000), Control::Pause), (ms(30_000), Control::Resume)],
+        OnResume::RestartRep,
+    )
+    .await;
+    assert_eq!(said_at(&run, "Rep 1 of 2."), vec![11_790], "rep 1 was done");
+    assert_eq!(said_at(&run, "Resuming: Bridge."), vec![30_000]);
+    let rep2 = said_at(&run, "Rep 2 of 2.");
+    assert_eq!(rep2.len(), 1);
+    assert!(
+        (30_500..31_500).contains(&rep2[0]),
+        "after the announcement and a gap: {rep2:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn next_jumps_to_the_next_step_and_keeps_its_times() {
     let (run, status) = run_script(
         &tiny(),
