@@ -631,6 +631,8 @@ impl Player<'_, '_> {
                         return Flow::Goto(start);
                     }
                     self.delay += held;
+                    // Time paused does not count as time in the step, for *previous*.
+                    self.step_began += held;
                     if let Some(h) = self.hold_until.as_mut() {
                         *h += held;
                     }
