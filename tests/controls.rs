@@ -381,10 +381,18 @@ fn signals_pause_resume_and_skip() {
     };
     lab.run_quietly();
     wait_status(&lab, "step 2 starts", |s| s["step"] == 2);
-    // A burst (a bouncing button) counts once: paused, not paused and resumed.
-    lab.signal("USR1");
-    lab.signal("USR1");
-    lab.signal("USR1");
+    // A burst (a bouncing button: three presses 50 ms apart) counts once: paused, not paused
+    // and resumed.
+    let pid = lab.session.as_ref().unwrap().id().to_string();
+    let burst = Command::new("sh")
+        .args([
+            "-c",
+            "kill -USR1 $0; sleep 0.05; kill -USR1 $0; sleep 0.05; kill -USR1 $0",
+            &pid,
+        ])
+        .status()
+        .unwrap();
+    assert!(burst.success());
     wait_status(&lab, "paused by SIGUSR1", |s| s["paused"] == true);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(lab.status()["paused"], true);
