@@ -37,6 +37,11 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+    crate::log::set_level(match (cli.quiet, cli.verbose) {
+        (true, _) => crate::log::QUIET,
+        (_, true) => crate::log::VERBOSE,
+        _ => crate::log::NORMAL,
+    });
     if let Command::Schema { of } = cli.command {
         let config = of == SchemaOf::Config;
         // The schema never depends on the configuration, so a broken one cannot hide it.
@@ -47,6 +52,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         };
         print(&text)?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Command::Ctl { command, json } = cli.command {
+        // Controlling a session never depends on the configuration either.
+        return crate::control::ctl(command.word(), json);
     }
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
@@ -61,7 +70,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Render(args) => render(&config, &args),
         Command::Check { files } => check(&config, &files),
         Command::Voices => crate::session::list_voices(),
-        Command::Schema { .. } => unreachable!("handled above"),
+        Command::Devices => crate::session::list_devices(),
+        Command::Schema { .. } | Command::Ctl { .. } => unreachable!("handled above"),
     }
 }
 

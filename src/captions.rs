@@ -17,14 +17,19 @@ pub trait Captions {
     }
     /// Whole seconds left in the current hold, once a second while it lasts.
     fn remaining(&mut self, _seconds: u64) {}
-    /// Something the person should know that is not part of the routine.
+    /// Something the person should know that is not part of the routine: a fault.
     fn notice(&mut self, text: &str);
+    /// What the person did, or what limber does about it (paused, skipping): quieter than a
+    /// fault, left out with `-q`.
+    fn info(&mut self, text: &str) {
+        self.notice(text);
+    }
     /// The last line of a session.
     fn summary(&mut self, text: &str);
 }
 
 /// Where in the routine a cue falls, as a caption prefix: "Bird dog, right, rep 2 of 8".
-fn place_text(place: &Place) -> String {
+pub fn place_text(place: &Place) -> String {
     let mut parts = vec![place.exercise.clone()];
     if let Some(side) = place.side {
         parts.push(side.to_string());
@@ -106,7 +111,16 @@ impl Captions for Terminal {
         if self.countdown {
             self.line("");
         }
-        eprintln!("limber: {text}");
+        crate::log::fault(text);
+    }
+
+    fn info(&mut self, text: &str) {
+        if crate::log::level() >= crate::log::NORMAL {
+            if self.countdown {
+                self.line("");
+            }
+            crate::log::info(text);
+        }
     }
 
     fn summary(&mut self, text: &str) {
@@ -120,7 +134,10 @@ pub struct Quiet;
 impl Captions for Quiet {
     fn cue(&mut self, _: &Cue, _: u64) {}
     fn notice(&mut self, text: &str) {
-        eprintln!("limber: {text}");
+        crate::log::fault(text);
+    }
+    fn info(&mut self, text: &str) {
+        crate::log::info(text);
     }
     fn summary(&mut self, text: &str) {
         println!("{text}");

@@ -45,6 +45,14 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Tell more on stderr: every step, hold and pause as it happens.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+
+    /// Tell only faults on stderr (not pauses, skips or waiting).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -53,7 +61,7 @@ pub struct Cli {
 pub enum Command {
     /// Coach a session: speak each cue, chime each hold, keep exact time.
     #[command(after_help = RUN_HELP)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the built-in routines and yours, with their length and number of exercises.
     List {
         /// Print JSON instead of a table.
@@ -95,6 +103,17 @@ Without FILE, checks every routine in your routines folder."
     },
     /// List the voices of each speech engine, for --voice-name and the configuration.
     Voices,
+    /// List the audio outputs, for --device and the configuration.
+    Devices,
+    /// Control the running session: pause, resume, skip, repeat, stop, or ask where it is.
+    #[command(after_help = CTL_HELP)]
+    Ctl {
+        #[arg(value_enum)]
+        command: CtlCommand,
+        /// With `status`: print JSON, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the JSON Schema for routine files, for editors that complete and check JSON.
     #[command(
         after_help = "Point an editor at it, or add \"$schema\": \"./routine.schema.json\" at the top of a routine:\n  limber schema > routine.schema.json"
@@ -119,13 +138,74 @@ Examples:
   limber render lower-back-basics -o morning.wav
   limber render in-bed -o in-bed.wav --chapters in-bed.chapters.txt";
 
+const CTL_HELP: &str = "\
+Talks to the session over a socket in $XDG_RUNTIME_DIR/limber (or /tmp/limber-UID), so it works
+from another terminal, over SSH, or from a script. Exit status 1 when no session is running.
+`status` prints the routine, step, rep, side, whether paused, and the time left; with --json:
+  {\"routine\", \"step\", \"steps\", \"title\", \"exercise\", \"side\", \"rep\", \"reps\",
+   \"set\", \"sets\", \"paused\", \"over\", \"step_left_seconds\", \"session_left_seconds\",
+   \"starts_at\" (while waiting for --at or --wait)}
+Signals do the same without limber: SIGUSR1 pauses or resumes, SIGUSR2 skips to the next step.";
+
+/// What `limber ctl` asks of the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CtlCommand {
+    /// Stop speaking and hold the clock.
+    Pause,
+    /// Say where the session was and go on.
+    Resume,
+    /// Pause when playing, resume when paused.
+    Toggle,
+    /// Skip to the next step.
+    Next,
+    /// Back to the start of this step, or to the step before when it has just begun.
+    Previous,
+    /// Say the last cue again.
+    Repeat,
+    /// Stop the session, as Ctrl-C would.
+    Stop,
+    /// Where the session is and how long is left.
+    Status,
+    /// Speak louder.
+    VolumeUp,
+    /// Speak more quietly.
+    VolumeDown,
+}
+
+impl CtlCommand {
+    /// The word for it in the control protocol.
+    pub fn word(self) -> &'static str {
+        match self {
+            CtlCommand::Pause => "pause",
+            CtlCommand::Resume => "resume",
+            CtlCommand::Toggle => "toggle",
+            CtlCommand::Next => "next",
+            CtlCommand::Previous => "previous",
+            CtlCommand::Repeat => "repeat",
+            CtlCommand::Stop => "stop",
+            CtlCommand::Status => "status",
+            CtlCommand::VolumeUp => "volume-up",
+            CtlCommand::VolumeDown => "volume-down",
+        }
+    }
+}
+
 const RUN_HELP: &str = "\
 Without ROUTINE, runs lower-back-basics. Flags override the configuration file.
 Voices: \"espeak-ng\" (the default), \"piper\" and \"pico2wave\" make each line as a sound
 file, kept in the speech cache; \"command\" runs your own program (see docs/voices.md);
 \"system\" is speech-dispatcher. When one fails, the next takes over; \"none\" plays chimes and
 writes captions only.
-Ctrl-C or SIGTERM stops at once, prints what was done, and exits with status 130.";
+Ctrl-C or SIGTERM stops at once, prints what was done, and exits with status 130.
+While it runs, in a terminal: space pauses and resumes, n next step, p previous, r repeat,
++/- voice volume, q quit, ? the keys. From anywhere: `limber ctl` (pause, resume, next, previous,
+repeat, stop, status), SIGUSR1 (pause/resume) and SIGUSR2 (next step). One session at a time.
+`--at 07:30` waits for the next 07:30 (local time) and `--wait 10m` for ten minutes; the output is
+opened only then.
+--on-event PROGRAM is run as `PROGRAM EVENT step=N title=T exercise=E side=S rep=N reps=N ...`
+with the same in LIMBER_EVENT, LIMBER_ROUTINE, LIMBER_STEP, LIMBER_TITLE, LIMBER_EXERCISE,
+LIMBER_SIDE, LIMBER_REP, LIMBER_REPS, LIMBER_SET, LIMBER_SETS. It never delays a cue; one that
+runs over 10 s is stopped, and the first problem is told on stderr.";
 
 fn volume(text: &str) -> Result<f32, String> {
     let v: f32 = text
@@ -159,6 +239,19 @@ pub struct RunArgs {
     /// Write no captions.
     #[arg(long)]
     pub no_captions: bool,
+    /// Run PROGRAM (directly, not through a shell) at each event: session_start, step_start,
+    /// hold_start, hold_end, pause, resume, finish, stop. See `limber run --help`.
+    #[arg(long, value_name = "PROGRAM")]
+    pub on_event: Option<PathBuf>,
+    /// Play into this audio output (from `limber devices`): its name, or a unique part of it.
+    #[arg(long, value_name = "NAME")]
+    pub device: Option<String>,
+    /// Start at this time of day, HH:MM in local time (tomorrow when it has passed today).
+    #[arg(long, value_name = "HH:MM", value_parser = crate::start::parse_at, conflicts_with = "wait")]
+    pub at: Option<jiff::civil::Time>,
+    /// Start after this long: 90s, 10m, 1h30m.
+    #[arg(long, value_name = "LENGTH", value_parser = crate::start::parse_wait)]
+    pub wait: Option<std::time::Duration>,
 }
 
 /// `limber render`'s arguments.

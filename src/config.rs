@@ -38,6 +38,16 @@ pub struct ConfigFile {
     pub switch_time: Option<Ms>,
     pub phrases: Vec<(String, String)>,
     pub numbers: Option<Vec<String>>,
+    /// `audio.device`: an output by name; empty for the default.
+    pub device: Option<String>,
+    /// `audio.lead_in`.
+    pub lead_in: Option<Ms>,
+    /// `audio.keep_alive`.
+    pub keep_alive: Option<bool>,
+    /// `controls.resume`: "continue" or "restart_rep".
+    pub resume: Option<String>,
+    /// `controls.on_event`: a program; empty for none.
+    pub on_event: Option<String>,
 }
 
 /// The speech engine to use.
@@ -129,7 +139,21 @@ pub struct Config {
     pub cache_max_bytes: u64,
     /// The file it was read from, if any.
     pub file: Option<PathBuf>,
+    /// The audio output by name, if not the default.
+    pub device: Option<String>,
+    /// Near-silent sound before the first cue.
+    pub lead_in: Ms,
+    /// An inaudible tone while the session runs.
+    pub keep_alive: bool,
+    /// What resuming after a pause does.
+    pub on_resume: crate::player::OnResume,
+    /// The program the hooks run, if any.
+    pub on_event: Option<PathBuf>,
 }
+
+/// Near-silent sound before the first cue, unless the configuration says otherwise: enough for
+/// most Bluetooth speakers and HDMI outputs to wake.
+pub const LEAD_IN: Ms = 500;
 
 /// The configuration folder, `~/.config/limber` on Linux.
 pub fn config_dir() -> Option<PathBuf> {
@@ -220,9 +244,27 @@ impl Config {
             .iter()
             .map(|(sound, path)| (*sound, resolve(path, base.as_deref())))
             .collect();
+        let on_resume = match c.resume.as_deref() {
+            Some("restart_rep") => crate::player::OnResume::RestartRep,
+            _ => crate::player::OnResume::Continue,
+        };
+        let on_event = c
+            .on_event
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            // A bare name is found on PATH, like a command; a path is resolved like "routines".
+            .map(|p| match p.contains('/') {
+                true => resolve(p, base.as_deref()),
+                false => PathBuf::from(p),
+            });
         Config {
             settings: s,
             voice,
+            device: c.device.filter(|d| !d.is_empty()),
+            lead_in: c.lead_in.unwrap_or(LEAD_IN),
+            keep_alive: c.keep_alive.unwrap_or(true),
+            on_resume,
+            on_event,
             sound_volume: c.sound_volume.map_or(0.8, |v| v as f32),
             sound_files,
             captions: c.captions,
@@ -359,6 +401,8 @@ pub fn example() -> serde_json::Value {
         "setup_time": secs(s.setup_time),
         "switch_time": secs(s.switch_time),
         "phrases": phrases,
+        "audio": { "device": "", "lead_in": secs(LEAD_IN), "keep_alive": true },
+        "controls": { "resume": "continue", "on_event": "" },
     })
 }
 

@@ -46,6 +46,14 @@ pub enum Error {
         "no audio output: {0}. Connect or unmute a speaker, pick a device that works (for example set PULSE_SERVER or ~/.asoundrc), or run with a terminal to continue with captions only"
     )]
     NoAudio(String),
+
+    /// An audio output asked for by name that cannot be used.
+    #[error("{0}")]
+    Device(String),
+
+    /// Controlling a session: none running, one already running, a socket that cannot be used.
+    #[error("{0}")]
+    Control(String),
 }
 
 impl Error {

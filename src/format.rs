@@ -432,6 +432,62 @@ pub static CONFIG: Shape = Shape {
             Kind::Object(&PHRASES),
             "The coach's own words, to change them or coach in another language.",
         ),
+        f(
+            "audio",
+            Kind::Object(&AUDIO),
+            "Which audio output, and keeping it awake.",
+        ),
+        f(
+            "controls",
+            Kind::Object(&CONTROLS),
+            "Pausing, and a program to tell about the session's events.",
+        ),
+    ],
+    required: &[],
+    one_of: &[],
+};
+
+pub static AUDIO: Shape = Shape {
+    name: "audio",
+    doc: "Which audio output, and keeping it awake.",
+    fields: &[
+        f(
+            "device",
+            Kind::OptionalText { max_chars: 300 },
+            "An audio output by name, from `limber devices`; empty for the default. --device overrides it.",
+        ),
+        f(
+            "lead_in",
+            Kind::Seconds {
+                min: 0.0,
+                max: 10.0,
+            },
+            "Seconds of near-silent sound before the first cue, to wake an output that sleeps (Bluetooth speakers).",
+        ),
+        f(
+            "keep_alive",
+            Kind::Flag,
+            "Keep an inaudible tone playing while the session runs, so an output that sleeps in silence does not clip the next cue.",
+        ),
+    ],
+    required: &[],
+    one_of: &[],
+};
+
+pub static CONTROLS: Shape = Shape {
+    name: "controls",
+    doc: "Pausing, and a program to tell about the session's events.",
+    fields: &[
+        f(
+            "resume",
+            Kind::Choice(&["continue", "restart_rep"]),
+            "After a pause: \"continue\" the interrupted hold with the time it had left, or \"restart_rep\" from its first cue.",
+        ),
+        f(
+            "on_event",
+            Kind::OptionalText { max_chars: 4096 },
+            "A program to run at each event (session_start, step_start, hold_start, hold_end, pause, resume, finish, stop), with the event and its details as arguments and LIMBER_* variables; never through a shell. Empty for none; --on-event overrides it.",
+        ),
     ],
     required: &[],
     one_of: &[],

@@ -12,6 +12,10 @@
 //! `session` opens the real devices for `limber run`; the player itself sees only traits, so its
 //! tests use recording fakes on paused time. `chime` makes the sounds in `sounds/`, and `listen`
 //! hears them again in recordings, for the end-to-end tests.
+//!
+//! A running session is controlled through one channel of `player::Control`s, fed by `keys` (a
+//! terminal), `control` (`limber ctl` over a Unix socket) and `signals`; `hooks` runs the user's
+//! program at each event, `start` waits for `--at`, and `log` tells what happens on stderr.
 
 pub mod app;
 pub mod audio;
@@ -20,19 +24,25 @@ pub mod captions;
 pub mod chime;
 pub mod cli;
 pub mod config;
+pub mod control;
 pub mod error;
 pub mod format;
+pub mod hooks;
+pub mod keys;
 pub mod library;
 pub mod listen;
+pub mod log;
 pub mod player;
 pub mod render;
 pub mod routine;
 pub mod schema;
 pub mod session;
 pub mod settings;
+pub mod signals;
 pub mod sounds;
 pub mod source;
 pub mod speech;
+pub mod start;
 pub mod template;
 pub mod timeline;
 pub mod validate;

@@ -4,18 +4,23 @@
 //! lengths of the sounds, plays it, and handles the ways a session ends: at its end, by Ctrl-C, or
 //! by SIGTERM from a service manager. Every device fault has a way out that keeps the session
 //! going: no voice means captions, no audio output on a terminal means captions.
+//!
+//! In order: take the control socket (one session at a time), start listening for signals,
+//! `limber ctl` and keys, wait for `--at`/`--wait` if asked, and only then open the output and
+//! the voices, so a session that waits all night opens the speaker as it is in the morning. Every
+//! source of control feeds one channel that the player reads.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::rc::Rc;
 
-use crate::audio::{Output, RodioOutput, Silent};
+use crate::audio::{Output, OutputSettings, RodioOutput, Silent};
 use crate::captions::{Captions, Quiet, Terminal};
 use crate::cli::RunArgs;
 use crate::config::{Config, Engine};
 use crate::error::Error;
 use crate::library;
-use crate::player::{Devices, play};
+use crate::player::{Control, Controls, Devices, Status, play};
 use crate::speech::Choice;
 use crate::timeline::{Part, clock};
 use crate::voice::speaker::{Speaker, Synth};
@@ -30,6 +35,9 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     let routine = library::find(name, config.routines.as_deref())?.load()?;
     let part =
         Part::of(&routine, args.from.as_deref(), args.only.as_deref()).map_err(Error::Usage)?;
+
+    // One session at a time: the control socket is the lock, taken before any device is opened.
+    let claim = crate::control::claim()?;
 
     let tty = std::io::stdout().is_terminal();
     let interactive = tty || std::io::stdin().is_terminal();
@@ -59,13 +67,68 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         synth.trim(&crate::speech::lines(&timeline));
     }
 
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Write(format!("cannot start the session's clock: {e}")))?;
+    let _context = runtime.enter();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // Registered before anything is heard, so Ctrl-C at any moment stops the session cleanly.
+    crate::signals::listen(&tx);
+    let status = tokio::sync::watch::Sender::new(Status {
+        routine: timeline.routine.clone(),
+        steps: timeline.steps.len(),
+        session_left: std::time::Duration::from_millis(timeline.total),
+        ..Status::default()
+    });
+    crate::control::serve(claim.as_ref(), tx.clone(), status.subscribe());
+    // Keys from the terminal, when there is one; the guard restores it however `run` ends.
+    let keys = crate::keys::start(tx.clone());
+    if keys.is_some() {
+        captions.info("press ? for the keys");
+    }
+
+    if let Some(target) = crate::start::target(args.at, args.wait) {
+        status.send_modify(|s| s.starts_at = Some(target.timestamp()));
+        captions.info(&format!(
+            "waiting until {} to start {}; Ctrl-C or `limber ctl stop` cancels",
+            crate::start::describe(&target),
+            routine.name
+        ));
+        let started = runtime.block_on(async {
+            tokio::select! {
+                () = crate::start::sleep_until(&target) => true,
+                () = async {
+                    while let Some(c) = rx.recv().await {
+                        if c == Control::Stop {
+                            return;
+                        }
+                    }
+                    std::future::pending::<()>().await
+                } => false,
+            }
+        });
+        status.send_modify(|s| s.starts_at = None);
+        if !started {
+            captions.summary(&format!("Stopped {} before it began.", routine.name));
+            return Ok(ExitCode::from(INTERRUPTED));
+        }
+    }
+
     let mut device: Option<Rc<RodioOutput>> = None;
-    let output: Rc<dyn Output> = match RodioOutput::open() {
+    let wanted = args.device.clone().or_else(|| config.device.clone());
+    let opened = RodioOutput::open_with(OutputSettings {
+        device: wanted.clone(),
+        keep_alive: config.keep_alive,
+    });
+    let output: Rc<dyn Output> = match opened {
         Ok(output) => {
             let output = Rc::new(output);
             device = Some(Rc::clone(&output));
             output
         }
+        // An output asked for by name is meant: no other will do.
+        Err(why) if wanted.is_some() => return Err(Error::Device(why)),
         // With nothing to hear, captions are the session: only on a screen, and only if wanted.
         Err(why) if interactive && args.captions() != Some(false) => {
             captions = Box::new(Terminal::new(tty));
@@ -84,41 +147,41 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         Voices::none()
     };
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Write(format!("cannot start the session's clock: {e}")))?;
+    let hooks = args
+        .on_event
+        .clone()
+        .or_else(|| config.on_event.clone())
+        .map(|program| Rc::new(std::cell::RefCell::new(crate::hooks::Hooks::new(program))));
     let report = runtime.block_on(async {
-        let (stop, mut stopped) = tokio::sync::watch::channel(false);
-        // Registered before the first cue, so Ctrl-C at any moment stops the session cleanly.
-        use tokio::signal::unix::{Signal, SignalKind, signal};
-        let mut interrupt = signal(SignalKind::interrupt()).ok();
-        let mut terminate = signal(SignalKind::terminate()).ok();
-        tokio::spawn(async move {
-            async fn next(s: &mut Option<Signal>) {
-                let received = match s.as_mut() {
-                    Some(s) => s.recv().await.is_some(),
-                    None => false,
-                };
-                if !received {
-                    std::future::pending::<()>().await;
-                }
-            }
-            tokio::select! {
-                _ = next(&mut interrupt) => {}
-                _ = next(&mut terminate) => {}
-            }
-            let _ = stop.send(true);
-        });
+        let mut controls = Controls::new(rx);
+        controls.status = status;
+        controls.on_resume = config.on_resume;
+        if let Some(hooks) = &hooks {
+            let hooks = Rc::clone(hooks);
+            controls.on_event = Box::new(move |event| {
+                crate::log::event(event);
+                hooks.borrow_mut().fire(event);
+            });
+        } else {
+            controls.on_event = Box::new(crate::log::event);
+        }
+        controls.voice_volume = choice.volume;
         let mut devices = Devices {
             voices: &mut voices,
             output: &*output,
             sounds: &sounds,
             captions: &mut *captions,
             sound_volume: args.sound_volume.unwrap_or(config.sound_volume),
+            words_per_minute: settings.words_per_minute,
             gap: settings.gap,
         };
-        play(&timeline, &mut devices, &mut stopped).await
+        if device.is_some() && config.lead_in > 0 {
+            // Wakes an output that sleeps, so the first words are not clipped.
+            let lead_in = crate::audio::quiet_clip(config.lead_in);
+            devices.output.play(&lead_in, 1.0);
+            tokio::time::sleep(std::time::Duration::from_millis(config.lead_in)).await;
+        }
+        play(&timeline, &mut devices, &mut controls).await
     });
 
     if let Some((count, Some(first))) = device.map(|d| d.errors()).filter(|(n, _)| *n > 0) {
@@ -131,12 +194,20 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
             "the audio output reported {times} during the session (the first: {first}); if the sound dropped out, check the device"
         ));
     }
+    // The last hooks (finish or stop) are not cut short.
+    if let Some(hooks) = hooks.and_then(|h| Rc::try_unwrap(h).ok()) {
+        runtime.block_on(hooks.into_inner().finish());
+    }
     let total = timeline.steps.len();
-    let done = report.steps_done(&timeline);
+    let done = report.steps_done();
     let took = clock(report.elapsed);
+    let skipped = match report.skipped.len() {
+        0 => String::new(),
+        n => format!(", {n} skipped"),
+    };
     if report.finished {
         captions.summary(&format!(
-            "Finished {}: {done} of {total} steps in {took}.",
+            "Finished {}: {done} of {total} steps in {took}{skipped}.",
             routine.name
         ));
         Ok(ExitCode::SUCCESS)
@@ -149,7 +220,7 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
             .map(|s| format!("; stopped during step {} ({})", s.step, s.title))
             .unwrap_or_default();
         captions.summary(&format!(
-            "Stopped {} after {took}: {done} of {total} steps done{last}.",
+            "Stopped {} after {took}: {done} of {total} steps done{skipped}{last}.",
             routine.name
         ));
         Ok(ExitCode::from(INTERRUPTED))
@@ -234,6 +305,28 @@ fn describe(engine: Engine) -> String {
         Engine::System => "the system voice".into(),
         other => other.name().to_string(),
     }
+}
+
+/// `limber devices`: the audio outputs.
+pub fn list_devices() -> Result<ExitCode, Error> {
+    let devices = crate::audio::devices()
+        .map_err(|e| Error::Device(format!("cannot list the audio outputs: {e}")))?;
+    let mut out = format!(
+        "{} audio outputs; use with --device NAME or \"audio\": {{\"device\": NAME}} in the configuration:\n",
+        devices.len()
+    );
+    let width = devices
+        .iter()
+        .map(|d| d.name.len())
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    for d in devices {
+        let mark = if d.default { " (the default)" } else { "" };
+        out.push_str(&format!("  {:<width$}  {}{mark}\n", d.name, d.description));
+    }
+    crate::app::print(&out)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `limber voices`: the voices of each engine.

@@ -808,6 +808,15 @@ impl<'s> Checker<'s> {
                 }
             }
         }
+        if let Some(audio) = self.object(&obj, "audio") {
+            config.device = self.optional_text(&audio, "device");
+            config.lead_in = self.seconds(&audio, "lead_in");
+            config.keep_alive = self.flag(&audio, "keep_alive");
+        }
+        if let Some(controls) = self.object(&obj, "controls") {
+            config.resume = self.choice(&controls, "resume");
+            config.on_event = self.optional_text(&controls, "on_event");
+        }
         config.captions = self
             .choice(&obj, "captions")
             .and_then(|c| match c.as_str() {

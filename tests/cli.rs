@@ -584,3 +584,98 @@ fn configuration_can_move_the_routines_folder() {
         .success()
         .stdout(predicate::str::contains("Bridge."));
 }
+
+/// The systemd units in contrib/ are valid, as `systemd-analyze verify` sees them (where it is
+/// installed). The service's ExecStart names the installed binary, ~/.local/bin/limber; the check
+/// points it at the one just built, since verify insists that the program exists.
+#[test]
+fn contrib_systemd_units_verify() {
+    let have = std::process::Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        eprintln!(
+            "SKIPPED: systemd-analyze is not installed; the units in contrib/ were not checked"
+        );
+        return;
+    }
+    let dir = empty_dir();
+    let runtime = dir.path().join("runtime");
+    std::fs::create_dir(&runtime).unwrap();
+    std::fs::set_permissions(
+        &runtime,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let service = std::fs::read_to_string(root().join("contrib/limber-morning.service")).unwrap();
+    assert!(service.contains("ExecStart=%h/.local/bin/limber run "));
+    let service = service.replace(
+        "%h/.local/bin/limber",
+        &assert_cmd::cargo::cargo_bin("limber").display().to_string(),
+    );
+    std::fs::write(dir.path().join("limber-morning.service"), service).unwrap();
+    std::fs::copy(
+        root().join("contrib/limber-morning.timer"),
+        dir.path().join("limber-morning.timer"),
+    )
+    .unwrap();
+    let out = std::process::Command::new("systemd-analyze")
+        .args([
+            "--user",
+            "verify",
+            "limber-morning.service",
+            "limber-morning.timer",
+        ])
+        .current_dir(dir.path())
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // A setting systemd does not understand is only a warning: there must be none.
+    assert!(!stderr.contains("limber-morning"), "{stderr}");
+}
+
+#[test]
+fn the_controls_and_audio_settings_are_checked_like_the_rest() {
+    let dir = empty_dir();
+    let config = dir.path().join("coach.json");
+    std::fs::write(
+        &config,
+        "{\n  \"controls\": { \"resume\": \"rewind\", \"on_event\": \"lights\" },\n  \"audio\": { \"lead_in\": 20, \"keep_alive\": true, \"device\": \"pulse\" }\n}\n",
+    )
+    .unwrap();
+    let out = limber(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["plan", "in-bed"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&out);
+    assert!(
+        err.contains(":2:27: controls.resume: ") && err.contains("\"continue\""),
+        "{err}"
+    );
+    assert!(err.contains(":3:25: audio.lead_in: "), "{err}");
+    assert_eq!(
+        err.lines().filter(|l| !l.starts_with("  help")).count(),
+        2,
+        "{err}"
+    );
+    // Valid values pass.
+    std::fs::write(
+        &config,
+        "{ \"controls\": { \"resume\": \"restart_rep\", \"on_event\": \"\" }, \"audio\": { \"lead_in\": 1.5, \"keep_alive\": false, \"device\": \"\" } }",
+    )
+    .unwrap();
+    limber(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["plan", "in-bed"])
+        .assert()
+        .success();
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use limber::audio::RecordingOutput;
 use limber::captions::Recorded;
 use limber::library;
-use limber::player::{Devices, Report, play};
+use limber::player::{Control, Controls, Devices, OnResume, Report, Status, play};
 use limber::routine::{Exercise, Routine, Step, Work};
 use limber::settings::{Settings, Sound};
 use limber::sounds::SoundSet;
@@ -32,19 +32,37 @@ fn routine(id: &str) -> Routine {
 
 /// Plays `routine` with fake voices speaking at `per_word` each (the plan assumes 375 ms a word).
 async fn run_with(routine: &Routine, voices: Vec<FakeVoice>, stop_after: Option<Duration>) -> Run {
+    let script = stop_after
+        .map(|t| vec![(t, Control::Stop)])
+        .unwrap_or_default();
+    run_script(routine, voices, script, OnResume::Continue)
+        .await
+        .0
+}
+
+/// Plays `routine` while sending each control of `script` at its time from the start; returns
+/// the run and the status as it was just after each control was sent.
+async fn run_script(
+    routine: &Routine,
+    voices: Vec<FakeVoice>,
+    script: Vec<(Duration, Control)>,
+    on_resume: OnResume,
+) -> (Run, Vec<Status>) {
     let settings = Settings {
         sounds: SoundSet::built_in().lengths(),
         ..Settings::default()
     };
-    run_planned(routine, &settings, voices, stop_after).await
+    run_planned(routine, &settings, voices, script, on_resume).await
 }
 
+/// [`run_script`] with the plan made from `settings`.
 async fn run_planned(
     routine: &Routine,
     settings: &Settings,
     voices: Vec<FakeVoice>,
-    stop_after: Option<Duration>,
-) -> Run {
+    script: Vec<(Duration, Control)>,
+    on_resume: OnResume,
+) -> (Run, Vec<Status>) {
     let sounds = SoundSet::built_in();
     let timeline = plan(routine, settings);
     let said = voices.first().map(|v| v.said.clone()).unwrap_or_default();
@@ -56,16 +74,26 @@ async fn run_planned(
     );
     let output = RecordingOutput::default();
     let mut captions = Recorded::default();
-    let (tx, mut rx) = tokio::sync::watch::channel(false);
-    if let Some(after) = stop_after {
-        tokio::spawn(async move {
-            tokio::time::sleep(after).await;
-            let _ = tx.send(true);
-        });
-    } else {
-        std::mem::forget(tx);
-    }
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut controls = Controls::new(rx);
+    controls.on_resume = on_resume;
+    let status = controls.status.subscribe();
     let start = Instant::now();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let script = tokio::spawn({
+        let seen = seen.clone();
+        async move {
+            for (after, control) in script {
+                tokio::time::sleep_until(start + after).await;
+                let _ = tx.send(control);
+                // Let the player act on it.
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                seen.lock().unwrap().push(status.borrow().clone());
+            }
+            // Holding the sender keeps the channel open until the session ends.
+            std::future::pending::<()>().await;
+        }
+    });
     let report = {
         let mut devices = Devices {
             voices: &mut voices,
@@ -73,18 +101,25 @@ async fn run_planned(
             sounds: &sounds,
             captions: &mut captions,
             sound_volume: 0.8,
+            words_per_minute: settings.words_per_minute,
             gap: settings.gap,
         };
-        play(&timeline, &mut devices, &mut rx).await
+        play(&timeline, &mut devices, &mut controls).await
     };
-    Run {
-        report,
-        timeline,
-        output,
-        said,
-        captions,
-        start,
-    }
+    script.abort();
+    let mut statuses = seen.lock().unwrap().clone();
+    statuses.push(controls.status.borrow().clone());
+    (
+        Run {
+            report,
+            timeline,
+            output,
+            said,
+            captions,
+            start,
+        },
+        statuses,
+    )
 }
 
 fn fake(per_word_ms: u64) -> FakeVoice {
@@ -214,10 +249,7 @@ async fn every_cue_of_a_built_in_routine_starts_exactly_when_planned() {
         .filter(|c| c.kind == CueKind::Speech)
         .count();
     assert_eq!(run.said.borrow().len(), spoken, "every line was said");
-    assert_eq!(
-        run.report.steps_done(&run.timeline),
-        run.timeline.steps.len()
-    );
+    assert_eq!(run.report.steps_done(), run.timeline.steps.len());
     // Every caption is written at its cue's moment, silences included.
     let captioned: Vec<&limber::timeline::Cue> = run
         .timeline
@@ -383,7 +415,7 @@ async fn stopping_silences_everything_at_once() {
         "{}",
         run.report.elapsed
     );
-    assert!(run.report.steps_done(&run.timeline) < run.timeline.steps.len());
+    assert!(run.report.steps_done() < run.timeline.steps.len());
 }
 
 #[tokio::test(start_paused = true)]
@@ -402,7 +434,347 @@ async fn a_step_is_done_only_once_the_session_has_gone_past_it() {
         Some(Duration::from_millis(rest.start + 2000)),
     )
     .await;
-    assert_eq!(run.report.steps_done(&run.timeline), 1);
+    assert_eq!(run.report.steps_done(), 1);
+}
+
+/// A greeting, two 10 s holds of a bridge with 3 s rest, and one 8 s hold of a cat. With a voice
+/// quicker than the plan every cue is on its planned millisecond:
+///
+/// cue 2 "Hello." 6410 (step 1), cue 3 "Bridge. ..." 7850 (step 2), cue 4 "Rep 1 of 2." 11790,
+/// cue 5/6 hold start 13950, cue 7 "Three" 20950, cue 10 hold end 23950, cue 19 "Cat. ..." 40310
+/// (step 3), cue 21 hold start 45280, cue 26 hold end 53280.
+fn tiny() -> Routine {
+    use limber::template::Template;
+    let exercise = |name: &str, reps, hold, rest| {
+        Step::Exercise(Exercise {
+            name: name.into(),
+            setup: None,
+            cue: None,
+            sides: None,
+            alternate: false,
+            reps,
+            sets: 1,
+            work: Work::Hold(hold),
+            rest,
+            set_rest: None,
+            countdown: Some(3),
+            halfway: Some(false),
+            setup_time: None,
+        })
+    };
+    Routine {
+        name: "Tiny".into(),
+        description: None,
+        steps: vec![
+            Step::Say(Template::literal("Hello.")),
+            exercise("Bridge", 2, 10_000, Some(3000)),
+            exercise("Cat", 1, 8000, None),
+        ],
+    }
+}
+
+/// When cue `index` was played, each time it was (ms from the start).
+fn played_at(run: &Run, index: usize) -> Vec<u64> {
+    run.report
+        .played
+        .iter()
+        .filter(|p| p.index == index)
+        .map(|p| p.at)
+        .collect()
+}
+
+/// When `text` was said, each time (ms from the start).
+fn said_at(run: &Run, text: &str) -> Vec<u64> {
+    run.said
+        .borrow()
+        .iter()
+        .filter(|(_, t)| t == text)
+        .map(|(t, _)| at(run, *t))
+        .collect()
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_tiny_routine_is_as_the_tests_expect() {
+    let run = run_with(&tiny(), vec![fake(250)], None).await;
+    let cue = |i: usize| (run.timeline.cues[i].at, run.timeline.cues[i].step);
+    assert_eq!(cue(2), (6410, Some(1)));
+    assert_eq!(cue(3), (7850, Some(2)));
+    assert_eq!(cue(4), (11790, Some(2)));
+    assert_eq!(cue(5), (13950, Some(2)));
+    assert_eq!(run.timeline.cues[5].what, What::Sound(Sound::HoldStart));
+    assert_eq!(run.timeline.cues[10].what, What::Sound(Sound::HoldEnd));
+    assert_eq!(cue(10), (23950, Some(2)));
+    assert_eq!(cue(19), (40310, Some(3)));
+    assert_eq!(run.timeline.cues[26].what, What::Sound(Sound::HoldEnd));
+    assert_eq!(cue(26), (53280, Some(3)));
+    assert_eq!(run.report.done, vec![1, 2, 3]);
+    assert_eq!(run.report.paused, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pause_holds_the_clock_and_the_hold_goes_on_with_the_time_it_had_left() {
+    // Paused 2.05 s into the first 10 s hold, resumed 5 s later.
+    let (run, status) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![(ms(16_000), Control::Pause), (ms(21_000), Control::Resume)],
+        OnResume::Continue,
+    )
+    .await;
+    assert!(run.report.finished);
+    assert_eq!(
+        *run.output.stops.borrow(),
+        1,
+        "the pause silenced the output"
+    );
+    // Six words at 250 ms: the clock stands still until they are said.
+    assert_eq!(said_at(&run, "Resuming: Bridge, rep 1 of 2."), vec![21_000]);
+    let held = 21_000 + 1500 - 16_000;
+    assert_eq!(run.report.paused, held);
+    // The hold ends 7.95 s after the announcement: the time it had left.
+    assert_eq!(played_at(&run, 10), vec![23_950 + held]);
+    assert_eq!(
+        said_at(&run, "Three"),
+        vec![20_950 + held, 36_110 + held, 50_280 + held]
+    );
+    // Everything after keeps its place, moved by the pause.
+    assert_eq!(played_at(&run, 26), vec![53_280 + held]);
+    assert_eq!(run.report.done, vec![1, 2, 3]);
+    // While paused, the status says so, and where.
+    let paused = &status[0];
+    assert!(paused.paused);
+    assert_eq!(paused.step, Some(2));
+    assert_eq!(paused.title.as_deref(), Some("Bridge"));
+    assert_eq!(paused.place.as_ref().and_then(|p| p.rep), Some(1));
+    // The step's time left is frozen while paused.
+    let (left, _) = paused.left_now();
+    assert_eq!(left, paused.step_left);
+    assert!(!run.captions.notices.is_empty() && run.captions.notices[0] == "paused");
+}
+
+#[tokio::test(start_paused = true)]
+async fn resuming_can_restart_the_rep() {
+    let (run, _) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![(ms(16_000), Control::Pause), (ms(21_000), Control::Resume)],
+        OnResume::RestartRep,
+    )
+    .await;
+    assert!(run.report.finished);
+    let rep = said_at(&run, "Rep 1 of 2.");
+    assert_eq!(rep.len(), 2, "the rep is said again: {rep:?}");
+    assert_eq!(rep[0], 11_790);
+    assert!(rep[1] >= 22_500, "after the announcement: {rep:?}");
+    // The rep is whole again: its hold lasts its full 10 s, at the plan's distance from the words.
+    let starts = played_at(&run, 5);
+    let ends = played_at(&run, 10);
+    assert_eq!(starts, vec![13_950, rep[1] + 13_950 - 11_790]);
+    assert_eq!(ends, vec![starts[1] + 10_000]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn restarting_after_a_pause_in_a_rest_starts_the_next_rep() {
+    // The rest after rep 1 runs from 23 950 to 26 950.
+    let (run, _) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![(ms(25_000), Control::Pause), (ms(30_000), Control::Resume)],
+        OnResume::RestartRep,
+    )
+    .await;
+    assert_eq!(said_at(&run, "Rep 1 of 2."), vec![11_790], "rep 1 was done");
+    assert_eq!(said_at(&run, "Resuming: Bridge."), vec![30_000]);
+    let rep2 = said_at(&run, "Rep 2 of 2.");
+    assert_eq!(rep2.len(), 1);
+    assert!(
+        (30_500..31_500).contains(&rep2[0]),
+        "after the announcement and a gap: {rep2:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn next_jumps_to_the_next_step_and_keeps_its_times() {
+    let (run, status) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![(ms(16_000), Control::Next)],
+        OnResume::Continue,
+    )
+    .await;
+    assert!(run.report.finished);
+    assert_eq!(played_at(&run, 19), vec![16_000], "step 3 starts at once");
+    assert_eq!(
+        played_at(&run, 10),
+        Vec::<u64>::new(),
+        "the bridge never ended"
+    );
+    assert_eq!(played_at(&run, 26), vec![16_000 + 53_280 - 40_310]);
+    assert_eq!(run.report.skipped, vec![2]);
+    assert_eq!(run.report.done, vec![1, 3]);
+    assert_eq!(*run.output.stops.borrow(), 1);
+    assert_eq!(status[0].step, Some(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn previous_restarts_the_step_or_goes_back_one() {
+    let (run, _) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![
+            // 1.15 s into step 2: back to step 1.
+            (ms(9000), Control::Previous),
+            // Step 2 began again at 10 440; 9.56 s in: back to its start.
+            (ms(20_000), Control::Previous),
+        ],
+        OnResume::Continue,
+    )
+    .await;
+    assert!(run.report.finished);
+    assert_eq!(said_at(&run, "Hello."), vec![6410, 9000]);
+    assert_eq!(
+        said_at(&run, "Bridge. 2 reps, 10 second holds."),
+        vec![7850, 9000 + 7850 - 6410, 20_000]
+    );
+    assert_eq!(played_at(&run, 26), vec![20_000 + 53_280 - 7850]);
+    assert_eq!(run.report.done, vec![1, 2, 3]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn repeat_says_the_last_words_again_and_the_hold_keeps_its_time() {
+    let voice = fake(250);
+    let volumes = voice.volumes.clone();
+    let (run, _) = run_script(
+        &tiny(),
+        vec![voice],
+        vec![
+            (ms(1000), Control::VolumeDown),
+            (ms(2000), Control::VolumeDown),
+            (ms(3000), Control::VolumeUp),
+            (ms(16_000), Control::Repeat),
+        ],
+        OnResume::Continue,
+    )
+    .await;
+    assert!(run.report.finished);
+    assert_eq!(said_at(&run, "Rep 1 of 2."), vec![11_790, 16_000]);
+    assert_eq!(played_at(&run, 10), vec![23_950]);
+    assert_eq!(*volumes.borrow(), vec![0.9, 0.8, 0.9]);
+    assert!(
+        run.captions
+            .notices
+            .contains(&"voice volume 80%".to_string())
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_while_paused_ends_the_session() {
+    let (run, status) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![(ms(16_000), Control::Toggle), (ms(30_000), Control::Stop)],
+        OnResume::Continue,
+    )
+    .await;
+    assert!(!run.report.finished);
+    assert_eq!(run.report.elapsed, 30_000);
+    assert_eq!(run.report.done, vec![1]);
+    assert!(status[0].paused);
+    assert!(
+        status.last().unwrap().over,
+        "the last status says the session is over"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_burst_of_skips_skips_a_step_each_and_a_skip_ends_a_pause() {
+    // Two in a row (the script sends the second a millisecond after the first), from step 1:
+    // each moves one step on.
+    let (run, _) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![(ms(6500), Control::Next), (ms(6500), Control::Next)],
+        OnResume::Continue,
+    )
+    .await;
+    assert!(run.report.finished);
+    assert_eq!(played_at(&run, 3), vec![6500], "step 2 at once");
+    assert_eq!(played_at(&run, 19), vec![6501], "then step 3");
+    assert_eq!(run.report.skipped, vec![1, 2]);
+    assert_eq!(run.report.done, vec![3]);
+    // Paused in step 2, then next: step 3 starts at once, with no announcement.
+    let (run, status) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![(ms(16_000), Control::Pause), (ms(20_000), Control::Next)],
+        OnResume::Continue,
+    )
+    .await;
+    assert_eq!(played_at(&run, 19), vec![20_000]);
+    assert!(said_at(&run, "Resuming: Bridge, rep 1 of 2.").is_empty());
+    assert_eq!(run.report.paused, 4000);
+    assert!(!status[1].paused);
+    assert_eq!(status[1].step, Some(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pause_during_the_resume_announcement_stays_paused() {
+    let (run, _) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![
+            (ms(16_000), Control::Pause),
+            (ms(21_000), Control::Resume),
+            // Half-way through "Resuming: Bridge, rep 1 of 2."
+            (ms(21_700), Control::Pause),
+            (ms(30_000), Control::Toggle),
+        ],
+        OnResume::Continue,
+    )
+    .await;
+    assert!(run.report.finished);
+    let resuming = said_at(&run, "Resuming: Bridge, rep 1 of 2.");
+    assert_eq!(resuming, vec![21_000, 30_000]);
+    // Paused from 16 s until the second announcement ended at 31.5 s; 7.95 s of the hold left.
+    let held = 31_500 - 16_000;
+    assert_eq!(run.report.paused, held);
+    assert_eq!(played_at(&run, 10), vec![23_950 + held]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_no_controls_a_session_plays_through_on_time() {
+    let sounds = SoundSet::built_in();
+    let settings = Settings {
+        sounds: sounds.lengths(),
+        ..Settings::default()
+    };
+    let timeline = plan(&tiny(), &settings);
+    let mut voices = Voices::new(vec![Box::new(fake(250)) as Box<dyn Voice>]);
+    let output = RecordingOutput::default();
+    let mut captions = Recorded::default();
+    let start = Instant::now();
+    let report = play(
+        &timeline,
+        &mut Devices {
+            voices: &mut voices,
+            output: &output,
+            sounds: &sounds,
+            captions: &mut captions,
+            sound_volume: 0.8,
+            words_per_minute: settings.words_per_minute,
+            gap: settings.gap,
+        },
+        &mut Controls::none(),
+    )
+    .await;
+    assert!(report.finished);
+    assert_eq!(report.played.len(), timeline.cues.len());
+    assert_eq!(report.elapsed, (start.elapsed()).as_millis() as u64);
+    assert_eq!(report.played[26].at, 53_280);
 }
 
 #[tokio::test(start_paused = true)]
@@ -420,7 +792,7 @@ async fn lines_of_known_length_heard_a_moment_late_do_not_add_up() {
     // Each line is heard to end 5 ms after its known end, as a timer wakes a little late.
     let mut voice = fake(300);
     voice.linger = Duration::from_millis(5);
-    let run = run_planned(&routine, &settings, vec![voice], None).await;
+    let (run, _) = run_planned(&routine, &settings, vec![voice], vec![], OnResume::Continue).await;
     assert!(run.report.finished);
     let lines = run
         .report

@@ -37,6 +37,8 @@ pub trait Voice {
     }
     /// Stops speaking at once.
     fn stop(&mut self);
+    /// Sets the loudness of what it says from now on, 0 to 1.
+    fn set_volume(&mut self, _volume: f32) {}
 }
 
 /// The engines to use, best first. When the current one fails, the next one takes over.
@@ -97,6 +99,13 @@ impl Voices {
             v.stop();
         }
     }
+
+    /// Sets every engine's volume, so one that takes over speaks as loud.
+    pub fn set_volume(&mut self, volume: f32) {
+        for v in &mut self.engines {
+            v.set_volume(volume.clamp(0.0, 1.0));
+        }
+    }
 }
 
 /// A voice for tests: it "speaks" for a set time per word (on tokio's clock) and records what it
@@ -108,6 +117,8 @@ pub struct FakeVoice {
     pub linger: Duration,
     pub said: std::rc::Rc<std::cell::RefCell<Vec<(tokio::time::Instant, String)>>>,
     pub hang_on: Option<String>,
+    /// The volumes it was set to, in order.
+    pub volumes: std::rc::Rc<std::cell::RefCell<Vec<f32>>>,
 }
 
 impl FakeVoice {
@@ -118,6 +129,7 @@ impl FakeVoice {
             linger: Duration::ZERO,
             said: Default::default(),
             hang_on: None,
+            volumes: Default::default(),
         }
     }
 }
@@ -143,4 +155,8 @@ impl Voice for FakeVoice {
     }
 
     fn stop(&mut self) {}
+
+    fn set_volume(&mut self, volume: f32) {
+        self.volumes.borrow_mut().push(volume);
+    }
 }

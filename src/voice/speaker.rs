@@ -284,6 +284,10 @@ impl Voice for Speaker {
     fn stop(&mut self) {
         // The speech is a clip on the shared output, which the session stops as a whole.
     }
+
+    fn set_volume(&mut self, volume: f32) {
+        self.volume = volume;
+    }
 }
 
 /// Finishes when a clip that has started playing has been heard.

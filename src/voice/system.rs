@@ -77,8 +77,7 @@ impl System {
         }
         let _ = tts.set_rate(dispatcher_rate(settings.rate));
         let _ = tts.set_pitch(((settings.pitch as f32 - 50.0) * 2.0).clamp(-100.0, 100.0));
-        let _ =
-            tts.set_volume((settings.volume.clamp(0.0, 1.0) * 200.0 - 100.0).clamp(-100.0, 100.0));
+        let _ = tts.set_volume(dispatcher_volume(settings.volume));
         if let Some(name) = &settings.voice {
             let voices = tts.voices().map_err(|e| e.to_string())?;
             let Some(v) = voices.iter().find(|v| v.name().eq_ignore_ascii_case(name)) else {
@@ -121,6 +120,15 @@ impl Voice for System {
     fn stop(&mut self) {
         let _ = self.tts.stop();
     }
+
+    fn set_volume(&mut self, volume: f32) {
+        let _ = self.tts.set_volume(dispatcher_volume(volume));
+    }
+}
+
+/// speech-dispatcher's volume runs from -100 to 100.
+fn dispatcher_volume(volume: f32) -> f32 {
+    (volume.clamp(0.0, 1.0) * 200.0 - 100.0).clamp(-100.0, 100.0)
 }
 
 /// The system's voices: (name, language).

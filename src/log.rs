@@ -1,0 +1,77 @@
+//! What limber tells on stderr besides errors, and how much of it.
+//!
+//! - `-q`: only faults (a voice that failed, a sound file that cannot be used, audio errors).
+//! - the default: faults, and what the person did (paused, resuming, skipping, waiting to start).
+//! - `-v`: also every event as it happens (each step, hold, pause), one line each.
+//!
+//! When stderr is not a terminal (a service, a pipe, a file) each line starts with the local
+//! time, `07:30:05 limber: paused`, so a log says when; on a terminal the time would only be noise,
+//! and in systemd's journal (`$JOURNAL_STREAM` set) every line has a time already.
+//! An error that ends limber is printed as it is, once, by `app`.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use crate::player::Event;
+
+pub const QUIET: u8 = 0;
+pub const NORMAL: u8 = 1;
+pub const VERBOSE: u8 = 2;
+
+static LEVEL: AtomicU8 = AtomicU8::new(NORMAL);
+
+pub fn set_level(level: u8) {
+    LEVEL.store(level, Ordering::Relaxed);
+}
+
+pub fn level() -> u8 {
+    LEVEL.load(Ordering::Relaxed)
+}
+
+/// Writes one line on stderr if `level` is wanted.
+pub fn line(level: u8, text: &str) {
+    if level > self::level() {
+        return;
+    }
+    if std::io::stderr().is_terminal() || std::env::var_os("JOURNAL_STREAM").is_some() {
+        eprintln!("limber: {text}");
+    } else {
+        let now = jiff::Zoned::now();
+        eprintln!("{} limber: {text}", now.strftime("%H:%M:%S"));
+    }
+}
+
+/// A fault: always told.
+pub fn fault(text: &str) {
+    line(QUIET, text);
+}
+
+/// What the person did, or what limber does about it.
+pub fn info(text: &str) {
+    line(NORMAL, text);
+}
+
+/// An event of the session, with `-v`.
+pub fn event(event: &Event) {
+    if level() < VERBOSE {
+        return;
+    }
+    let mut text = event.name.replace('_', " ");
+    if let Some(step) = event.step {
+        text.push_str(&format!(": step {step}"));
+        if let Some(title) = &event.title {
+            text.push_str(&format!(" ({title})"));
+        }
+    }
+    if let Some(place) = &event.place {
+        if let Some(side) = place.side {
+            text.push_str(&format!(", {side}"));
+        }
+        if let (Some(rep), Some(reps)) = (place.rep, place.reps)
+            && reps > 1
+        {
+            text.push_str(&format!(", rep {rep} of {reps}"));
+        }
+    }
+    line(VERBOSE, &text);
+}

@@ -1,0 +1,795 @@
+//! Controlling a real session: the real binary playing into a private PulseAudio null sink,
+//! driven by `limber ctl` and by signals, each test with its own runtime folder (so its own
+//! control socket).
+//!
+//! They need pulseaudio (`scripts/setup` installs it). Without it the tests that need a session
+//! say so and pass, unless LIMBER_REQUIRE_AUDIO=1 (as in CI), when they fail.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// One session at a time: the machine is small.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// A greeting, then two long steps, so a session stays in a known place while it is driven.
+const ROUTINE: &str = r#"{ "name": "Tiny", "steps": [
+  { "say": "Hello." },
+  { "exercise": "Bridge", "reps": 2, "hold": 60 },
+  { "exercise": "Cat", "reps": 1, "hold": 60 } ] }"#;
+
+fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// A private sound server and runtime folder.
+struct Lab {
+    dir: tempfile::TempDir,
+    server: Option<Child>,
+    session: Option<Child>,
+}
+
+impl Lab {
+    /// A lab with no sound server, for what needs none.
+    fn bare() -> Lab {
+        let dir = tempfile::Builder::new()
+            .prefix("limber-ctl")
+            .tempdir()
+            .unwrap();
+        for sub in ["xdg", "routines", "config"] {
+            std::fs::create_dir(dir.path().join(sub)).unwrap();
+        }
+        std::fs::set_permissions(
+            dir.path().join("xdg"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("routines/tiny.json"), ROUTINE).unwrap();
+        Lab {
+            dir,
+            server: None,
+            session: None,
+        }
+    }
+
+    /// A lab with a sound server, or `None` (after saying why) without pulseaudio.
+    fn start() -> Option<Lab> {
+        if !have("pulseaudio") {
+            let msg = "control tests need pulseaudio; run scripts/setup";
+            if std::env::var_os("LIMBER_REQUIRE_AUDIO").is_some_and(|v| v == "1") {
+                panic!("{msg}");
+            }
+            eprintln!("SKIPPED: {msg}");
+            return None;
+        }
+        let mut lab = Lab::bare();
+        let config = lab.dir.path().join("lab.pa");
+        std::fs::write(
+            &config,
+            format!(
+                "load-module module-native-protocol-unix auth-anonymous=1 socket={}\n\
+                 load-module module-null-sink sink_name=lab rate=48000 channels=2\n\
+                 set-default-sink lab\n",
+                lab.dir.path().join("native").display()
+            ),
+        )
+        .unwrap();
+        lab.start_server();
+        Some(lab)
+    }
+
+    fn start_server(&mut self) {
+        let socket = self.dir.path().join("native");
+        let _ = std::fs::remove_file(&socket);
+        self.server = Some(
+            Command::new("pulseaudio")
+                .args(["-n", "-F"])
+                .arg(self.dir.path().join("lab.pa"))
+                .args(["--daemonize=no", "--exit-idle-time=-1"])
+                .env("XDG_RUNTIME_DIR", self.dir.path().join("xdg"))
+                .env("HOME", self.dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("pulseaudio starts"),
+        );
+        wait_for("the private sound server", || socket.exists());
+    }
+
+    fn stop_server(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+
+    fn limber(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_limber"));
+        cmd.args(args)
+            .env(
+                "PULSE_SERVER",
+                format!("unix:{}", self.dir.path().join("native").display()),
+            )
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("xdg"))
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("LIMBER_ROUTINES", self.dir.path().join("routines"))
+            .env("LIMBER_CONFIG", "")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join("xdg/limber/control.sock")
+    }
+
+    /// `limber ctl ARGS`: its exit code, stdout and stderr.
+    fn ctl(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        let mut all = vec!["ctl"];
+        all.extend_from_slice(args);
+        let out = self.limber(&all).output().unwrap();
+        text(out)
+    }
+
+    /// The session's status as JSON.
+    fn status(&self) -> serde_json::Value {
+        let (code, out, err) = self.ctl(&["status", "--json"]);
+        assert_eq!(code, Some(0), "{err}");
+        serde_json::from_str(&out).unwrap()
+    }
+
+    /// Starts `limber run tiny --voice none --captions` and waits until it answers `ctl`.
+    fn run(&mut self) {
+        self.run_with(&["run", "tiny", "--voice", "none", "--captions"]);
+    }
+
+    fn run_quietly(&mut self) {
+        self.run_with(&["run", "tiny", "--voice", "none", "--captions", "-q"]);
+    }
+
+    fn run_with(&mut self, args: &[&str]) {
+        let child = self
+            .limber(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        self.session = Some(child);
+        wait_for("the session's control socket", || {
+            self.ctl(&["status"]).0 == Some(0)
+        });
+    }
+
+    /// Waits for the session to end: its exit code, captions and notices.
+    fn finish(&mut self) -> (Option<i32>, String, String) {
+        let child = self.session.take().expect("a session runs");
+        let deadline = Instant::now() + Duration::from_secs(40);
+        let waiter = std::thread::spawn(move || child.wait_with_output().unwrap());
+        while !waiter.is_finished() {
+            assert!(Instant::now() < deadline, "the session did not end");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        text(waiter.join().unwrap())
+    }
+
+    fn signal(&self, name: &str) {
+        let pid = self.session.as_ref().expect("a session runs").id();
+        let ok = Command::new("kill")
+            .args([&format!("-{name}"), &pid.to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{name} {pid}");
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for child in [self.session.as_mut(), self.server.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn text(out: Output) -> (Option<i32>, String, String) {
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !ready() {
+        assert!(Instant::now() < deadline, "{what} never became ready");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Polls the status until `check` holds (a control takes effect within a moment).
+fn wait_status(lab: &Lab, what: &str, check: impl Fn(&serde_json::Value) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let s = lab.status();
+        if check(&s) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: the status is {s:#}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn mode(path: &Path) -> u32 {
+    std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).unwrap().permissions()) & 0o777
+}
+
+#[test]
+fn ctl_without_a_session_says_so() {
+    let lab = Lab::bare();
+    for command in ["status", "pause", "stop"] {
+        let (code, out, err) = lab.ctl(&[command]);
+        assert_eq!(code, Some(1), "{out}{err}");
+        assert_eq!(
+            err,
+            "limber: no limber session is running; start one with `limber run`\n"
+        );
+    }
+    // A socket left by a session that crashed is nobody: the same message.
+    let dir = lab.dir.path().join("xdg/limber");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    drop(std::os::unix::net::UnixListener::bind(dir.join("control.sock")).unwrap());
+    assert!(dir.join("control.sock").exists());
+    let (code, _, err) = lab.ctl(&["status"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no limber session is running"), "{err}");
+    // An unknown command is a usage error.
+    let (code, _, err) = lab.ctl(&["dance"]);
+    assert_eq!(code, Some(2), "{err}");
+}
+
+#[test]
+fn a_folder_others_can_read_is_refused() {
+    let lab = Lab::bare();
+    let dir = lab.dir.path().join("xdg/limber");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let (code, _, err) = lab.ctl(&["status"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("is not private to you"), "{err}");
+    // A session still runs, without a socket there, and says so.
+    let (code, _, err) = text(
+        lab.limber(&["run", "tiny", "--voice", "none", "--wait", "0"])
+            .env("PULSE_SERVER", "unix:/nonexistent")
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        err.contains("is not private to you (owner ")
+            && err.contains(
+                "; `limber ctl` will not reach this session (signals and keys still work)"
+            ),
+        "{err}"
+    );
+    assert_eq!(code, Some(1), "no audio as a service: {err}");
+    assert!(!dir.join("control.sock").exists());
+}
+
+#[test]
+fn ctl_drives_a_running_session() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    // A socket left by a crash is taken over.
+    let dir = lab.dir.path().join("xdg/limber");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    drop(std::os::unix::net::UnixListener::bind(lab.socket()).unwrap());
+    lab.run();
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&lab.socket()), 0o600, "the socket is the user's alone");
+
+    wait_status(&lab, "step 2 starts", |s| s["step"] == 2);
+    let s = lab.status();
+    assert_eq!(s["routine"], "Tiny");
+    assert_eq!(s["steps"], 3);
+    assert_eq!(s["title"], "Bridge");
+    assert_eq!(s["paused"], false);
+    let (_, shown, _) = lab.ctl(&["status"]);
+    assert!(
+        shown.contains("routine: Tiny\nstep:    2 of 3, Bridge\n"),
+        "{shown}"
+    );
+    assert!(shown.contains("state:   playing\n"), "{shown}");
+
+    // A second session is refused while this one runs.
+    let (code, _, err) = text(
+        lab.limber(&["run", "tiny", "--voice", "none"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.starts_with("limber: a session is already running (Tiny, step 2 of 3)"),
+        "{err}"
+    );
+
+    assert_eq!(lab.ctl(&["pause"]).0, Some(0));
+    wait_status(&lab, "paused", |s| s["paused"] == true);
+    // The clock stands still while paused.
+    let before = lab.status()["session_left_seconds"].as_f64().unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    let after = lab.status()["session_left_seconds"].as_f64().unwrap();
+    assert_eq!(before, after, "time passed while paused");
+
+    assert_eq!(lab.ctl(&["resume"]).0, Some(0));
+    wait_status(&lab, "resumed", |s| s["paused"] == false);
+    assert_eq!(lab.ctl(&["next"]).0, Some(0));
+    wait_status(&lab, "step 3", |s| s["step"] == 3 && s["title"] == "Cat");
+    assert_eq!(lab.ctl(&["previous"]).0, Some(0));
+    wait_status(&lab, "back at step 2 (step 3 had just begun)", |s| {
+        s["step"] == 2
+    });
+    assert_eq!(lab.ctl(&["repeat"]).0, Some(0));
+    assert_eq!(lab.ctl(&["stop"]).0, Some(0));
+    let (code, captions, notices) = lab.finish();
+    assert_eq!(code, Some(130), "{captions}{notices}");
+    assert!(notices.contains("limber: paused\n"), "{notices}");
+    // Not a terminal: every line says when.
+    for line in notices.lines() {
+        let (time, rest) = line.split_at(9);
+        assert!(
+            time.len() == 9
+                && time.as_bytes()[2] == b':'
+                && time.as_bytes()[5] == b':'
+                && time.ends_with(' ')
+                && rest.starts_with("limber: "),
+            "{line:?}"
+        );
+    }
+    assert!(notices.contains("limber: Resuming: Bridge"), "{notices}");
+    assert!(
+        notices.contains("limber: skipping to step 3, Cat\n"),
+        "{notices}"
+    );
+    assert!(captions.contains("Stopped Tiny after"), "{captions}");
+    assert!(!lab.socket().exists(), "the socket is removed at the end");
+    assert_eq!(
+        lab.ctl(&["status"]).0,
+        Some(1),
+        "no session once it has ended"
+    );
+}
+
+#[test]
+fn signals_pause_resume_and_skip() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    lab.run_quietly();
+    wait_status(&lab, "step 2 starts", |s| s["step"] == 2);
+    // A burst (a bouncing button: two presses 50 ms apart) counts once: paused, not paused and
+    // resumed at once.
+    let pid = lab.session.as_ref().unwrap().id().to_string();
+    let burst = Command::new("sh")
+        .args(["-c", "kill -USR1 $0; sleep 0.05; kill -USR1 $0", &pid])
+        .status()
+        .unwrap();
+    assert!(burst.success());
+    wait_status(&lab, "paused by SIGUSR1", |s| s["paused"] == true);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(lab.status()["paused"], true);
+    lab.signal("USR1");
+    wait_status(&lab, "resumed by SIGUSR1", |s| s["paused"] == false);
+    lab.signal("USR2");
+    wait_status(&lab, "step 3 by SIGUSR2", |s| s["step"] == 3);
+    lab.signal("TERM");
+    let (code, captions, notices) = lab.finish();
+    assert_eq!(code, Some(130), "{captions}{notices}");
+    assert!(
+        captions.contains("Stopped Tiny after")
+            && captions.contains("1 of 3 steps done, 1 skipped;"),
+        "{captions}"
+    );
+}
+
+#[test]
+fn keys_under_a_real_terminal() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    if !have("python3") {
+        let msg = "the terminal test needs python3";
+        if std::env::var_os("LIMBER_REQUIRE_AUDIO").is_some_and(|v| v == "1") {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPED: {msg}");
+        return;
+    }
+    let lab = Lab::bare();
+    let steps = serde_json::json!([
+        ["expect", "press ? for the keys"],
+        ["send", "?"],
+        ["expect", "keys: space pause/resume, n next step"],
+        ["expect", "Hello."],
+        ["send", " "],
+        ["expect", "limber: paused"],
+        ["sleep", "1"],
+        ["send", " "],
+        ["expect", "limber: Resuming."],
+        ["send", "n"],
+        ["expect", "skipping to step 2, Bridge"],
+        ["expect", "Bridge | Bridge. 2 reps"],
+        ["send", "-"],
+        ["expect", "voice volume 90%"],
+        ["send", "q"],
+    ]);
+    // With no sound server, a session at a terminal carries on with captions.
+    let mut cmd = lab.limber(&[]);
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TERM", "xterm")
+        .env(
+            "PULSE_SERVER",
+            format!("unix:{}", lab.dir.path().join("no-server").display()),
+        )
+        .env("XDG_RUNTIME_DIR", lab.dir.path().join("xdg"))
+        .env("HOME", lab.dir.path())
+        .env("XDG_CONFIG_HOME", lab.dir.path().join("config"))
+        .env("LIMBER_ROUTINES", lab.dir.path().join("routines"))
+        .env("LIMBER_CONFIG", "");
+    let out = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pty_drive.py"))
+        .arg(steps.to_string())
+        .args([
+            env!("CARGO_BIN_EXE_limber"),
+            "run",
+            "tiny",
+            "--voice",
+            "none",
+        ])
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .output()
+        .unwrap();
+    let (code, screen, err) = text(out);
+    assert_eq!(code, Some(130), "{screen}\n{err}");
+    assert!(
+        screen.contains("Stopped Tiny after 00:0"),
+        "q stops the session: {screen}"
+    );
+    assert!(
+        screen.contains("1 skipped; stopped during step 2 (Bridge)"),
+        "{screen}"
+    );
+    // The keys were not echoed: no "n" or "q" alone on a line.
+    assert!(
+        !screen.lines().any(|l| matches!(l.trim(), "n" | "q" | "-")),
+        "{screen}"
+    );
+    assert_eq!(err, "terminal: restored\n", "{screen}");
+}
+
+#[test]
+fn the_event_hook_hears_every_event_with_its_details() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    std::fs::write(
+        lab.dir.path().join("routines/short.json"),
+        r#"{ "name": "Short", "steps": [ { "say": "Hello." },
+             { "exercise": "Bridge", "reps": 1, "hold": 3, "countdown": 0 } ] }"#,
+    )
+    .unwrap();
+    let log = lab.dir.path().join("events.log");
+    let hook = lab.dir.path().join("hook");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nprintf '%s|%s|%s\\n' \"$LIMBER_EVENT\" \"$LIMBER_STEP\" \"$*\" >> {}\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let hook = hook.display().to_string();
+    lab.run_with(&["run", "short", "--voice", "none", "-v", "--on-event", &hook]);
+    wait_status(&lab, "step 2 starts", |s| s["step"] == 2);
+    assert_eq!(lab.ctl(&["pause"]).0, Some(0));
+    wait_status(&lab, "paused", |s| s["paused"] == true);
+    assert_eq!(lab.ctl(&["resume"]).0, Some(0));
+    let (code, captions, notices) = lab.finish();
+    assert_eq!(code, Some(0), "{captions}{notices}");
+    let events = std::fs::read_to_string(&log).unwrap();
+    let names: Vec<&str> = events
+        .lines()
+        .map(|l| l.split('|').next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "session_start",
+            "step_start",
+            "step_start",
+            "pause",
+            "resume",
+            "hold_start",
+            "hold_end",
+            "finish"
+        ],
+        "{events}"
+    );
+    let lines: Vec<&str> = events.lines().collect();
+    assert_eq!(lines[0], "session_start||session_start");
+    assert_eq!(lines[1], "step_start|1|step_start step=1 title=say");
+    assert!(
+        lines[2].starts_with("step_start|2|step_start step=2 title=Bridge exercise=Bridge"),
+        "{events}"
+    );
+    assert!(
+        lines[5].starts_with("hold_start|2|hold_start step=2 title=Bridge exercise=Bridge"),
+        "{events}"
+    );
+    assert!(
+        !notices.contains("hook"),
+        "a working hook is never mentioned: {notices}"
+    );
+    // -v tells every event.
+    assert!(
+        notices.contains(" limber: step start: step 2 (Bridge)\n")
+            && notices.contains(" limber: hold start: step 2 (Bridge)\n")
+            && notices.contains(" limber: finish"),
+        "{notices}"
+    );
+}
+
+#[test]
+fn a_session_waits_for_its_time_and_can_be_cancelled() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    // No sound is opened before the time comes: this needs no sound server.
+    let mut lab = Lab::bare();
+    lab.run_with(&["run", "tiny", "--voice", "none", "--wait", "1h"]);
+    let s = lab.status();
+    assert_eq!(s["routine"], "Tiny");
+    assert!(s["starts_at"].is_string(), "{s:#}");
+    let (_, shown, _) = lab.ctl(&["status"]);
+    assert!(
+        shown.contains("state:   waiting to start at ")
+            && (shown.contains("(in 1 h 0 min)") || shown.contains("(in 59 min)")),
+        "{shown}"
+    );
+    // Another session is refused while this one waits.
+    let (code, _, err) = text(
+        lab.limber(&["run", "tiny", "--at", "07:30"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("a session is already running (Tiny)"), "{err}");
+    assert_eq!(lab.ctl(&["stop"]).0, Some(0));
+    let (code, captions, notices) = lab.finish();
+    assert_eq!(code, Some(130), "{captions}{notices}");
+    assert!(
+        notices.contains("limber: waiting until ") && notices.contains(" to start Tiny; "),
+        "{notices}"
+    );
+    assert_eq!(captions, "Stopped Tiny before it began.\n");
+
+    // Bad times are usage errors that say what is expected.
+    let (code, _, err) = text(
+        lab.limber(&["run", "tiny", "--at", "7.30"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("give it as HH:MM, 24-hour, like 07:30"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_session_starts_when_its_wait_is_over() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    let started = Instant::now();
+    lab.run_with(&["run", "tiny", "--voice", "none", "--wait", "2s"]);
+    assert!(lab.status()["starts_at"].is_string());
+    wait_status(&lab, "the session started", |s| {
+        s["step"] == 1 || s["step"] == 2
+    });
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    assert!(lab.status()["starts_at"].is_null());
+    assert_eq!(lab.ctl(&["stop"]).0, Some(0));
+    assert_eq!(lab.finish().0, Some(130));
+}
+
+#[test]
+fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    // A chime every two or three seconds, for about 50 s in all.
+    std::fs::write(
+        lab.dir.path().join("routines/chimes.json"),
+        r#"{ "name": "Chimes", "steps": [ { "exercise": "Bridge", "reps": 5, "hold": 3, "rest": 2, "countdown": 0 } ] }"#,
+    )
+    .unwrap();
+    let (code, listed, _) = text(lab.limber(&["devices"]).output().unwrap());
+    assert_eq!(code, Some(0));
+    assert!(listed.contains("\n  pulse "), "{listed}");
+    let (code, _, err) = text(
+        lab.limber(&["run", "chimes", "--device", "no-such-speaker"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.starts_with(
+            "limber: there is no audio output named \"no-such-speaker\"; those present: "
+        ) && err.contains("\"pulse\""),
+        "{err}"
+    );
+
+    let started = Instant::now();
+    lab.run_with(&["run", "chimes", "--voice", "none", "--device", "pulse"]);
+    wait_status(&lab, "the first rep", |s| s["rep"] == 1);
+    lab.stop_server();
+    std::thread::sleep(Duration::from_secs(8));
+    assert_eq!(lab.status()["over"], false, "the session goes on");
+    lab.start_server();
+    let (code, captions, notices) = lab.finish();
+    assert_eq!(code, Some(0), "{captions}{notices}");
+    assert!(
+        captions.contains("Finished Chimes: 1 of 1 steps"),
+        "{captions}"
+    );
+    // On time: the sound server's absence cost the session nothing.
+    let (_, plan, _) = text(lab.limber(&["plan", "chimes", "--json"]).output().unwrap());
+    let planned: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    let planned = planned["total_seconds"].as_f64().unwrap();
+    let took = started.elapsed().as_secs_f64();
+    assert!(took < planned + 4.0, "{took} s for a plan of {planned} s");
+    assert!(
+        notices
+            .contains("limber: \"pulse\" went away or stopped working; the session keeps its time"),
+        "{notices}"
+    );
+    assert!(notices.contains("limber: \"pulse\" is back"), "{notices}");
+}
+
+#[test]
+fn a_panic_puts_the_terminal_back() {
+    if !have("python3") {
+        let msg = "the terminal test needs python3";
+        if std::env::var_os("LIMBER_REQUIRE_AUDIO").is_some_and(|v| v == "1") {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPED: {msg}");
+        return;
+    }
+    // `cargo test` builds the examples beside the test binaries' folder.
+    let example = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples/keys-panic");
+    if !example.exists() {
+        // `cargo test --test controls` alone does not build examples; `cargo test` does.
+        let msg = format!(
+            "{} is not built; run all of `cargo test`",
+            example.display()
+        );
+        if std::env::var_os("LIMBER_REQUIRE_AUDIO").is_some_and(|v| v == "1") {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPED: {msg}");
+        return;
+    }
+    let steps = serde_json::json!([["expect", "keys: on"]]);
+    let out = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pty_drive.py"))
+        .arg(steps.to_string())
+        .arg(&example)
+        .output()
+        .unwrap();
+    let (code, screen, err) = text(out);
+    assert_eq!(code, Some(101), "it panicked: {screen}\n{err}");
+    assert!(screen.contains("on purpose"), "{screen}");
+    assert_eq!(err, "terminal: restored\n", "{screen}");
+}
+
+/// Records the lab's sink for `seconds`, after the recorder has settled: mono samples at 48 kHz.
+fn record(lab: &Lab, name: &str, seconds: f64) -> Vec<f32> {
+    let path = lab.dir.path().join(name);
+    // The recorder talks to the lab's sound server as limber does.
+    let cmd = lab.limber(&[]);
+    let envs: Vec<_> = cmd
+        .get_envs()
+        .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
+        .collect();
+    let mut rec = Command::new("parec")
+        .args([
+            "-d",
+            "lab.monitor",
+            "--latency-msec=20",
+            "--file-format=wav",
+            "--rate=48000",
+            "--channels=1",
+            "--format=float32le",
+        ])
+        .arg(&path)
+        .envs(envs)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("parec starts");
+    std::thread::sleep(Duration::from_secs(2) + Duration::from_secs_f64(seconds));
+    let _ = rec.kill();
+    let _ = rec.wait();
+    let (samples, rate) = limber::listen::read_wav(&path).unwrap();
+    assert_eq!(rate, 48_000);
+    samples
+}
+
+#[test]
+fn a_paused_session_keeps_the_speaker_awake_with_an_inaudible_tone() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    if !have("parec") {
+        panic!("parec is installed with pulseaudio-utils (scripts/setup)");
+    }
+    let mut levels = Vec::new();
+    for keep_alive in [true, false] {
+        let config = lab.dir.path().join(format!("keep-alive-{keep_alive}.json"));
+        std::fs::write(
+            &config,
+            format!(r#"{{ "audio": {{ "keep_alive": {keep_alive} }} }}"#),
+        )
+        .unwrap();
+        let config = config.display().to_string();
+        lab.run_with(&["run", "tiny", "--voice", "none", "--config", &config]);
+        wait_status(&lab, "step 1", |s| s["step"] == 1);
+        assert_eq!(lab.ctl(&["pause"]).0, Some(0));
+        // The last second of a paused session: nothing but the keep-alive, if any.
+        let samples = record(&lab, &format!("paused-{keep_alive}.wav"), 1.5);
+        let last = &samples[samples.len() - 48_000..];
+        let level = limber::listen::rms(last);
+        let crossings = last
+            .windows(2)
+            .filter(|w| (w[0] < 0.0) != (w[1] < 0.0))
+            .count();
+        levels.push((level, crossings));
+        assert_eq!(lab.ctl(&["stop"]).0, Some(0));
+        assert_eq!(lab.finish().0, Some(130));
+    }
+    let (on, crossings) = levels[0];
+    let (off, _) = levels[1];
+    // About -73 dB RMS: a 40 Hz hum far below hearing, but not digital silence.
+    assert!(on > 0.0001 && on < 0.0005, "keep-alive level {on}");
+    assert!(
+        (70..=90).contains(&crossings),
+        "{crossings} zero crossings in a second: not 40 Hz"
+    );
+    assert!(
+        off < 0.00001,
+        "without keep-alive the paused output is silent: {off}"
+    );
+}
