@@ -114,9 +114,17 @@ fn plan(config: &Config, name: &str, json: bool, voice: &VoiceArgs) -> Result<Ex
         print(&text)?;
     } else {
         let note = match (&synth, measured) {
-            (None, _) => format!(
+            (None, _) if choice.engine == Engine::None => {
+                "No voice is chosen: the times of the words are estimated from the speaking rate."
+                    .to_string()
+            }
+            (None, _) if choice.engine == Engine::System => format!(
                 "Speech is estimated from the speaking rate: the {engine} voice speaks live and cannot be measured."
             ),
+            (None, _) => {
+                "Speech is estimated from the speaking rate: the speech cache cannot be used."
+                    .to_string()
+            }
             (Some(_), m) if m == lines.len() => {
                 format!("Speech times are exact: all {m} lines are in the {engine} speech cache.")
             }
@@ -169,9 +177,44 @@ fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
 }
 
+/// Ctrl-C or SIGTERM while `prepare` or `render` works: the speech programs are stopped and the
+/// command ends with nothing half-done (see [`stopped`]).
+fn stop_on_signal() {
+    std::thread::spawn(|| {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(async {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut interrupt), Ok(mut terminate)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            crate::voice::command::stop_all();
+        });
+    });
+}
+
+/// The end of a command stopped by a signal: what is left, and the exit status 130.
+fn stopped(what: &str) -> Result<ExitCode, Error> {
+    clear_progress();
+    eprintln!("limber: stopped; {what}");
+    Ok(ExitCode::from(crate::session::INTERRUPTED))
+}
+
 fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<ExitCode, Error> {
     let choice = Choice::new(config, voice);
     let synth = synth_for(config, &choice)?;
+    stop_on_signal();
     let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
     let settings = choice.settings(&config.settings_for(&sounds));
     let mut routines = Vec::new();
@@ -272,6 +315,7 @@ fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
     };
     let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
     let settings = choice.settings(&config.settings_for(&sounds));
+    stop_on_signal();
     let started = std::time::Instant::now();
     let range = part.range(routine.steps.len());
     let timeline = {
@@ -279,6 +323,9 @@ fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
         speech::plan(&routine, &settings, range, synth.as_ref(), Some(&mut shown))
     };
     clear_progress();
+    if crate::voice::command::stopping() {
+        return stopped("nothing was written");
+    }
     let timeline = timeline.map_err(|why| {
         let engine = synth.as_ref().map_or("", |s| s.engine.name.as_str());
         Error::Write(format!(
@@ -293,7 +340,11 @@ fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
         voice_volume: choice.volume,
         rate: args.rate,
     };
-    crate::render::render(&timeline, &mix, &args.output).map_err(Error::Write)?;
+    let written = crate::render::render(&timeline, &mix, &args.output);
+    if crate::voice::command::stopping() {
+        return stopped("nothing was written");
+    }
+    written.map_err(Error::Write)?;
     if let Some(synth) = &synth {
         synth.trim(&speech::lines(&timeline));
     }

@@ -45,10 +45,14 @@ impl Cache {
     pub fn open(dir: &Path, max_bytes: u64) -> Result<Cache, String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot make the speech cache {}: {e}", dir.display()))?;
-        Ok(Cache {
+        let cache = Cache {
             dir: dir.to_path_buf(),
             max_bytes,
-        })
+        };
+        // A folder that is there but cannot be written (left by `sudo limber prepare`, say)
+        // would fail every line: found now, it is reported once and another is used.
+        cache.scratch()?;
+        Ok(cache)
     }
 
     pub fn dir(&self) -> &Path {
@@ -149,8 +153,11 @@ impl Cache {
                     }
                     return None;
                 }
-                name.ends_with(".wav")
-                    .then(|| (e.path(), meta.len(), modified))
+                // Only files the cache named: a folder shared with other sound files keeps them.
+                let ours = name
+                    .strip_suffix(".wav")
+                    .is_some_and(|k| k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit()));
+                ours.then(|| (e.path(), meta.len(), modified))
             })
             .collect()
     }
@@ -228,9 +235,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(&dir.path().join("speech"), DEFAULT_MAX_BYTES).unwrap();
         assert!(cache.get("a").is_none());
-        put(&cache, "a", &wav(1.5));
-        assert_eq!(cache.get("a").unwrap().duration_ms(), 1500);
-        assert_eq!(cache.length("a"), Some(1500));
+        let a = key("test", "a");
+        put(&cache, &a, &wav(1.5));
+        assert_eq!(cache.get(&a).unwrap().duration_ms(), 1500);
+        assert_eq!(cache.length(&a), Some(1500));
         assert_eq!(cache.usage().0, 1);
     }
 
@@ -270,7 +278,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let one = wav(1.0).len() as u64;
         let cache = Cache::open(dir.path(), one * 2).unwrap();
-        for (i, k) in ["old", "needed", "used", "new"].iter().enumerate() {
+        let [old, needed, used, new] = ["old", "needed", "used", "new"].map(|k| key("test", k));
+        for (i, k) in [&old, &needed, &used, &new].iter().enumerate() {
             put(&cache, k, &wav(1.0));
             let when = SystemTime::now() - Duration::from_secs(100 - i as u64 * 10);
             std::fs::File::options()
@@ -280,29 +289,47 @@ mod tests {
                 .set_modified(when)
                 .unwrap();
         }
+        // Someone else's sound file in the same folder is not the cache's to remove.
+        std::fs::write(dir.path().join("my-bell.wav"), wav(1.0)).unwrap();
         // Reading a line makes it recent.
-        assert!(cache.get("used").is_some());
-        assert_eq!(cache.trim(&["needed".to_string()]), 2);
-        assert!(cache.contains("needed") && cache.contains("used"));
-        assert!(!cache.contains("old") && !cache.contains("new"));
+        assert!(cache.get(&used).is_some());
+        assert_eq!(cache.trim(std::slice::from_ref(&needed)), 2);
+        assert!(cache.contains(&needed) && cache.contains(&used));
+        assert!(!cache.contains(&old) && !cache.contains(&new));
+        assert!(dir.path().join("my-bell.wav").exists());
     }
 
     #[test]
     fn two_writers_of_one_line_leave_one_whole_file() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(dir.path(), DEFAULT_MAX_BYTES).unwrap();
+        let same = key("test", "same");
         let bytes = wav(2.0);
         std::thread::scope(|s| {
             for _ in 0..8 {
                 s.spawn(|| {
                     for _ in 0..20 {
-                        put(&cache, "same", &bytes);
-                        let clip = cache.get("same").expect("a whole file, always");
+                        put(&cache, &same, &bytes);
+                        let clip = cache.get(&same).expect("a whole file, always");
                         assert_eq!(clip.duration_ms(), 2000);
                     }
                 });
             }
         });
         assert_eq!(cache.usage(), (1, bytes.len() as u64));
+    }
+}
+
+#[cfg(test)]
+mod unwritable {
+    #[test]
+    fn a_folder_that_cannot_be_written_is_refused_at_once() {
+        // A folder that is there and that nobody, root included, may make files in.
+        let e = super::Cache::open(std::path::Path::new("/proc/self"), super::DEFAULT_MAX_BYTES)
+            .unwrap_err();
+        assert!(
+            e.starts_with("cannot write to the speech cache /proc/self: "),
+            "{e}"
+        );
     }
 }

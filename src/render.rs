@@ -4,7 +4,8 @@
 //! timeline (planned with the real speech lengths from the cache), the same sound clips, the same
 //! volumes, and rodio's own conversion to the output rate. The file is mixed a second at a time,
 //! so memory stays small however long the session, and written under a temporary name that is
-//! renamed into place when it is whole: a failed or interrupted render leaves no half a file.
+//! renamed into place when it is whole: a render that fails, or is stopped by Ctrl-C, leaves no
+//! half a file.
 
 use std::collections::HashMap;
 use std::num::NonZero;
@@ -82,6 +83,9 @@ pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String
     let mut buffer = vec![0f32; block as usize];
     let mut at = 0;
     while at < total {
+        if crate::voice::command::stopping() {
+            return Err("stopped".into());
+        }
         let end = (at + block).min(total);
         // Everything that starts in this block joins the mix.
         while let Some(cue) = cues.peek() {
@@ -128,6 +132,10 @@ pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String
         at = end;
     }
     writer.finalize().map_err(fail)?;
+    // Readable by others, as a file a person saves usually is (a media server, say).
+    let _ = file
+        .as_file()
+        .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
     file.persist(path)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(total)

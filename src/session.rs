@@ -183,6 +183,8 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         }
         play(&timeline, &mut devices, &mut controls).await
     });
+    // Speech still being made for this session is not needed any more.
+    crate::voice::command::stop_all();
 
     if let Some((count, Some(first))) = device.map(|d| d.errors()).filter(|(n, _)| *n > 0) {
         let times = if count == 1 {

@@ -24,21 +24,25 @@ pub struct Choice {
 
 impl Choice {
     pub fn new(config: &Config, args: &VoiceArgs) -> Choice {
+        let engine = args
+            .voice
+            .as_deref()
+            .and_then(Engine::parse)
+            .unwrap_or(config.voice.engine);
+        // A voice named in the configuration is one of the configured engine's voices.
+        let configured_name = config
+            .voice
+            .name
+            .clone()
+            .filter(|_| engine == config.voice.engine);
         Choice {
-            engine: args
-                .voice
-                .as_deref()
-                .and_then(Engine::parse)
-                .unwrap_or(config.voice.engine),
+            engine,
             rate: args
                 .voice_rate
                 .unwrap_or(config.settings.words_per_minute.round() as u32),
             pitch: args.voice_pitch.unwrap_or(config.voice.pitch),
             volume: args.voice_volume.unwrap_or(config.voice.volume),
-            name: args
-                .voice_name
-                .clone()
-                .or_else(|| config.voice.name.clone()),
+            name: args.voice_name.clone().or(configured_name),
         }
     }
 
@@ -73,12 +77,11 @@ impl Choice {
             },
             Engine::System | Engine::None => return None,
         };
-        if configured {
-            if let Some(program) = &voice.program {
-                engine.program = program.clone();
-            }
-            engine.model = voice.model.clone();
+        if configured && let Some(program) = &voice.program {
+            engine.program = program.clone();
         }
+        // Only Piper (or the user's own program) uses a model; it is set wherever it is given.
+        engine.model = voice.model.clone();
         engine.rate = self.rate;
         engine.pitch = self.pitch;
         engine.voice = self.name.clone();

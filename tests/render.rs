@@ -362,3 +362,61 @@ fn a_routine_renders_with_chimes_alone() {
         "{text}"
     );
 }
+
+#[test]
+fn ctrl_c_during_a_render_stops_the_engine_and_leaves_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let pid_file = home.path().join("tts.pid");
+    let config = own_program(
+        home.path(),
+        &format!("echo $$ > {}\nsleep 20", pid_file.display()),
+    );
+    let out_path = home.path().join("out.wav");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_limber"))
+        .env("LIMBER_ROUTINES", home.path().join("routines"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("LIMBER_CONFIG", &config)
+        .args(["render", "in-bed", "-o"])
+        .arg(&out_path)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the engine is at work on the first line.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !pid_file.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the engine never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let engine = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = child.wait().unwrap();
+    assert!(started.elapsed().as_secs() < 3);
+    assert_eq!(status.code(), Some(130));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(stderr, "limber: stopped; nothing was written\n");
+    assert!(!out_path.exists());
+    let left: Vec<_> = std::fs::read_dir(home.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".limber-render"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // The engine went with it.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let state = std::fs::read_to_string(format!("/proc/{engine}/stat"));
+    assert!(
+        state.is_err() || state.unwrap().contains(") Z "),
+        "the engine {engine} still runs"
+    );
+}

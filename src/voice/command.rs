@@ -12,6 +12,8 @@
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::sounds::Clip;
@@ -31,6 +33,26 @@ pub struct CommandEngine {
     pub model: Option<PathBuf>,
     /// How long one line may take.
     pub timeout: Duration,
+}
+
+/// Set when limber is stopping: programs still making speech are killed, and no more start.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// The process groups of the programs making speech now.
+static RUNNING: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Stops all speech being made, now and from now on: for the end of a session, or Ctrl-C in
+/// `prepare` or `render`. A program limber started never outlives it.
+pub fn stop_all() {
+    STOPPING.store(true, Ordering::SeqCst);
+    for pid in RUNNING.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        kill_group(*pid);
+    }
+}
+
+/// Whether [`stop_all`] has been called.
+pub fn stopping() -> bool {
+    STOPPING.load(Ordering::SeqCst)
 }
 
 /// The engines limber knows how to call, by name.
@@ -84,22 +106,47 @@ impl CommandEngine {
                 args.next();
                 continue;
             }
-            out.push(
-                arg.replace("{output}", &output.to_string_lossy())
-                    .replace("{rate}", &self.rate.to_string())
-                    .replace("{pitch}", &self.pitch.to_string())
-                    .replace("{voice}", &voice)
-                    .replace(
-                        "{model}",
-                        &self
-                            .model
-                            .as_deref()
-                            .map(|m| m.to_string_lossy().into_owned())
-                            .unwrap_or_default(),
-                    )
-                    .replace("{text}", text),
-            );
+            out.push(self.fill(arg, text, output, &voice));
         }
+        out
+    }
+
+    /// One argument with its placeholders filled, in one pass: a value that itself looks like a
+    /// placeholder (words that say "{output}") stays as it is.
+    fn fill(&self, arg: &str, text: &str, output: &Path, voice: &str) -> String {
+        let mut out = String::with_capacity(arg.len());
+        let mut rest = arg;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open..];
+            let value = after.find('}').and_then(|close| {
+                let value = match &after[1..close] {
+                    "text" => text.to_string(),
+                    "output" => output.to_string_lossy().into_owned(),
+                    "rate" => self.rate.to_string(),
+                    "pitch" => self.pitch.to_string(),
+                    "voice" => voice.to_string(),
+                    "model" => self
+                        .model
+                        .as_deref()
+                        .map(|m| m.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    _ => return None,
+                };
+                Some((value, close + 1))
+            });
+            match value {
+                Some((value, len)) => {
+                    out.push_str(&value);
+                    rest = &after[len..];
+                }
+                None => {
+                    out.push('{');
+                    rest = &after[1..];
+                }
+            }
+        }
+        out.push_str(rest);
         out
     }
 
@@ -197,31 +244,20 @@ impl CommandEngine {
         });
         let stdin = self.text_on_stdin();
         command.stdin(if stdin { Stdio::piped() } else { Stdio::null() });
+        if stopping() {
+            return Err("limber is stopping".into());
+        }
         let mut child = command
             .spawn()
             .map_err(|e| format!("cannot start {program}: {e}"))?;
-        if let Some(mut input) = child.stdin.take() {
-            // A program that exits without reading is caught by its status below.
-            let _ = input.write_all(text.as_bytes());
-            let _ = input.write_all(b"\n");
-        }
-        let started = Instant::now();
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if started.elapsed() > self.timeout => {
-                    kill_group(child.id());
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Err(format!(
-                        "{program} took longer than {} s over one line",
-                        self.timeout.as_secs_f64()
-                    ));
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-                Err(e) => return Err(format!("{program}: {e}")),
-            }
-        };
+        let pid = child.id();
+        RUNNING.lock().unwrap_or_else(|p| p.into_inner()).push(pid);
+        let status = self.wait(&mut child, text);
+        RUNNING
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|p| *p != pid);
+        let status = status?;
         let mut said = || {
             let mut text = String::new();
             let _ = errors.rewind();
@@ -259,6 +295,43 @@ impl CommandEngine {
             ));
         }
         Ok(clip)
+    }
+}
+
+impl CommandEngine {
+    /// Gives the program its words and waits for it, within the time limit; a program still
+    /// running when limber stops is killed.
+    fn wait(
+        &self,
+        child: &mut std::process::Child,
+        text: &str,
+    ) -> Result<std::process::ExitStatus, String> {
+        let program = self.program.display();
+        if let Some(mut input) = child.stdin.take() {
+            // A program that exits without reading is caught by its status below.
+            let _ = input.write_all(text.as_bytes());
+            let _ = input.write_all(b"\n");
+        }
+        let started = Instant::now();
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) => return Ok(status),
+                Ok(None) if stopping() || started.elapsed() > self.timeout => {
+                    kill_group(child.id());
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    if stopping() {
+                        return Err("limber is stopping".into());
+                    }
+                    return Err(format!(
+                        "{program} took longer than {} s over one line",
+                        self.timeout.as_secs_f64()
+                    ));
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+                Err(e) => return Err(format!("{program}: {e}")),
+            }
+        }
     }
 }
 
@@ -305,6 +378,23 @@ mod tests {
             ["-v", "en-gb", "--stdin"]
         );
         assert!(e.text_on_stdin() && e.writes_file());
+
+        // Words that look like placeholders are said as they are.
+        let mut own = CommandEngine::preset("espeak-ng", &[]).unwrap();
+        own.arguments = vec![
+            "--text={text}".into(),
+            "{unknown}".into(),
+            "-o{output}".into(),
+        ];
+        own.voice = Some("{text}".into());
+        assert_eq!(
+            own.arguments_for("say {output} and {rate}", out),
+            [
+                "--text=say {output} and {rate}",
+                "{unknown}",
+                "-o/tmp/x.wav"
+            ]
+        );
 
         let pico = CommandEngine::preset("pico2wave", &[]).unwrap();
         assert_eq!(

@@ -225,10 +225,12 @@ impl Voice for Speaker {
     }
 
     fn say(&mut self, text: &str) -> Result<Heard, String> {
-        let now = {
+        let mine = {
             let mut state = self.shared.lock();
-            // Where the player is: this line's place from here on, else anywhere (after a jump back).
-            let from = state.next.min(state.lines.len());
+            // Where the player is: this line's place from the current one on (a repeat says the
+            // current one again), else anywhere (after a jump back). Words the plan does not
+            // have (resuming) leave the place as it is.
+            let from = state.next.saturating_sub(1).min(state.lines.len());
             let place = state.lines[from..]
                 .iter()
                 .position(|t| t == text)
@@ -240,21 +242,20 @@ impl Voice for Speaker {
             let mine = state.ready.remove(text);
             // Only the lines ahead are kept in memory; any other comes back from the disk cache.
             let end = (state.next + LOOK_AHEAD).min(state.lines.len());
-            let window: std::collections::HashSet<&String> =
-                state.lines[state.next.min(end)..end].iter().collect();
-            let keep: Vec<String> = state
-                .ready
-                .keys()
-                .filter(|t| window.contains(t))
+            let window: std::collections::HashSet<String> = state.lines[state.next.min(end)..end]
+                .iter()
                 .cloned()
                 .collect();
-            state.ready.retain(|t, _| keep.contains(t));
-            let now = mine.or_else(|| self.synth.cached(text).map(Ok));
-            if now.is_none() {
-                state.wanted.push_back(text.to_string());
-            }
-            now
+            state.ready.retain(|t, _| window.contains(t));
+            // A line asked for earlier and passed by (after skipping) is no longer wanted.
+            state.wanted.clear();
+            mine
         };
+        // Read from disk outside the lock, so the worker is never held up by it.
+        let now = mine.or_else(|| self.synth.cached(text).map(Ok));
+        if now.is_none() {
+            self.shared.lock().wanted.push_back(text.to_string());
+        }
         self.shared.work.notify_all();
         let output = Rc::clone(&self.output);
         let volume = self.volume;
@@ -281,8 +282,13 @@ impl Voice for Speaker {
         }))
     }
 
+    fn ready(&self, text: &str) -> bool {
+        matches!(self.shared.lock().ready.get(text), Some(Ok(_))) || self.synth.has(text)
+    }
+
     fn stop(&mut self) {
-        // The speech is a clip on the shared output, which the session stops as a whole.
+        // Speech is a clip on the session's one output: stopping it stops whatever sounds.
+        self.output.stop();
     }
 
     fn set_volume(&mut self, volume: f32) {
@@ -504,6 +510,8 @@ mod tests {
         }
         assert!(s.has("One.") && s.has("Two."));
         assert!(speaker.ready("One."));
+        // Words on a hold's clock that are not made are left out, not said late.
+        assert!(!speaker.ready("Not made yet."));
         speaker.say("One.").unwrap().await.unwrap();
         speaker.say("Two.").unwrap().await.unwrap();
         let played = output.played.borrow().clone();
