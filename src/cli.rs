@@ -262,8 +262,8 @@ pub struct RenderArgs {
     /// The file to write (.wav).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
-    /// Also write the time each step starts, for players that jump between chapters: a text
-    /// file (`00:01:05.250 Bridge` lines), or JSON when FILE ends in .json.
+    /// Also write where each exercise starts (with the words before it), for players that jump
+    /// between chapters: a text file (`00:01:05.250 Bridge` lines), or JSON when FILE ends in .json.
     #[arg(long, value_name = "FILE")]
     pub chapters: Option<PathBuf>,
     /// Samples per second of the file.
