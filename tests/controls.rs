@@ -10,6 +10,9 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+mod common;
+use common::{have, lab_env, missing, skip, wait_for};
+
 /// One session at a time: the machine is small.
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -18,15 +21,6 @@ const ROUTINE: &str = r#"{ "name": "Tiny", "steps": [
   { "say": "Hello." },
   { "exercise": "Bridge", "reps": 2, "hold": 60 },
   { "exercise": "Cat", "reps": 1, "hold": 60 } ] }"#;
-
-fn have(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
 
 /// A private sound server and runtime folder.
 struct Lab {
@@ -42,14 +36,10 @@ impl Lab {
             .prefix("limber-ctl")
             .tempdir()
             .unwrap();
-        for sub in ["xdg", "routines", "config"] {
+        for sub in ["routines", "config"] {
             std::fs::create_dir(dir.path().join(sub)).unwrap();
         }
-        std::fs::set_permissions(
-            dir.path().join("xdg"),
-            std::os::unix::fs::PermissionsExt::from_mode(0o700),
-        )
-        .unwrap();
+        common::make_runtime_dir(dir.path());
         std::fs::write(dir.path().join("routines/tiny.json"), ROUTINE).unwrap();
         Lab {
             dir,
@@ -60,46 +50,17 @@ impl Lab {
 
     /// A lab with a sound server, or `None` (after saying why) without pulseaudio.
     fn start() -> Option<Lab> {
-        if !have("pulseaudio") {
-            let msg = "control tests need pulseaudio; run scripts/setup";
-            if std::env::var_os("LIMBER_REQUIRE_AUDIO").is_some_and(|v| v == "1") {
-                panic!("{msg}");
-            }
-            eprintln!("SKIPPED: {msg}");
+        if missing(&["pulseaudio"], "control tests") {
             return None;
         }
         let mut lab = Lab::bare();
-        let config = lab.dir.path().join("lab.pa");
-        std::fs::write(
-            &config,
-            format!(
-                "load-module module-native-protocol-unix auth-anonymous=1 socket={}\n\
-                 load-module module-null-sink sink_name=lab rate=48000 channels=2\n\
-                 set-default-sink lab\n",
-                lab.dir.path().join("native").display()
-            ),
-        )
-        .unwrap();
+        common::write_server_config(lab.dir.path());
         lab.start_server();
         Some(lab)
     }
 
     fn start_server(&mut self) {
-        let socket = self.dir.path().join("native");
-        let _ = std::fs::remove_file(&socket);
-        self.server = Some(
-            Command::new("pulseaudio")
-                .args(["-n", "-F"])
-                .arg(self.dir.path().join("lab.pa"))
-                .args(["--daemonize=no", "--exit-idle-time=-1"])
-                .env("XDG_RUNTIME_DIR", self.dir.path().join("xdg"))
-                .env("HOME", self.dir.path())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("pulseaudio starts"),
-        );
-        wait_for("the private sound server", || socket.exists());
+        self.server = Some(common::start_server(self.dir.path()));
     }
 
     fn stop_server(&mut self) {
@@ -111,17 +72,8 @@ impl Lab {
 
     fn limber(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_limber"));
-        cmd.args(args)
-            .env(
-                "PULSE_SERVER",
-                format!("unix:{}", self.dir.path().join("native").display()),
-            )
-            .env("XDG_RUNTIME_DIR", self.dir.path().join("xdg"))
-            .env("HOME", self.dir.path())
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("LIMBER_ROUTINES", self.dir.path().join("routines"))
-            .env("LIMBER_CONFIG", "")
-            .stdin(Stdio::null());
+        cmd.args(args).stdin(Stdio::null());
+        lab_env(&mut cmd, self.dir.path());
         cmd
     }
 
@@ -207,14 +159,6 @@ fn text(out: Output) -> (Option<i32>, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !ready() {
-        assert!(Instant::now() < deadline, "{what} never became ready");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// Polls the status until `check` holds (a control takes effect within a moment).
@@ -409,12 +353,7 @@ fn signals_pause_resume_and_skip() {
 #[test]
 fn keys_under_a_real_terminal() {
     let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    if !have("python3") {
-        let msg = "the terminal test needs python3";
-        if std::env::var_os("LIMBER_REQUIRE_AUDIO").is_some_and(|v| v == "1") {
-            panic!("{msg}");
-        }
-        eprintln!("SKIPPED: {msg}");
+    if missing(&["python3"], "the terminal tests") {
         return;
     }
     let lab = Lab::bare();
@@ -674,12 +613,7 @@ fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
 
 #[test]
 fn a_panic_puts_the_terminal_back() {
-    if !have("python3") {
-        let msg = "the terminal test needs python3";
-        if std::env::var_os("LIMBER_REQUIRE_AUDIO").is_some_and(|v| v == "1") {
-            panic!("{msg}");
-        }
-        eprintln!("SKIPPED: {msg}");
+    if missing(&["python3"], "the terminal tests") {
         return;
     }
     // `cargo test` builds the examples beside the test binaries' folder.
@@ -691,14 +625,10 @@ fn a_panic_puts_the_terminal_back() {
         .join("examples/keys-panic");
     if !example.exists() {
         // `cargo test --test controls` alone does not build examples; `cargo test` does.
-        let msg = format!(
+        skip(&format!(
             "{} is not built; run all of `cargo test`",
             example.display()
-        );
-        if std::env::var_os("LIMBER_REQUIRE_AUDIO").is_some_and(|v| v == "1") {
-            panic!("{msg}");
-        }
-        eprintln!("SKIPPED: {msg}");
+        ));
         return;
     }
     let steps = serde_json::json!([["expect", "keys: on"]]);

@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 use limber::listen;
 use limber::settings::Sound;
 
+mod common;
+use common::have;
+
 /// One session at a time: two sessions sharing the two cores would time each other.
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -23,15 +26,6 @@ const TOLERANCE: f64 = 0.030;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn have(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
 }
 
 /// A private sound server, and everything started to use it.
@@ -43,78 +37,25 @@ struct Lab {
 impl Lab {
     /// Starts the server, or returns `None` (after saying why) when the tools are missing.
     fn start() -> Option<Lab> {
-        let missing: Vec<&str> = ["pulseaudio", "parec", "espeak-ng"]
-            .into_iter()
-            .filter(|p| !have(p))
-            .collect();
-        if !missing.is_empty() {
-            let msg = format!("audio tests need {}; run scripts/setup", missing.join(", "));
-            if std::env::var_os("LIMBER_REQUIRE_AUDIO").is_some_and(|v| v == "1") {
-                panic!("{msg}");
-            }
-            eprintln!("SKIPPED: {msg}");
+        if common::missing(&["pulseaudio", "parec", "espeak-ng"], "audio tests") {
             return None;
         }
         let dir = tempfile::Builder::new()
             .prefix("limber-lab")
             .tempdir()
             .unwrap();
-        let xdg = dir.path().join("xdg");
-        std::fs::create_dir(&xdg).unwrap();
-        std::fs::set_permissions(&xdg, std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .unwrap();
-        let config = dir.path().join("lab.pa");
-        std::fs::write(
-            &config,
-            format!(
-                "load-module module-native-protocol-unix auth-anonymous=1 socket={}\n\
-                 load-module module-null-sink sink_name=lab rate=48000 channels=2\n\
-                 set-default-sink lab\n",
-                dir.path().join("native").display()
-            ),
-        )
-        .unwrap();
-        let mut lab = Lab {
+        common::make_runtime_dir(dir.path());
+        common::write_server_config(dir.path());
+        let server = common::start_server(dir.path());
+        let lab = Lab {
             dir,
-            children: Vec::new(),
+            children: vec![server],
         };
-        let server = Command::new("pulseaudio")
-            .args(["-n", "-F"])
-            .arg(&config)
-            .args([
-                "--daemonize=no",
-                "--exit-idle-time=-1",
-                "--log-target=stderr",
-            ])
-            .env("XDG_RUNTIME_DIR", &xdg)
-            .env("HOME", lab.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("pulseaudio starts");
-        lab.children.push(server);
-        let socket = lab.dir.path().join("native");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !socket.exists() {
-            assert!(
-                Instant::now() < deadline,
-                "the private sound server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
         Some(lab)
     }
 
     fn env(&self, cmd: &mut Command) {
-        cmd.env(
-            "PULSE_SERVER",
-            format!("unix:{}", self.dir.path().join("native").display()),
-        )
-        .env("XDG_RUNTIME_DIR", self.dir.path().join("xdg"))
-        .env("HOME", self.dir.path())
-        .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-        .env("LIMBER_ROUTINES", self.dir.path().join("routines"))
-        .env("LIMBER_CONFIG", "");
+        common::lab_env(cmd, self.dir.path());
     }
 
     /// Starts recording the sink, and waits for the server to settle (see the notes on latency).
