@@ -2,7 +2,7 @@
 //! driven by `limber ctl` and by signals, each test with its own runtime folder (so its own
 //! control socket).
 //!
-//! They need pulseaudio (`scripts/setup` installs it). Without it the tests that need a session
+//! They need pulseaudio (`scripts/setup --test` installs it). Without it the tests that need a session
 //! say so and pass, unless LIMBER_REQUIRE_AUDIO=1 (as in CI), when they fail.
 
 use std::path::{Path, PathBuf};
@@ -684,7 +684,7 @@ fn a_paused_session_keeps_the_speaker_awake_with_an_inaudible_tone() {
         return;
     };
     if !have("parec") {
-        panic!("parec is installed with pulseaudio-utils (scripts/setup)");
+        panic!("parec is installed with pulseaudio-utils (scripts/setup --test)");
     }
     let mut levels = Vec::new();
     for keep_alive in [true, false] {

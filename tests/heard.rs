@@ -5,7 +5,7 @@
 //! words and the chimes, in order, each hold exactly its seconds, and silence soon after Ctrl-C.
 //! Every process a test starts is stopped when it ends, speech-dispatcher included.
 //!
-//! They need pulseaudio, parec, espeak-ng and speech-dispatcher (`scripts/setup` installs them).
+//! They need pulseaudio, parec, espeak-ng and speech-dispatcher (`scripts/setup --test` installs them).
 //! Without them the tests say so and pass, unless LIMBER_REQUIRE_AUDIO=1 (as in CI), when they fail.
 
 use std::path::{Path, PathBuf};

@@ -25,7 +25,7 @@ pub fn missing(programs: &[&str], what: &str) -> bool {
         return false;
     }
     skip(&format!(
-        "{what} need {}; run scripts/setup",
+        "{what} need {}; run scripts/setup --test",
         missing.join(", ")
     ));
     true
