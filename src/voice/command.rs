@@ -218,38 +218,61 @@ impl CommandEngine {
     }
 
     /// Speaks `text` into the file `out` (which exists, empty), and reads it back as a clip.
+    ///
+    /// A program killed by a signal it did not ask for (a `systemctl kill` meant for limber that
+    /// reached the whole service, say) is given one more try before the line counts as failed.
     pub fn synthesize(
         &self,
         text: &str,
         out: &mut std::fs::File,
         path: &Path,
     ) -> Result<Clip, String> {
+        match self.synthesize_once(text, out, path) {
+            Err((_, true)) if !stopping() => {
+                let _ = out.set_len(0);
+                let _ = out.rewind();
+                self.synthesize_once(text, out, path)
+                    .map_err(|(why, _)| why)
+            }
+            other => other.map_err(|(why, _)| why),
+        }
+    }
+
+    /// One try; a failure says whether it is worth another.
+    fn synthesize_once(
+        &self,
+        text: &str,
+        out: &mut std::fs::File,
+        path: &Path,
+    ) -> Result<Clip, (String, bool)> {
+        let fail = |why: String| (why, false);
         let program = self.program.display();
         let mut command = Command::new(&self.program);
         command.args(self.arguments_for(text, path));
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let mut errors = tempfile::tempfile().map_err(|e| format!("cannot run {program}: {e}"))?;
+        let mut errors =
+            tempfile::tempfile().map_err(|e| fail(format!("cannot run {program}: {e}")))?;
         command.stderr(Stdio::from(
             errors
                 .try_clone()
-                .map_err(|e| format!("cannot run {program}: {e}"))?,
+                .map_err(|e| fail(format!("cannot run {program}: {e}")))?,
         ));
         command.stdout(if self.writes_file() {
             Stdio::null()
         } else {
             Stdio::from(
                 out.try_clone()
-                    .map_err(|e| format!("cannot run {program}: {e}"))?,
+                    .map_err(|e| fail(format!("cannot run {program}: {e}")))?,
             )
         });
         let stdin = self.text_on_stdin();
         command.stdin(if stdin { Stdio::piped() } else { Stdio::null() });
         if stopping() {
-            return Err("limber is stopping".into());
+            return Err(fail("limber is stopping".into()));
         }
         let mut child = command
             .spawn()
-            .map_err(|e| format!("cannot start {program}: {e}"))?;
+            .map_err(|e| fail(format!("cannot start {program}: {e}")))?;
         let pid = child.id();
         RUNNING.lock().unwrap_or_else(|p| p.into_inner()).push(pid);
         let status = self.wait(&mut child, text);
@@ -257,7 +280,7 @@ impl CommandEngine {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .retain(|p| *p != pid);
-        let status = status?;
+        let status = status.map_err(fail)?;
         let mut said = || {
             let mut text = String::new();
             let _ = errors.rewind();
@@ -277,22 +300,24 @@ impl CommandEngine {
             }
         };
         if !status.success() {
-            return Err(format!("{program} failed ({status}){}", said()));
+            let signalled = std::os::unix::process::ExitStatusExt::signal(&status).is_some();
+            return Err((format!("{program} failed ({status}){}", said()), signalled));
         }
         let mut bytes = Vec::new();
         // The program may have written the file by name (a new file) or through our handle.
         std::fs::File::open(path)
             .and_then(|mut f| f.read_to_end(&mut bytes))
-            .map_err(|e| format!("{program} wrote no speech ({e})"))?;
+            .map_err(|e| fail(format!("{program} wrote no speech ({e})")))?;
         if bytes.is_empty() {
-            return Err(format!("{program} wrote no speech{}", said()));
+            return Err(fail(format!("{program} wrote no speech{}", said())));
         }
-        let clip = Clip::from_wav(&bytes).map_err(|e| format!("{program} wrote {e}{}", said()))?;
+        let clip =
+            Clip::from_wav(&bytes).map_err(|e| fail(format!("{program} wrote {e}{}", said())))?;
         if clip.duration_ms() > 120_000 {
-            return Err(format!(
+            return Err(fail(format!(
                 "{program} wrote {} s of sound for one line",
                 clip.duration_ms() / 1000
-            ));
+            )));
         }
         Ok(clip)
     }

@@ -434,6 +434,35 @@ mod tests {
     }
 
     #[test]
+    fn a_program_killed_by_a_stray_signal_gets_one_more_try() {
+        let dir = tempfile::tempdir().unwrap();
+        let wav = speech_file(dir.path());
+        let tried = dir.path().join("tried");
+        // The first run dies of SIGUSR1, as every process of a service does when `systemctl
+        // kill` sends it to all of them; the second speaks.
+        let p = program(
+            dir.path(),
+            "tts",
+            &format!(
+                "if [ ! -e {t} ]; then touch {t}; kill -USR1 $$; fi\ncat {w} > \"$1\"",
+                t = tried.display(),
+                w = wav.display()
+            ),
+        );
+        let s = synth(dir.path(), engine(p, &["{output}"]));
+        assert_eq!(s.clip("Hello.").unwrap().duration_ms(), 1000);
+        // One that dies every time fails, saying how.
+        let always = program(dir.path(), "always", "kill -USR1 $$");
+        let e = synth(dir.path(), engine(always.clone(), &["{output}"]))
+            .clip("Hello.")
+            .unwrap_err();
+        assert_eq!(
+            e,
+            format!("{} failed (signal: 10 (SIGUSR1))", always.display())
+        );
+    }
+
+    #[test]
     fn empty_or_garbage_output_is_not_speech() {
         let dir = tempfile::tempdir().unwrap();
         let empty = program(dir.path(), "empty", "true");
