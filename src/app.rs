@@ -69,7 +69,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Prepare { routines, voice } => prepare(&config, &routines, &voice),
         Command::Render(args) => render(&config, &args),
         Command::Check { files } => check(&config, &files),
-        Command::Voices => crate::session::list_voices(),
+        Command::Voices { engine } => crate::session::list_voices(engine.as_deref()),
         Command::Devices => crate::session::list_devices(),
         Command::Schema { .. } | Command::Ctl { .. } => unreachable!("handled above"),
     }
@@ -125,12 +125,14 @@ fn plan(config: &Config, name: &str, json: bool, voice: &VoiceArgs) -> Result<Ex
                 "Speech is estimated from the speaking rate: the speech cache cannot be used."
                     .to_string()
             }
-            (Some(_), m) if m == lines.len() => {
-                format!("Speech times are exact: all {m} lines are in the {engine} speech cache.")
-            }
+            (Some(s), m) if m == lines.len() => format!(
+                "Speech times are exact: all {m} lines are in the {} speech cache.",
+                s.engine.name
+            ),
             (Some(_), m) => format!(
-                "Speech times are exact for {m} of {} lines, estimated for the rest; `limber prepare {name}` makes them all exact.",
-                lines.len()
+                "Speech times are exact for {m} of {} lines, estimated for the rest; `limber prepare {name}{}` makes them all exact.",
+                lines.len(),
+                voice.flags()
             ),
         };
         print(&format!("{timeline}\n\n{note}\n"))?;
@@ -234,12 +236,12 @@ fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<ExitC
     let mut out = String::new();
     for routine in &routines {
         let started = std::time::Instant::now();
-        let mut made = 0;
+        let mut made = std::collections::HashSet::new();
         let timeline = {
             let mut shown = progress(&routine.name);
             let mut count = |i: usize, n: usize, text: &str| {
                 if !synth.has(text) {
-                    made += 1;
+                    made.insert(text.to_string());
                 }
                 shown(i, n, text);
             };
@@ -259,6 +261,9 @@ fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<ExitC
             ))
         })?;
         let lines = speech::lines(&timeline);
+        // Counted among the lines the session says (a closing line made while the plan settled
+        // and then changed is not one of them).
+        let made = lines.iter().filter(|l| made.contains(*l)).count();
         let keys: Vec<String> = lines.iter().map(|l| synth.key(l)).collect();
         let bytes: u64 = keys.iter().filter_map(|k| synth.cache().size(k)).sum();
         out.push_str(&format!(
@@ -299,6 +304,21 @@ fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
             "limber writes WAV files: name the output something.wav, not {} (convert it afterwards with ffmpeg or sox for other formats)",
             args.output.display()
         )));
+    }
+    // Both files' folders are checked first: a render is not thrown away for a chapters file
+    // that cannot be written.
+    for path in std::iter::once(&args.output).chain(&args.chapters) {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            return Err(Error::Write(format!(
+                "cannot write {}: there is no folder {}",
+                path.display(),
+                dir.display()
+            )));
+        }
     }
     let routine = library::find(&args.routine, config.routines.as_deref())?.load()?;
     let part =
@@ -366,14 +386,37 @@ fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn summary(routine: &Routine, settings: &Settings) -> (String, usize) {
-    let total = timeline::plan(routine, settings).total;
-    (clock(total), routine.exercise_count())
+/// How long routines last, as `plan` would say: exact for lines in the default voice's cache.
+struct Lengths {
+    settings: Settings,
+    synth: Option<Synth>,
+}
+
+impl Lengths {
+    fn new(config: &Config) -> Lengths {
+        let choice = Choice::new(config, &VoiceArgs::default());
+        Lengths {
+            settings: choice.settings(&config.settings_for(&config.sounds(&mut |_| {}))),
+            synth: choice.synth(config, &mut |_| {}).and_then(Result::ok),
+        }
+    }
+
+    fn total(&self, routine: &Routine) -> crate::routine::Ms {
+        let all = 0..routine.steps.len();
+        speech::plan(routine, &self.settings, all, self.synth.as_ref(), None).map_or_else(
+            |_| timeline::plan(routine, &self.settings).total,
+            |t| t.total,
+        )
+    }
+}
+
+fn summary(routine: &Routine, lengths: &Lengths) -> (String, usize) {
+    (clock(lengths.total(routine)), routine.exercise_count())
 }
 
 fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
     let dir = config.routines.as_deref();
-    let settings = config.settings_for(&config.sounds(&mut |_| {}));
+    let lengths = Lengths::new(config);
     let mut rows = Vec::new();
     for entry in library::everything(dir) {
         let row = match entry {
@@ -395,7 +438,7 @@ fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
                     "description": routine.description,
                     "built_in": found.origin == Origin::BuiltIn,
                     "path": found.path(),
-                    "total_seconds": timeline::plan(routine, &settings).total as f64 / 1000.0,
+                    "total_seconds": lengths.total(routine) as f64 / 1000.0,
                     "exercises": routine.exercise_count(),
                 }),
                 (found, Err(e)) => serde_json::json!({
@@ -453,7 +496,7 @@ fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
         .max(10);
     let line = |found: &Found, loaded: &Result<Routine, Error>| match loaded {
         Ok(routine) => {
-            let (length, exercises) = summary(routine, &settings);
+            let (length, exercises) = summary(routine, &lengths);
             let replaces =
                 if found.origin != Origin::BuiltIn && library::built_in(&found.id).is_some() {
                     "  (replaces the built-in one)"
@@ -523,7 +566,7 @@ struct Checked {
 
 fn check(config: &Config, files: &[std::path::PathBuf]) -> Result<ExitCode, Error> {
     let dir = config.routines.as_deref();
-    let settings = config.settings_for(&config.sounds(&mut |_| {}));
+    let lengths = Lengths::new(config);
     let targets: Vec<String> = if files.is_empty() {
         let user = library::user_files(dir);
         if user.is_empty() {
@@ -578,7 +621,7 @@ fn check(config: &Config, files: &[std::path::PathBuf]) -> Result<ExitCode, Erro
     for c in &checked {
         match &c.result {
             Ok(routine) => {
-                let (length, exercises) = summary(routine, &settings);
+                let (length, exercises) = summary(routine, &lengths);
                 out.push_str(&format!(
                     "ok: {} (\"{}\", {length}, {exercises} exercises)\n",
                     c.origin, routine.name

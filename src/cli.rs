@@ -31,7 +31,8 @@ With --json:
 \"kind\" is speech, chime, breath, tick or silence; \"sound\" names the sound (hold_start,
 hold_end, breathe_in, breathe_out, tick, finish); \"silence\" is hold, rest, get_ready or switch.
 Times are in seconds. \"step\" counts from 1 and is null for the opening and closing words;
-the place fields appear where they apply.";
+the place fields appear where they apply. \"speech\": {\"engine\", \"lines\", \"measured\"} says
+how many of the different lines spoken have their real length from the speech cache.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -102,7 +103,11 @@ Without FILE, checks every routine in your routines folder."
         files: Vec<PathBuf>,
     },
     /// List the voices of each speech engine, for --voice-name and the configuration.
-    Voices,
+    Voices {
+        /// Only this engine's voices.
+        #[arg(value_parser = ["espeak-ng", "pico2wave", "piper", "system"])]
+        engine: Option<String>,
+    },
     /// List the audio outputs, for --device and the configuration.
     Devices,
     /// Control the running session: pause, resume, skip, repeat, stop, or ask where it is.
@@ -300,6 +305,31 @@ pub struct VoiceArgs {
     /// A voice by name, from `limber voices`.
     #[arg(long, value_name = "NAME")]
     pub voice_name: Option<String>,
+}
+
+impl VoiceArgs {
+    /// The flags that shape the speech, as given: for a command to suggest another with the same
+    /// voice (`limber prepare NAME --voice-rate 140`).
+    pub fn flags(&self) -> String {
+        let mut out = String::new();
+        let mut add = |flag: &str, value: Option<String>| {
+            if let Some(v) = value {
+                let quoted = if v.is_empty()
+                    || v.contains(|c: char| c.is_whitespace() || "'\"$\\".contains(c))
+                {
+                    format!("'{}'", v.replace('\'', "'\\''"))
+                } else {
+                    v
+                };
+                out.push_str(&format!(" --{flag} {quoted}"));
+            }
+        };
+        add("voice", self.voice.clone());
+        add("voice-rate", self.voice_rate.map(|r| r.to_string()));
+        add("voice-pitch", self.voice_pitch.map(|p| p.to_string()));
+        add("voice-name", self.voice_name.clone());
+        out
+    }
 }
 
 impl RunArgs {

@@ -188,6 +188,13 @@ fn answer(
     if command == "status" {
         return json!({"ok": true, "status": status_json(&status.borrow())});
     }
+    // Waiting for --at or --wait, there is nothing yet to pause or skip.
+    let waiting = status.borrow().starts_at.is_some();
+    if waiting && !matches!(command.as_str(), "stop" | "resume" | "toggle") {
+        return json!({"ok": false, "error": format!(
+            "the session has not started yet: `limber ctl resume` (or toggle) starts it now, `limber ctl stop` cancels it, and \"{command}\" waits until it runs"
+        )});
+    }
     match Control::parse(&command) {
         Some(c) => match tx.send(c) {
             Ok(()) => json!({"ok": true}),

@@ -91,21 +91,24 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     if let Some(target) = crate::start::target(args.at, args.wait) {
         status.send_modify(|s| s.starts_at = Some(target.timestamp()));
         captions.info(&format!(
-            "waiting until {} to start {}; Ctrl-C or `limber ctl stop` cancels",
+            "waiting until {} to start {}; `limber ctl resume` starts it now, Ctrl-C or `limber ctl stop` cancels",
             crate::start::describe(&target),
             routine.name
         ));
         let started = runtime.block_on(async {
             tokio::select! {
                 () = crate::start::sleep_until(&target) => true,
-                () = async {
+                started = async {
+                    // Resume (or toggle: a button, SIGUSR1) starts it now; stop cancels it.
                     while let Some(c) = rx.recv().await {
-                        if c == Control::Stop {
-                            return;
+                        match c {
+                            Control::Stop => return false,
+                            Control::Resume | Control::Toggle => return true,
+                            _ => {}
                         }
                     }
-                    std::future::pending::<()>().await
-                } => false,
+                    std::future::pending::<bool>().await
+                } => started,
             }
         });
         status.send_modify(|s| s.starts_at = None);
@@ -332,31 +335,26 @@ pub fn list_devices() -> Result<ExitCode, Error> {
 }
 
 /// `limber voices`: the voices of each engine.
-pub fn list_voices() -> Result<ExitCode, Error> {
-    let mut out = String::new();
-    match crate::voice::system::voices() {
-        Ok(voices) => {
-            out.push_str(&format!(
-                "System voice (speech-dispatcher), {} voices; use with --voice-name NAME:\n",
-                voices.len()
-            ));
-            for (name, language) in voices {
-                out.push_str(&format!("  {name:<32} {language}\n"));
-            }
-        }
-        Err(why) => out.push_str(&format!("System voice: not available ({why})\n")),
-    }
-    match crate::voice::espeak::voices(std::path::Path::new("espeak-ng")) {
-        Ok(voices) => {
-            out.push_str(&format!(
-                "\nespeak-ng, {} voices; use with --voice espeak-ng --voice-name NAME:\n",
-                voices.len()
-            ));
-            for (language, name) in voices {
-                out.push_str(&format!("  {language:<12} {name}\n"));
-            }
-        }
-        Err(why) => out.push_str(&format!("\nespeak-ng: not available ({why})\n")),
+pub fn list_voices(only: Option<&str>) -> Result<ExitCode, Error> {
+    let wanted = |engine: &str| only.is_none_or(|o| o == engine);
+    let mut parts = Vec::new();
+    // The default engine first; the system voice, which may have thousands, last.
+    if wanted("espeak-ng") {
+        parts.push(
+            match crate::voice::espeak::voices(std::path::Path::new("espeak-ng")) {
+                Ok(voices) => {
+                    let mut out = format!(
+                        "espeak-ng (the default), {} voices; use with --voice-name NAME:\n",
+                        voices.len()
+                    );
+                    for (language, name) in voices {
+                        out.push_str(&format!("  {language:<12} {name}\n"));
+                    }
+                    out
+                }
+                Err(why) => format!("espeak-ng: not available ({why})\n"),
+            },
+        );
     }
     let installed = |program: &str| {
         if crate::voice::command::find_program(std::path::Path::new(program)).is_some() {
@@ -365,12 +363,34 @@ pub fn list_voices() -> Result<ExitCode, Error> {
             "not installed"
         }
     };
-    out.push_str(&format!(
-        "\npico2wave ({}): --voice pico2wave --voice-name en-US, en-GB, de-DE, es-ES, fr-FR or it-IT\n\
-         piper ({}): each voice is a model file, set as \"model\" in the configuration (docs/voices.md)\n",
-        installed("pico2wave"),
-        installed("piper"),
-    ));
+    if wanted("pico2wave") {
+        parts.push(format!(
+            "pico2wave ({}): --voice pico2wave --voice-name en-US, en-GB, de-DE, es-ES, fr-FR or it-IT\n",
+            installed("pico2wave")
+        ));
+    }
+    if wanted("piper") {
+        parts.push(format!(
+            "piper ({}): each voice is a model file, set as \"model\" in the configuration (docs/voices.md)\n",
+            installed("piper")
+        ));
+    }
+    if wanted("system") {
+        parts.push(match crate::voice::system::voices() {
+            Ok(voices) => {
+                let mut out = format!(
+                    "System voice (speech-dispatcher), {} voices; use with --voice system --voice-name NAME:\n",
+                    voices.len()
+                );
+                for (name, language) in voices {
+                    out.push_str(&format!("  {name:<32} {language}\n"));
+                }
+                out
+            }
+            Err(why) => format!("System voice: not available ({why})\n"),
+        });
+    }
+    let out = parts.join("\n");
     crate::app::print(&out)?;
     Ok(ExitCode::SUCCESS)
 }

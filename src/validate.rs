@@ -774,27 +774,9 @@ impl<'s> Checker<'s> {
             config.arguments = self.arguments(&voice, "arguments");
             config.model = self.optional_text(&voice, "model");
             config.timeout = self.seconds(&voice, "timeout");
-            // What an engine cannot do without.
-            let missing = match config.engine.as_deref() {
-                Some("command") if config.program.is_none() => Some((
-                    "program",
-                    "name the text-to-speech program to run and its arguments, such as \"program\": \"mimic3\", \"arguments\": [\"--stdout\"] (see docs/voices.md)",
-                )),
-                Some("piper") if config.model.is_none() => Some((
-                    "model",
-                    "give the voice model file, such as \"model\": \"~/piper/en_GB-alba-medium.onnx\" (see docs/voices.md)",
-                )),
-                _ => None,
-            };
-            if let Some((key, help)) = missing {
-                let engine = config.engine.clone().unwrap_or_default();
-                self.error(
-                    &voice.path("engine"),
-                    voice.key_start("engine"),
-                    format!("the {engine} engine needs \"{key}\""),
-                    help,
-                );
-            }
+            // An engine without what it needs (Piper without a model) is not an error here: the
+            // session says so and speaks with espeak-ng, so a half-done setup never costs a
+            // morning session its voice.
         }
         if let Some(cache) = self.object(&obj, "speech_cache") {
             config.cache_folder = self.optional_text(&cache, "folder");

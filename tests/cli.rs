@@ -483,18 +483,29 @@ fn voice_examples_in_the_docs_are_valid_configurations() {
 }
 
 #[test]
-fn an_engine_without_what_it_needs_is_a_configuration_error() {
+fn an_engine_without_what_it_needs_is_named_when_it_is_used() {
     let dir = empty_dir();
     let config = dir.path().join("config.json");
-    std::fs::write(&config, "{\n  \"voice\": { \"engine\": \"piper\" }\n}\n").unwrap();
+    std::fs::write(
+        &config,
+        "{ \"voice\": { \"engine\": \"piper\", \"program\": \"/bin/true\" } }",
+    )
+    .unwrap();
+    // A half-done setup does not stop what needs no voice.
     limber(dir.path())
         .arg("--config")
         .arg(&config)
         .args(["plan", "in-bed"])
         .assert()
+        .success();
+    limber(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["prepare", "in-bed"])
+        .assert()
         .code(1)
-        .stderr(predicate::str::contains(
-            "config.json:2:14: voice.engine: the piper engine needs \"model\"\n  help: give the voice model file",
+        .stderr(predicate::str::starts_with(
+            "limber: piper cannot start (piper needs a voice model: set \"model\" in the configuration's \"voice\"",
         ));
 }
 

@@ -494,6 +494,30 @@ fn the_event_hook_hears_every_event_with_its_details() {
 }
 
 #[test]
+fn a_waiting_session_starts_at_once_on_resume() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else { return };
+    lab.run_with(&[
+        "run",
+        "tiny",
+        "--voice",
+        "none",
+        "--captions",
+        "--wait",
+        "1h",
+    ]);
+    assert!(lab.status()["starts_at"].is_string());
+    assert_eq!(lab.ctl(&["resume"]).0, Some(0));
+    wait_status(&lab, "the session to start", |s| {
+        s["starts_at"].is_null() && s["step"].as_u64().is_some_and(|n| n >= 1)
+    });
+    assert_eq!(lab.ctl(&["stop"]).0, Some(0));
+    let (code, captions, notices) = lab.finish();
+    assert_eq!(code, Some(130), "{captions}{notices}");
+    assert!(captions.contains("Hello."), "{captions}");
+}
+
+#[test]
 fn a_session_waits_for_its_time_and_can_be_cancelled() {
     let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     // No sound is opened before the time comes: this needs no sound server.
@@ -516,6 +540,13 @@ fn a_session_waits_for_its_time_and_can_be_cancelled() {
     );
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("a session is already running (Tiny)"), "{err}");
+    // Nothing to pause or skip yet: said, with a failing status, so a script can tell.
+    let (code, _, err) = lab.ctl(&["next"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("the session has not started yet: `limber ctl resume`"),
+        "{err}"
+    );
     assert_eq!(lab.ctl(&["stop"]).0, Some(0));
     let (code, captions, notices) = lab.finish();
     assert_eq!(code, Some(130), "{captions}{notices}");

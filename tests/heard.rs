@@ -510,15 +510,21 @@ fn voices_are_listed_for_each_engine() {
     let out = lab.limber(&["voices"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    assert!(
-        stdout.contains("use with --voice espeak-ng --voice-name NAME"),
-        "{stdout}"
-    );
+    // The default engine first; the system voice, with its thousands, last.
+    assert!(stdout.starts_with("espeak-ng (the default), "), "{stdout}");
     assert!(
         stdout.lines().any(|l| l.trim_start().starts_with("en-gb")),
         "{stdout}"
     );
-    assert!(stdout.starts_with("System voice"), "{stdout}");
+    assert!(stdout.contains("\nSystem voice"), "{stdout}");
+    // One engine alone.
+    let out = lab.limber(&["voices", "espeak-ng"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        !stdout.contains("System voice") && !stdout.contains("pico2wave"),
+        "{stdout}"
+    );
 }
 
 #[test]
