@@ -139,12 +139,26 @@ fn output_devices() -> Result<(Vec<rodio::cpal::Device>, Vec<Device>), String> {
         .map(|d| d.collect::<Vec<_>>())
         .map_err(|e| format!("cannot list the audio outputs: {e}"));
     drop(quiet);
-    let all = listed?;
-    let described = all
-        .iter()
-        .map(|d| describe(d, default.as_deref()))
-        .collect();
+    // ALSA also lists its converter and effect plugins (lavrate, upmix, speex...) and a null
+    // sink: none is a speaker a person would pick, and most fail when opened as one.
+    let (all, described): (Vec<_>, Vec<_>) = listed?
+        .into_iter()
+        .map(|d| {
+            let described = describe(&d, default.as_deref());
+            (d, described)
+        })
+        .filter(|(_, d)| d.default || is_output(&d.name))
+        .unzip();
     Ok((all, described))
+}
+
+/// Whether an ALSA device name is a real output: a sound card, a sound server, or the default.
+fn is_output(name: &str) -> bool {
+    matches!(name, "default" | "pulse" | "pipewire" | "jack")
+        || name.contains("CARD=")
+        || ["sysdefault", "hw:", "plughw:"]
+            .iter()
+            .any(|p| name.starts_with(p))
 }
 
 /// The output devices there are.
@@ -437,4 +451,34 @@ pub struct Silent;
 impl Output for Silent {
     fn play(&self, _: &Clip, _: f32) {}
     fn stop(&self) {}
+}
+
+#[cfg(test)]
+mod outputs {
+    #[test]
+    fn only_cards_servers_and_the_default_are_outputs() {
+        for name in [
+            "default",
+            "pulse",
+            "pipewire",
+            "sysdefault:CARD=Headphones",
+            "hw:CARD=vc4hdmi0,DEV=0",
+            "plughw:CARD=Device,DEV=0",
+            "front:CARD=PCH,DEV=0",
+        ] {
+            assert!(super::is_output(name), "{name}");
+        }
+        for name in [
+            "null",
+            "lavrate",
+            "samplerate",
+            "speexrate",
+            "upmix",
+            "vdownmix",
+            "speex",
+            "oss",
+        ] {
+            assert!(!super::is_output(name), "{name}");
+        }
+    }
 }
