@@ -46,11 +46,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Tell more on stderr: every step, hold and pause as it happens.
+    /// Tell more on stderr: in a session, every step, hold and pause as it happens.
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
 
-    /// Tell only faults on stderr (not pauses, skips or waiting).
+    /// Tell only faults on stderr (in a session, not pauses, skips or waiting).
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
