@@ -263,6 +263,7 @@ enum Flow {
 
 struct Speaking {
     heard: Heard,
+    text: String,
     started: Instant,
     deadline: Instant,
     estimate: Ms,
@@ -779,6 +780,7 @@ impl Player<'_, '_> {
                     let allowance = Duration::from_millis((estimate * 3).max(estimate + patience));
                     self.speaking = Some(Speaking {
                         heard,
+                        text: text.to_string(),
                         started: moment.min(now),
                         deadline: now + allowance,
                         estimate,
@@ -862,6 +864,11 @@ impl Player<'_, '_> {
                     if let Some(Err(why)) = result {
                         let notice = self.dev.voices.fail(&why);
                         self.dev.captions.notice(&notice);
+                        // The line it could not say is said by the voice taking over, at once.
+                        if self.dev.voices.current().is_some() {
+                            self.say(&s.text, s.estimate, now, ctl);
+                            continue;
+                        }
                     }
                     let actual = (now - s.started).as_millis() as f64;
                     if s.estimate > 0 {

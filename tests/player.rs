@@ -391,6 +391,38 @@ async fn a_hung_voice_is_given_up_and_the_next_one_carries_on() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_line_one_voice_cannot_make_is_said_by_the_next() {
+    let mut failing = fake(250);
+    failing.name = "piper".into();
+    failing.fail_on = Some("Bridge".into());
+    let backup = fake(250);
+    let backup_said = backup.said.clone();
+    let run = run_with(&routine("lower-back-basics"), vec![failing, backup], None).await;
+    assert!(run.report.finished);
+    assert_eq!(run.captions.notices.len(), 1, "{:?}", run.captions.notices);
+    assert_eq!(
+        run.captions.notices[0],
+        "piper: cannot make that line; carrying on with the test voice"
+    );
+    // The first line the failing voice could not say is the first the next one says.
+    let failed = run
+        .said
+        .borrow()
+        .iter()
+        .find(|(_, t)| t.contains("Bridge"))
+        .cloned()
+        .unwrap();
+    let (at, first) = backup_said.borrow()[0].clone();
+    assert_eq!(first, failed.1);
+    assert_eq!(
+        at - failed.0,
+        Duration::from_millis(100),
+        "said as soon as the failure was known"
+    );
+    holds_are_exact(&run);
+}
+
+#[tokio::test(start_paused = true)]
 async fn with_no_voice_the_captions_keep_the_same_time() {
     let run = run_with(&routine("breathing"), vec![], None).await;
     assert!(run.report.finished);

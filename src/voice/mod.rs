@@ -109,7 +109,8 @@ impl Voices {
 }
 
 /// A voice for tests: it "speaks" for a set time per word (on tokio's clock) and records what it
-/// said, when. A word list can make chosen utterances hang, to test deadlines.
+/// said, when. Chosen utterances can hang, to test deadlines, or fail after a moment, like a line
+/// a speech program could not make.
 pub struct FakeVoice {
     pub name: String,
     pub per_word: Duration,
@@ -117,6 +118,7 @@ pub struct FakeVoice {
     pub linger: Duration,
     pub said: std::rc::Rc<std::cell::RefCell<Vec<(tokio::time::Instant, String)>>>,
     pub hang_on: Option<String>,
+    pub fail_on: Option<String>,
     /// The volumes it was set to, in order.
     pub volumes: std::rc::Rc<std::cell::RefCell<Vec<f32>>>,
 }
@@ -129,6 +131,7 @@ impl FakeVoice {
             linger: Duration::ZERO,
             said: Default::default(),
             hang_on: None,
+            fail_on: None,
             volumes: Default::default(),
         }
     }
@@ -145,6 +148,12 @@ impl Voice for FakeVoice {
             .push((tokio::time::Instant::now(), text.to_string()));
         if self.hang_on.as_deref().is_some_and(|h| text.contains(h)) {
             return Ok(Box::pin(std::future::pending()));
+        }
+        if self.fail_on.as_deref().is_some_and(|f| text.contains(f)) {
+            return Ok(Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Err("cannot make that line".to_string())
+            }));
         }
         let words = text.split_whitespace().count().max(1) as u32;
         let length = self.per_word * words + self.linger;
