@@ -678,26 +678,7 @@ fn a_panic_puts_the_terminal_back() {
 /// Records the lab's sink for `seconds`, after the recorder has settled: mono samples at 48 kHz.
 fn record(lab: &Lab, name: &str, seconds: f64) -> Vec<f32> {
     let path = lab.dir.path().join(name);
-    // The recorder talks to the lab's sound server as limber does.
-    let cmd = lab.limber(&[]);
-    let envs: Vec<_> = cmd
-        .get_envs()
-        .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
-        .collect();
-    let mut rec = Command::new("parec")
-        .args([
-            "-d",
-            "lab.monitor",
-            "--latency-msec=20",
-            "--file-format=wav",
-            "--rate=48000",
-            "--channels=1",
-            "--format=float32le",
-        ])
-        .arg(&path)
-        .envs(envs)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+    let mut rec = common::recorder(lab.dir.path(), &path, "float32le")
         .spawn()
         .expect("parec starts");
     std::thread::sleep(Duration::from_secs(2) + Duration::from_secs_f64(seconds));

@@ -61,20 +61,7 @@ impl Lab {
     /// Starts recording the sink, and waits for the server to settle (see the notes on latency).
     fn record(&mut self, name: &str) -> PathBuf {
         let path = self.dir.path().join(name);
-        let mut cmd = Command::new("parec");
-        cmd.args([
-            "-d",
-            "lab.monitor",
-            "--latency-msec=20",
-            "--file-format=wav",
-            "--rate=48000",
-            "--channels=1",
-            "--format=s16le",
-        ])
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-        self.env(&mut cmd);
+        let mut cmd = common::recorder(self.dir.path(), &path, "s16le");
         self.children.push(cmd.spawn().expect("parec starts"));
         std::thread::sleep(Duration::from_secs(3));
         path

@@ -87,6 +87,26 @@ pub fn lab_env(cmd: &mut Command, dir: &Path) {
     .env("LIMBER_CONFIG", "");
 }
 
+/// A recorder of the lab's sink in `dir` into the WAV file `path`: mono at 48 kHz, in `format`
+/// ("s16le", or "float32le" for levels far below a 16-bit step), with no output of its own.
+pub fn recorder(dir: &Path, path: &Path, format: &str) -> Command {
+    let mut cmd = Command::new("parec");
+    cmd.args([
+        "-d",
+        "lab.monitor",
+        "--latency-msec=20",
+        "--file-format=wav",
+        "--rate=48000",
+        "--channels=1",
+    ])
+    .arg(format!("--format={format}"))
+    .arg(path)
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    lab_env(&mut cmd, dir);
+    cmd
+}
+
 /// Makes `dir/xdg` a runtime folder, private as one must be.
 pub fn make_runtime_dir(dir: &Path) {
     let xdg = dir.join("xdg");
