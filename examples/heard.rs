@@ -18,13 +18,19 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let starts = listen::onsets(&samples, rate, Sound::HoldStart);
-    let ends = listen::onsets(&samples, rate, Sound::HoldEnd);
+    // Each chime placed to a fraction of a millisecond by matching it with the sound itself.
+    let set = limber::sounds::SoundSet::built_in();
+    let find = |sound| {
+        let clip = limber::render::convert(set.clip(sound), rate);
+        listen::matched_onsets(&samples, rate, sound, &clip)
+    };
+    let starts = find(Sound::HoldStart);
+    let ends = find(Sound::HoldEnd);
     for (i, s) in starts.iter().enumerate() {
         let end = ends.iter().find(|e| *e > s);
         match end {
             Some(e) => println!(
-                "hold {:>2}: start {s:8.3} s  end {e:8.3} s  lasted {:7.3} s",
+                "hold {:>2}: start {s:9.4} s  end {e:9.4} s  lasted {:8.4} s",
                 i + 1,
                 e - s
             ),

@@ -30,7 +30,13 @@
 //! A [`Status`] snapshot is published on a watch channel at every cue and change of state, and an
 //! [`Event`] is handed to a callback for the hooks.
 //!
-//! Time is tokio's, so tests run whole sessions on paused time in milliseconds.
+//! The session's clock is the output's ([`Output::now`]): the real output counts the frames its
+//! device has taken, so a 30-minute session keeps the sound card's time, not the CPU's. Each cue
+//! is placed on that clock [`Output::lookahead`] before its moment (the look-ahead of Web Audio
+//! scheduling), so it is heard exactly then however late the player woke; speech made as clips
+//! says exactly when it ends, and what follows it is placed from there. A voice that plays on its
+//! own (speech-dispatcher) is started when its moment comes, on a timer. With the recording
+//! output the clock is tokio's, so tests run whole sessions on paused time in milliseconds.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
@@ -308,7 +314,7 @@ fn ms(d: Duration) -> Ms {
 
 /// Plays a timeline until it ends or a control stops it.
 pub async fn play(timeline: &Timeline, dev: &mut Devices<'_>, ctl: &mut Controls) -> Report {
-    let start = Instant::now();
+    let start = dev.output.now();
     let after = timeline
         .steps
         .iter()
@@ -391,7 +397,7 @@ pub async fn play(timeline: &Timeline, dev: &mut Devices<'_>, ctl: &mut Controls
     Report {
         played,
         finished,
-        elapsed: ms(start.elapsed()),
+        elapsed: ms(player.now() - start),
         done: player.done,
         skipped: player.skipped,
         paused: ms(player.paused),
@@ -400,7 +406,17 @@ pub async fn play(timeline: &Timeline, dev: &mut Devices<'_>, ctl: &mut Controls
 
 impl Player<'_, '_> {
     fn elapsed(&self) -> Ms {
-        ms(self.origin.elapsed())
+        ms(self.now() - self.origin)
+    }
+
+    /// The session's clock: the output's.
+    fn now(&self) -> Instant {
+        self.dev.output.now()
+    }
+
+    /// When to place a sound due at `t`: a look-ahead before.
+    fn early(&self, t: Instant) -> Instant {
+        t.checked_sub(self.dev.output.lookahead()).unwrap_or(t)
     }
 
     /// When the cue planned at `at` is due.
@@ -423,7 +439,7 @@ impl Player<'_, '_> {
     }
 
     fn publish(&self, timeline: &Timeline, ctl: &Controls, paused: bool) {
-        let now = Instant::now();
+        let now = self.now();
         let cue = timeline.cues.get(self.here(timeline, 0));
         let step = cue.and_then(|c| c.step);
         let span = step.and_then(|n| timeline.steps.iter().find(|s| s.step == n));
@@ -439,7 +455,7 @@ impl Player<'_, '_> {
                 self.due(s.end).saturating_duration_since(now)
             }),
             session_left: self.due(timeline.total).saturating_duration_since(now),
-            as_of: Some(now),
+            as_of: Some(Instant::now()),
             starts_at: None,
         });
     }
@@ -471,7 +487,7 @@ impl Player<'_, '_> {
         if let Some(step) = cue.step {
             self.entered.insert(step);
             if before != Some(step) {
-                self.step_began = Instant::now();
+                self.step_began = self.now();
                 self.event(timeline, ctl, "step_start");
             }
         }
@@ -532,7 +548,7 @@ impl Player<'_, '_> {
                 // In the closing words: the last step.
                 (None, Some(_)) => last_step.and_then(first_of).unwrap_or(0),
                 (Some(n), _) => {
-                    if self.step_began.elapsed() > RESTART_WITHIN || n == 1 {
+                    if self.now() - self.step_began > RESTART_WITHIN || n == 1 {
                         first_of(n).unwrap_or(0)
                     } else {
                         first_of(n - 1).unwrap_or(0)
@@ -565,7 +581,7 @@ impl Player<'_, '_> {
     /// Silences everything and makes cue `target` due now, the rest keeping their relative times.
     fn rebase(&mut self, timeline: &Timeline, target: usize) {
         self.silence();
-        let now = Instant::now();
+        let now = self.now();
         self.anchor = now;
         self.anchor_at = timeline.cues.get(target).map_or(timeline.total, |c| c.at);
         self.delay = Duration::ZERO;
@@ -577,7 +593,7 @@ impl Player<'_, '_> {
 
     /// Holds the session until it is resumed, stopped or skipped.
     async fn paused(&mut self, timeline: &Timeline, index: usize, ctl: &mut Controls) -> Flow {
-        let since = Instant::now();
+        let since = self.now();
         self.silence();
         self.publish(timeline, ctl, true);
         self.event(timeline, ctl, "pause");
@@ -589,11 +605,11 @@ impl Player<'_, '_> {
                 Control::Help => self.dev.captions.notice(crate::keys::HELP),
                 Control::VolumeUp | Control::VolumeDown => self.volume(c),
                 Control::Stop => {
-                    self.paused += since.elapsed();
+                    self.paused += self.now() - since;
                     return Flow::Stop;
                 }
                 Control::Next | Control::Previous => {
-                    self.paused += since.elapsed();
+                    self.paused += self.now() - since;
                     return self.skip(c, timeline);
                 }
                 Control::Resume | Control::Toggle => {
@@ -604,7 +620,7 @@ impl Player<'_, '_> {
                     match self.wait(None, ctl).await {
                         Ok(()) => {}
                         Err(Interrupt::Control(Control::Stop)) => {
-                            self.paused += since.elapsed();
+                            self.paused += self.now() - since;
                             return Flow::Stop;
                         }
                         Err(Interrupt::Control(Control::Pause | Control::Toggle)) => {
@@ -613,12 +629,18 @@ impl Player<'_, '_> {
                             continue;
                         }
                         Err(Interrupt::Control(c @ (Control::Next | Control::Previous))) => {
-                            self.paused += since.elapsed();
+                            self.paused += self.now() - since;
                             return self.skip(c, timeline);
                         }
                         Err(Interrupt::Control(_)) => {}
                     }
-                    let held = since.elapsed();
+                    // Paused until the resuming words end (a voice of clips says when, a
+                    // look-ahead early).
+                    let words_end = self
+                        .free
+                        .checked_sub(Duration::from_millis(self.dev.gap))
+                        .unwrap_or(self.free);
+                    let held = words_end.max(self.now()) - since;
                     self.paused += held;
                     if ctl.on_resume == OnResume::RestartRep {
                         // A pause in a rest was rest enough: the next rep starts.
@@ -629,7 +651,7 @@ impl Player<'_, '_> {
                             false => rep_start(timeline, here.min(index)),
                         };
                         self.rebase(timeline, start);
-                        self.free = Instant::now() + Duration::from_millis(self.dev.gap);
+                        self.free = self.free.max(self.now());
                         self.publish(timeline, ctl, false);
                         self.event(timeline, ctl, "resume");
                         return Flow::Goto(start);
@@ -671,7 +693,8 @@ impl Player<'_, '_> {
     /// Says words the plan does not time (resuming, repeating), from now.
     fn say_now(&mut self, text: &str, ctl: &mut Controls) {
         let estimate = crate::timeline::speech_ms(text, self.dev.words_per_minute);
-        self.say(text, estimate, Instant::now(), ctl);
+        let now = self.now();
+        self.say(text, estimate, now, ctl);
     }
 
     /// The end: the last words and the closing chime are heard out before the output is let go.
@@ -697,9 +720,10 @@ impl Player<'_, '_> {
         };
 
         if cue.kind == CueKind::Silence {
-            // A silence is a mark on the way, not a sound: it waits for its moment, but not for
-            // words that are still being said.
-            self.wait(Some(due), ctl).await?;
+            // A silence is a mark on the way, not a sound: it waits for its moment (the same
+            // look-ahead early as the sounds, so one at its moment is placed in time), but not
+            // for words that are still being said.
+            self.wait(Some(self.early(due)), ctl).await?;
             if cue.what == What::Quiet(Quiet::Hold) {
                 self.hold_until = Some(due + Duration::from_millis(cue.duration));
             }
@@ -712,8 +736,8 @@ impl Player<'_, '_> {
         let mut moment = due;
         if cue.pinned {
             if cue.kind == CueKind::Speech {
-                self.wait(Some(due), ctl).await?;
-                let now = Instant::now();
+                self.wait(Some(self.early(due)), ctl).await?;
+                let now = self.now().max(due);
                 let predicted = Duration::from_millis((cue.duration as f64 * self.ratio) as u64);
                 let next_pinned = timeline.cues[index + 1..]
                     .iter()
@@ -733,19 +757,24 @@ impl Player<'_, '_> {
                     return Ok(played);
                 }
             } else {
-                self.wait(Some(due), ctl).await?;
+                self.wait(Some(self.early(due)), ctl).await?;
             }
         } else {
             self.wait(None, ctl).await?;
             let target = due.max(self.free);
-            self.wait(Some(target), ctl).await?;
+            self.wait(Some(self.early(target)), ctl).await?;
             // Only the lateness that speech caused is carried forward. A timer that wakes a
             // millisecond late must not add up over a session's hundreds of cues.
             self.delay += target.saturating_duration_since(due);
             moment = target;
         }
 
-        played.at = self.elapsed();
+        // A voice that speaks on its own starts when its moment comes.
+        let placed = self.dev.voices.current().is_some_and(|v| v.scheduled());
+        if matches!(cue.what, What::Text(_)) && !placed {
+            self.wait(Some(moment), ctl).await?;
+        }
+        played.at = ms(moment.max(self.now()) - self.origin);
         self.dev.captions.cue(cue, played.at);
         match &cue.what {
             What::Text(text) => {
@@ -753,13 +782,16 @@ impl Player<'_, '_> {
                 self.say(text, cue.duration, moment, ctl);
             }
             What::Sound(sound) => {
-                self.dev
-                    .output
-                    .play(self.dev.sounds.clip(*sound), self.dev.sound_volume);
+                self.dev.output.play_at(
+                    self.dev.sounds.clip(*sound),
+                    self.dev.sound_volume,
+                    crate::audio::Group::Sound,
+                    moment,
+                );
             }
             What::Quiet(_) => {}
         }
-        if cue.kind != CueKind::Silence && self.hold_until.is_some_and(|h| Instant::now() >= h) {
+        if cue.kind != CueKind::Silence && self.hold_until.is_some_and(|h| self.now() >= h) {
             self.hold_until = None;
         }
         Ok(played)
@@ -768,20 +800,26 @@ impl Player<'_, '_> {
     /// Starts speaking with the first engine that will; with none left, the caption is enough.
     fn say(&mut self, text: &str, estimate: Ms, moment: Instant, ctl: &mut Controls) {
         loop {
+            let now = self.now();
             let Some(voice) = self.dev.voices.current() else {
-                self.free = Instant::now();
+                self.free = now;
                 return;
             };
-            match voice.say(text) {
+            let scheduled = voice.scheduled();
+            let said = match scheduled {
+                true => voice.say_at(text, moment),
+                false => voice.say(text),
+            };
+            match said {
                 Ok(heard) => {
-                    let now = Instant::now();
                     // A generous deadline: a slow voice is fine, a hung one is not.
                     let patience = voice.patience().as_millis() as Ms;
                     let allowance = Duration::from_millis((estimate * 3).max(estimate + patience));
                     self.speaking = Some(Speaking {
                         heard,
                         text: text.to_string(),
-                        started: moment.min(now),
+                        // A clip starts at its moment; a voice of its own, when asked.
+                        started: if scheduled { moment } else { moment.min(now) },
                         deadline: now + allowance,
                         estimate,
                     });
@@ -817,7 +855,7 @@ impl Player<'_, '_> {
                 }
                 continue;
             }
-            let now = Instant::now();
+            let now = self.now();
             match until {
                 Some(t) if now >= t => return Ok(()),
                 None if self.speaking.is_none() => return Ok(()),
@@ -860,9 +898,14 @@ impl Player<'_, '_> {
                 }
                 result = heard => {
                     let s = speaking.take().expect("only a voice that speaks is heard");
-                    let now = Instant::now();
-                    if let Some(Err(why)) = result {
-                        let notice = self.dev.voices.fail(&why);
+                    let now = self.now();
+                    let end = match result {
+                        Some(Ok(end)) => Ok(end),
+                        Some(Err(why)) => Err(why),
+                        None => Ok(None),
+                    };
+                    if let Err(why) = &end {
+                        let notice = self.dev.voices.fail(why);
                         self.dev.captions.notice(&notice);
                         // The line it could not say is said by the voice taking over, at once.
                         if self.dev.voices.current().is_some() {
@@ -870,20 +913,26 @@ impl Player<'_, '_> {
                             continue;
                         }
                     }
-                    let actual = (now - s.started).as_millis() as f64;
+                    let known_end = end.ok().flatten();
+                    let actual = (known_end.unwrap_or(now) - s.started).as_millis() as f64;
                     if s.estimate > 0 {
                         self.ratio = (0.7 * self.ratio + 0.3 * actual / s.estimate as f64).clamp(0.5, 3.0);
                     }
-                    // Words that end on time, within a timer's wake-up of their known length, end
-                    // when they were known to: a millisecond late per line would add up over a
-                    // session's hundreds of lines.
+                    // A voice of clips says when its words end, to the sample. Words that end on
+                    // time, within a timer's wake-up of their known length, end when they were
+                    // known to: a millisecond late per line would add up over a session's
+                    // hundreds of lines.
                     let known = s.started + Duration::from_millis(s.estimate);
-                    let ended = if now <= known + ON_TIME { now.min(known) } else { now };
+                    let ended = match known_end {
+                        Some(t) => t,
+                        None if now <= known + ON_TIME => now.min(known),
+                        None => now,
+                    };
                     self.free = ended + Duration::from_millis(self.dev.gap);
                 }
-                _ = sleep_until(wake) => {
+                _ = sleep_until(Instant::now() + wake.saturating_duration_since(now)) => {
                     self.speaking = speaking;
-                    let now = Instant::now();
+                    let now = self.now();
                     if let Some(s) = &self.speaking && now >= s.deadline {
                         let waited = (s.deadline - s.started).as_secs();
                         self.speaking = None;

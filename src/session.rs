@@ -14,7 +14,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::rc::Rc;
 
-use crate::audio::{Output, OutputSettings, RodioOutput, Silent};
+use crate::audio::{Output, OutputSettings, Silent};
 use crate::captions::{Captions, Quiet, Terminal};
 use crate::cli::RunArgs;
 use crate::config::{Config, Engine};
@@ -22,6 +22,7 @@ use crate::error::Error;
 use crate::library;
 use crate::player::{Control, Controls, Devices, Status, play};
 use crate::speech::Choice;
+use crate::stream::LiveOutput;
 use crate::timeline::{Part, clock};
 use crate::voice::speaker::{Speaker, Synth};
 use crate::voice::system::{System, SystemSettings};
@@ -118,9 +119,9 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         }
     }
 
-    let mut device: Option<Rc<RodioOutput>> = None;
+    let mut device: Option<Rc<LiveOutput>> = None;
     let wanted = args.device.clone().or_else(|| config.device.clone());
-    let opened = RodioOutput::open_with(OutputSettings {
+    let opened = LiveOutput::open(OutputSettings {
         device: wanted.clone(),
         keep_alive: config.keep_alive,
     });
@@ -184,19 +185,29 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
             devices.output.play(&lead_in, 1.0);
             tokio::time::sleep(std::time::Duration::from_millis(config.lead_in)).await;
         }
-        play(&timeline, &mut devices, &mut controls).await
+        let report = play(&timeline, &mut devices, &mut controls).await;
+        // The end of the session is on the output's clock when it has been made; it is heard
+        // once it has gone through the device's buffer.
+        if report.finished
+            && let Some(d) = &device
+        {
+            tokio::time::sleep(d.latency()).await;
+        }
+        report
     });
     // Speech still being made for this session is not needed any more.
     crate::voice::command::stop_all();
 
-    if let Some((count, Some(first))) = device.map(|d| d.errors()).filter(|(n, _)| *n > 0) {
-        let times = if count == 1 {
-            "an error".to_string()
+    // Faults are told when they were heard: a gap in the sound. A device that went away was told
+    // when it did, and again when it came back.
+    if let Some((gaps, _, _)) = device.map(|d| d.faults()).filter(|(g, _, _)| *g > 0) {
+        let times = if gaps == 1 {
+            "once".to_string()
         } else {
-            format!("{count} errors")
+            format!("{gaps} times")
         };
         captions.notice(&format!(
-            "the audio output reported {times} during the session (the first: {first}); if the sound dropped out, check the device"
+            "the sound broke up {times} during the session (the audio output could not keep up); if that was heard, close other programs that play sound or use the machine heavily, or choose another output with --device"
         ));
     }
     // The last hooks (finish or stop) are not cut short.

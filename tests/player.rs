@@ -837,3 +837,79 @@ async fn lines_of_known_length_heard_a_moment_late_do_not_add_up() {
         assert_eq!(p.at, p.planned, "cue {} drifted", p.index);
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn every_cue_of_a_whole_routine_is_placed_on_its_frame_a_look_ahead_early() {
+    let routine = routine("in-bed");
+    // Every line's real length is known, as from the speech cache: 300 ms a word.
+    let mut settings = Settings {
+        sounds: SoundSet::built_in().lengths(),
+        ..Settings::default()
+    };
+    for line in limber::speech::lines(&plan(&routine, &settings)) {
+        let words = line.split_whitespace().count().max(1) as u64;
+        settings.spoken.insert(line, words * 300);
+    }
+    let timeline = plan(&routine, &settings);
+    let sounds = SoundSet::built_in();
+    let lookahead = Duration::from_millis(200);
+    let mut voice = fake(300);
+    voice.clips = Some(lookahead);
+    let said = voice.said.clone();
+    let mut voices = Voices::new(vec![Box::new(voice) as Box<dyn Voice>]);
+    let output = RecordingOutput {
+        lookahead,
+        ..RecordingOutput::default()
+    };
+    let mut captions = Recorded::default();
+    let start = Instant::now();
+    let report = play(
+        &timeline,
+        &mut Devices {
+            voices: &mut voices,
+            output: &output,
+            sounds: &sounds,
+            captions: &mut captions,
+            sound_volume: 0.8,
+            words_per_minute: settings.words_per_minute,
+            gap: settings.gap,
+        },
+        &mut Controls::none(),
+    )
+    .await;
+    assert!(report.finished);
+    // The frame of every sound and line on a 48 kHz output: exactly the plan's.
+    let frame = |t: Instant| (t - start).as_micros() as u64 * 48 / 1000;
+    let planned_sounds: Vec<u64> = timeline
+        .cues
+        .iter()
+        .filter(|c| matches!(c.what, What::Sound(_)))
+        .map(|c| c.at * 48)
+        .collect();
+    let placed: Vec<u64> = output.played.borrow().iter().map(|p| frame(p.0)).collect();
+    assert_eq!(placed, planned_sounds);
+    let planned_lines: Vec<(u64, String)> = timeline
+        .cues
+        .iter()
+        .filter_map(|c| match &c.what {
+            What::Text(t) => Some((c.at * 48, t.clone())),
+            _ => None,
+        })
+        .collect();
+    let lines: Vec<(u64, String)> = said
+        .borrow()
+        .iter()
+        .map(|(t, s)| (frame(*t), s.clone()))
+        .collect();
+    assert_eq!(lines, planned_lines);
+    // Each sound was placed the look-ahead before its moment, not when it came.
+    for ((at, ..), asked) in output
+        .played
+        .borrow()
+        .iter()
+        .zip(output.asked.borrow().iter())
+    {
+        assert_eq!(*at - *asked, lookahead);
+    }
+    assert_eq!(report.elapsed, timeline.total);
+}

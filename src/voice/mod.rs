@@ -14,8 +14,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-/// Finishes when an utterance has been heard, or with the reason it failed.
-pub type Heard = Pin<Box<dyn Future<Output = Result<(), String>>>>;
+/// Finishes when an utterance has been heard (or, for a voice that plays clips, a look-ahead
+/// before), with the moment it ends on the session's clock if the voice knows it, or with the
+/// reason it failed.
+pub type Heard = Pin<Box<dyn Future<Output = Result<Option<tokio::time::Instant>, String>>>>;
 
 /// A speech engine.
 pub trait Voice {
@@ -25,6 +27,16 @@ pub trait Voice {
     fn prepare(&mut self, _texts: &[String]) {}
     /// Starts speaking `text` now.
     fn say(&mut self, text: &str) -> Result<Heard, String>;
+    /// Whether the voice plays its lines as clips on the session's output, so a line can be
+    /// placed at a moment ahead ([`Voice::say_at`]) rather than started when its moment comes.
+    fn scheduled(&self) -> bool {
+        false
+    }
+    /// Speaks `text` from the moment `at` of the session's clock; a voice that is not
+    /// [`Voice::scheduled`] starts now.
+    fn say_at(&mut self, text: &str, _at: tokio::time::Instant) -> Result<Heard, String> {
+        self.say(text)
+    }
     /// Whether `text` can start sounding at once. Words pinned to a hold's clock are left out
     /// rather than said late.
     fn ready(&self, _text: &str) -> bool {
@@ -121,6 +133,9 @@ pub struct FakeVoice {
     pub fail_on: Option<String>,
     /// The volumes it was set to, in order.
     pub volumes: std::rc::Rc<std::cell::RefCell<Vec<f32>>>,
+    /// Plays its lines as clips placed ahead on an output with this look-ahead, as the voices
+    /// that make sound files do: `said` then records where each line was placed.
+    pub clips: Option<Duration>,
 }
 
 impl FakeVoice {
@@ -133,6 +148,7 @@ impl FakeVoice {
             hang_on: None,
             fail_on: None,
             volumes: Default::default(),
+            clips: None,
         }
     }
 }
@@ -152,14 +168,32 @@ impl Voice for FakeVoice {
         if self.fail_on.as_deref().is_some_and(|f| text.contains(f)) {
             return Ok(Box::pin(async {
                 tokio::time::sleep(Duration::from_millis(100)).await;
-                Err("cannot make that line".to_string())
+                Err::<Option<tokio::time::Instant>, _>("cannot make that line".to_string())
             }));
         }
         let words = text.split_whitespace().count().max(1) as u32;
         let length = self.per_word * words + self.linger;
         Ok(Box::pin(async move {
             tokio::time::sleep(length).await;
-            Ok(())
+            Ok(None)
+        }))
+    }
+
+    fn scheduled(&self) -> bool {
+        self.clips.is_some()
+    }
+
+    fn say_at(&mut self, text: &str, at: tokio::time::Instant) -> Result<Heard, String> {
+        let Some(ahead) = self.clips else {
+            return self.say(text);
+        };
+        let at = at.max(tokio::time::Instant::now());
+        self.said.borrow_mut().push((at, text.to_string()));
+        let words = text.split_whitespace().count().max(1) as u32;
+        let end = at + self.per_word * words + self.linger;
+        Ok(Box::pin(async move {
+            tokio::time::sleep_until(end.checked_sub(ahead).unwrap_or(end)).await;
+            Ok(Some(end))
         }))
     }
 

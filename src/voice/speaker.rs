@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use super::command::CommandEngine;
 use super::{Heard, Voice};
-use crate::audio::Output;
+use crate::audio::{Group, Output};
 use crate::cache::{self, Cache};
 use crate::routine::Ms;
 use crate::sounds::Clip;
@@ -224,7 +224,16 @@ impl Voice for Speaker {
         self.shared.work.notify_all();
     }
 
+    fn scheduled(&self) -> bool {
+        true
+    }
+
     fn say(&mut self, text: &str) -> Result<Heard, String> {
+        let now = self.output.now();
+        self.say_at(text, now)
+    }
+
+    fn say_at(&mut self, text: &str, at: tokio::time::Instant) -> Result<Heard, String> {
         let mine = {
             let mut state = self.shared.lock();
             // Where the player is: this line's place from the current one on (a repeat says the
@@ -261,8 +270,8 @@ impl Voice for Speaker {
         let volume = self.volume;
         if let Some(clip) = now {
             let clip = clip?;
-            output.play(&clip, volume);
-            return Ok(sounding(&clip));
+            let start = output.play_at(&clip, volume, Group::Voice, at);
+            return Ok(sounding(output, &clip, start));
         }
         // Not made yet: the words play as soon as they are, and the player allows for the wait.
         let shared = Arc::clone(&self.shared);
@@ -277,8 +286,10 @@ impl Voice for Speaker {
                 }
                 made.await;
             };
-            output.play(&clip, volume);
-            sounding(&clip).await
+            // Made late: as soon as it can be heard, never cut short.
+            let soonest = output.now() + output.lookahead();
+            let start = output.play_at(&clip, volume, Group::Voice, at.max(soonest));
+            sounding(output, &clip, start).await
         }))
     }
 
@@ -287,21 +298,29 @@ impl Voice for Speaker {
     }
 
     fn stop(&mut self) {
-        // Speech is a clip on the session's one output: stopping it stops whatever sounds.
-        self.output.stop();
+        // Speech is a clip on the session's one output: the words stop, the chimes go on.
+        self.output.cancel(Some(Group::Voice));
     }
 
     fn set_volume(&mut self, volume: f32) {
         self.volume = volume;
+        self.output.gain(Group::Voice, volume);
     }
 }
 
-/// Finishes when a clip that has started playing has been heard.
-fn sounding(clip: &Clip) -> Heard {
-    let length = Duration::from_millis(clip.duration_ms());
+/// Finishes a look-ahead before a clip placed at `start` ends on the output's clock, with the
+/// moment it ends: the player can place what follows exactly after it.
+fn sounding(output: Rc<dyn Output>, clip: &Clip, start: tokio::time::Instant) -> Heard {
+    // In whole milliseconds, as the plan has it, so what follows keeps the plan's time exactly.
+    let end = start + Duration::from_millis(clip.duration_ms());
     Box::pin(async move {
-        tokio::time::sleep(length).await;
-        Ok(())
+        loop {
+            let now = output.now() + output.lookahead();
+            if now >= end {
+                return Ok(Some(end));
+            }
+            tokio::time::sleep(end - now).await;
+        }
     })
 }
 

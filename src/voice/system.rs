@@ -113,6 +113,7 @@ impl Voice for System {
         drop(w);
         Ok(Box::pin(async move {
             rx.await
+                .map(|()| None)
                 .map_err(|_| "it stopped without finishing".to_string())
         }))
     }
