@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::config::{Choice, Config, Engine};
+
 const AFTER_HELP: &str = "\
 Routines are JSON files. The built-in ones are listed by `limber list`; your own go in
 ~/.config/limber/routines/ (or $LIMBER_ROUTINES) and are named by their file name without .json.
@@ -252,10 +254,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME")]
     pub device: Option<String>,
     /// Start at this time of day, HH:MM in local time (tomorrow when it has passed today).
-    #[arg(long, value_name = "HH:MM", value_parser = crate::start::parse_at, conflicts_with = "wait")]
+    #[arg(long, value_name = "HH:MM", value_parser = crate::session::start::parse_at, conflicts_with = "wait")]
     pub at: Option<jiff::civil::Time>,
     /// Start after this long: 90s, 10m, 1h30m.
-    #[arg(long, value_name = "LENGTH", value_parser = crate::start::parse_wait)]
+    #[arg(long, value_name = "LENGTH", value_parser = crate::session::start::parse_wait)]
     pub wait: Option<std::time::Duration>,
 }
 
@@ -291,7 +293,7 @@ pub struct RenderArgs {
 #[derive(Debug, Default, Clone, clap::Args)]
 pub struct VoiceArgs {
     /// The speech engine.
-    #[arg(long, value_name = "ENGINE", value_parser = crate::format::ENGINES.to_vec())]
+    #[arg(long, value_name = "ENGINE", value_parser = crate::config::format::ENGINES.to_vec())]
     pub voice: Option<String>,
     /// Speaking rate in words per minute.
     #[arg(long, value_name = "WPM", value_parser = clap::value_parser!(u32).range(80..=400))]
@@ -308,6 +310,30 @@ pub struct VoiceArgs {
 }
 
 impl VoiceArgs {
+    /// The voice chosen by the configuration, changed by these arguments.
+    pub fn choice(&self, config: &Config) -> Choice {
+        let engine = self
+            .voice
+            .as_deref()
+            .and_then(Engine::parse)
+            .unwrap_or(config.voice.engine);
+        // A voice named in the configuration is one of the configured engine's voices.
+        let configured_name = config
+            .voice
+            .name
+            .clone()
+            .filter(|_| engine == config.voice.engine);
+        Choice {
+            engine,
+            rate: self
+                .voice_rate
+                .unwrap_or(config.settings.words_per_minute.round() as u32),
+            pitch: self.voice_pitch.unwrap_or(config.voice.pitch),
+            volume: self.voice_volume.unwrap_or(config.voice.volume),
+            name: self.voice_name.clone().or(configured_name),
+        }
+    }
+
     /// The flags that shape the speech, as given: for a command to suggest another with the same
     /// voice (`limber prepare NAME --voice-rate 140`).
     pub fn flags(&self) -> String {

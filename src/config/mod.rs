@@ -8,9 +8,27 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::plan::settings::Settings;
 use crate::routine::Ms;
-use crate::settings::Settings;
-use crate::source::Source;
+use crate::routine::source::Source;
+
+mod check;
+pub mod format;
+mod voice;
+
+pub use check::load_config;
+pub use voice::Choice;
+
+/// What resuming does to the hold or rep that a pause interrupted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnResume {
+    /// The interrupted wait continues with the time it had left.
+    #[default]
+    Continue,
+    /// The rep (or the side, or the step's opening) starts again from its first cue; after a
+    /// pause in a rest, the next rep starts.
+    RestartRep,
+}
 
 /// What a configuration file said; `None` where it said nothing.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -28,7 +46,7 @@ pub struct ConfigFile {
     pub cache_folder: Option<String>,
     pub cache_megabytes: Option<u32>,
     pub sound_volume: Option<f64>,
-    pub sound_files: Vec<(crate::settings::Sound, String)>,
+    pub sound_files: Vec<(crate::plan::settings::Sound, String)>,
     pub captions: Option<bool>,
     pub rest: Option<Ms>,
     pub set_rest: Option<Ms>,
@@ -129,7 +147,7 @@ pub struct Config {
     /// Volume of chimes and tones, 0 to 1.
     pub sound_volume: f32,
     /// The user's own sound files, in place of built-in sounds.
-    pub sound_files: Vec<(crate::settings::Sound, PathBuf)>,
+    pub sound_files: Vec<(crate::plan::settings::Sound, PathBuf)>,
     /// Captions on or off; `None` leaves it to whether the output is a terminal.
     pub captions: Option<bool>,
     /// The user's routines folder.
@@ -146,7 +164,7 @@ pub struct Config {
     /// An inaudible tone while the session runs.
     pub keep_alive: bool,
     /// What resuming after a pause does.
-    pub on_resume: crate::player::OnResume,
+    pub on_resume: OnResume,
     /// The program the hooks run, if any.
     pub on_event: Option<PathBuf>,
 }
@@ -177,7 +195,7 @@ impl Config {
             _ => None,
         };
         let parsed = match &file {
-            Some(p) => crate::validate::load_config(&Source::read(p)?.as_config())?,
+            Some(p) => load_config(&Source::read(p)?.as_config())?,
             None => ConfigFile::default(),
         };
         Ok(Config::from_file(parsed, file))
@@ -238,15 +256,15 @@ impl Config {
             .cache_folder
             .as_deref()
             .map(|f| resolve(f, base.as_deref()))
-            .or_else(crate::cache::default_dir);
+            .or_else(crate::voice::cache::default_dir);
         let sound_files = c
             .sound_files
             .iter()
             .map(|(sound, path)| (*sound, resolve(path, base.as_deref())))
             .collect();
         let on_resume = match c.resume.as_deref() {
-            Some("restart_rep") => crate::player::OnResume::RestartRep,
-            _ => crate::player::OnResume::Continue,
+            Some("restart_rep") => OnResume::RestartRep,
+            _ => OnResume::Continue,
         };
         let on_event = c
             .on_event
@@ -272,7 +290,7 @@ impl Config {
             cache,
             cache_max_bytes: c
                 .cache_megabytes
-                .map_or(crate::cache::DEFAULT_MAX_BYTES, |m| {
+                .map_or(crate::voice::cache::DEFAULT_MAX_BYTES, |m| {
                     u64::from(m) * 1024 * 1024
                 }),
             file,
@@ -283,12 +301,12 @@ impl Config {
 impl Config {
     /// The sounds to play: the built-in ones, with any files the configuration names in their
     /// place; `warn` hears about each file that cannot be used.
-    pub fn sounds(&self, warn: &mut dyn FnMut(String)) -> crate::sounds::SoundSet {
-        crate::sounds::SoundSet::with_files(&self.sound_files, warn)
+    pub fn sounds(&self, warn: &mut dyn FnMut(String)) -> crate::sound::clip::SoundSet {
+        crate::sound::clip::SoundSet::with_files(&self.sound_files, warn)
     }
 
     /// The settings for planning, with the real lengths of the sounds that will play.
-    pub fn settings_for(&self, sounds: &crate::sounds::SoundSet) -> Settings {
+    pub fn settings_for(&self, sounds: &crate::sound::clip::SoundSet) -> Settings {
         Settings {
             sounds: sounds.lengths(),
             ..self.settings.clone()
@@ -307,17 +325,25 @@ fn resolve(path: &str, base: Option<&Path>) -> PathBuf {
     }
 }
 
+/// The configuration's JSON Schema, checked in at `docs/config.schema.json`.
+pub fn schema_text() -> String {
+    crate::routine::schema::text(&crate::routine::schema::schema_of(
+        &format::CONFIG,
+        "limber configuration",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn load(text: &str) -> Result<ConfigFile, String> {
-        crate::validate::load_config(&Source::new("config.json", text)).map_err(|e| e.to_string())
+        load_config(&Source::new("config.json", text)).map_err(|e| e.to_string())
     }
 
     #[test]
     fn the_example_is_valid_and_says_the_defaults() {
-        let text = include_str!("../config.example.json");
+        let text = include_str!("../../config.example.json");
         let file = load(text).unwrap();
         let config = Config::from_file(file, None);
         let defaults = Settings::default();
@@ -366,14 +392,14 @@ pub fn example() -> serde_json::Value {
         }
     };
     let mut phrases = serde_json::Map::new();
-    for (name, _, _) in crate::settings::Phrases::TABLE {
+    for (name, _, _) in crate::plan::settings::Phrases::TABLE {
         phrases.insert(name.to_string(), serde_json::json!(s.phrases.get(name)));
     }
     phrases.insert("numbers".into(), serde_json::json!(s.phrases.numbers));
     let sounds: serde_json::Map<String, serde_json::Value> =
         std::iter::once(("volume".to_string(), serde_json::json!(0.8)))
             .chain(
-                crate::settings::Sound::ALL
+                crate::plan::settings::Sound::ALL
                     .iter()
                     .map(|s| (s.name().to_string(), serde_json::json!(""))),
             )
@@ -392,7 +418,7 @@ pub fn example() -> serde_json::Value {
             "timeout": secs(v.timeout),
         },
         "sounds": sounds,
-        "speech_cache": { "folder": "", "max_megabytes": crate::cache::DEFAULT_MAX_BYTES / 1024 / 1024 },
+        "speech_cache": { "folder": "", "max_megabytes": crate::voice::cache::DEFAULT_MAX_BYTES / 1024 / 1024 },
         "captions": "auto",
         "rest": secs(s.rest),
         "set_rest": secs(s.set_rest),
@@ -428,11 +454,17 @@ mod example {
         );
     }
 
-    use crate::format::{CONFIG, Kind, Shape};
+    use super::format::CONFIG;
+    use crate::routine::format::{Kind, Shape};
+
+    #[test]
+    fn checked_in_schema_is_current() {
+        crate::routine::schema::assert_checked_in("config.schema.json", &super::schema_text());
+    }
 
     #[test]
     fn the_example_names_every_key() {
-        let text = include_str!("../config.example.json");
+        let text = include_str!("../../config.example.json");
         fn walk(shape: &Shape, text: &str) {
             for field in shape.fields.iter().filter(|f| f.name != "$schema") {
                 assert!(

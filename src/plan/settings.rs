@@ -31,7 +31,7 @@ impl Settings {
         self.spoken
             .get(text)
             .copied()
-            .unwrap_or_else(|| crate::timeline::speech_ms(text, self.words_per_minute))
+            .unwrap_or_else(|| crate::plan::timeline::speech_ms(text, self.words_per_minute))
     }
 }
 
@@ -168,15 +168,15 @@ macro_rules! phrases {
         }
 
         /// The phrases as fields of the configuration format.
-        pub static PHRASE_FIELDS: &[crate::format::Field] = &[
-            $(crate::format::Field {
+        pub static PHRASE_FIELDS: &[crate::routine::format::Field] = &[
+            $(crate::routine::format::Field {
                 name: stringify!($field),
-                kind: crate::format::Kind::Text { max_chars: 300 },
+                kind: crate::routine::format::Kind::Text { max_chars: 300 },
                 doc: $doc,
             },)*
-            crate::format::Field {
+            crate::routine::format::Field {
                 name: "numbers",
-                kind: crate::format::Kind::TextList { max_items: 10 },
+                kind: crate::routine::format::Kind::TextList { max_items: 10 },
                 doc: "The countdown's numbers, all ten, from one up to ten.",
             },
         ];
@@ -236,7 +236,10 @@ impl Phrases {
             _ if ms % 60_000 == 0 => fill(&self.minutes, &[("n", &(ms / 60_000).to_string())]),
             _ => fill(
                 &self.seconds,
-                &[("n", &crate::template::format_seconds(ms as f64 / 1000.0))],
+                &[(
+                    "n",
+                    &crate::routine::template::format_seconds(ms as f64 / 1000.0),
+                )],
             ),
         }
     }

@@ -15,9 +15,9 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::plan::settings::{Settings, Sound, fill};
+use crate::routine::template::{Values, Var, format_seconds};
 use crate::routine::{Breathe, Exercise, Ms, Routine, Side, Step, Work};
-use crate::settings::{Settings, Sound, fill};
-use crate::template::{Values, Var, format_seconds};
 
 /// What a cue does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

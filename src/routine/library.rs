@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::routine::Routine;
-use crate::source::Source;
-use crate::validate;
+use crate::routine::source::Source;
+use crate::routine::validate;
 
 macro_rules! built_in {
     ($($name:literal),* $(,)?) => {
         /// The built-in routines: file stem and text, in the order `limber list` shows them.
         pub const BUILT_IN: &[(&str, &str)] = &[
-            $(($name, include_str!(concat!("../routines/", $name, ".json")))),*
+            $(($name, include_str!(concat!("../../routines/", $name, ".json")))),*
         ];
     };
 }

@@ -1,9 +1,25 @@
-//! A validated routine: what the file said, checked and with routine defaults applied.
+//! Routines: the language a person writes, read and checked, and the model it becomes.
 //!
-//! Values the routine leaves open (`rest`, `countdown`...) stay `None` here; the timeline fills them
-//! from the settings, so that a user's configuration can change the defaults of every routine.
+//! - [`format`]: every key, its type and its limits, written once for the validator and the schema.
+//! - [`source`]: reading a file as JSON with comments, keeping where each value is (line, column).
+//! - [`validate`]: from parsed JSON to a [`Routine`], or every reason it is not one.
+//! - [`template`]: the spoken text with placeholders, such as `{n} breaths`.
+//! - [`library`]: the routines a person can name: the built-in ones and their own.
+//! - [`schema`]: the JSON Schema for editors, made from [`format`].
+//!
+//! This file is the model: a validated routine, what the file said, checked and with the
+//! routine's defaults applied. Values the routine leaves open (`rest`, `countdown`...) stay `None`
+//! here; the timeline fills them from the settings, so that a user's configuration can change the
+//! defaults of every routine.
 
-use crate::template::Template;
+pub mod format;
+pub mod library;
+pub mod schema;
+pub mod source;
+pub mod template;
+pub mod validate;
+
+use template::Template;
 
 /// Milliseconds: every time in limber is kept as a whole number of them, so sums are exact.
 pub type Ms = u64;
@@ -90,7 +106,7 @@ impl Step {
             Step::Say(_) => "say".into(),
             Step::Rest { rest, .. } => format!(
                 "rest {}",
-                crate::template::format_seconds(*rest as f64 / 1000.0)
+                crate::routine::template::format_seconds(*rest as f64 / 1000.0)
             ),
             Step::Breathe(b) => b.name.clone().unwrap_or_else(|| "breathing".into()),
             Step::Exercise(e) => e.name.clone(),

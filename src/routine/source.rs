@@ -31,12 +31,7 @@ pub struct Source {
 
 const ROUTINE_EXAMPLE: &str = "a routine is a JSON object such as {\"name\": \"My stretches\", \"steps\": [{\"say\": \"Hello.\"}]}";
 
-/// A 1-based line and column (in characters) in a source text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Location {
-    pub line: usize,
-    pub column: usize,
-}
+pub use crate::error::Location;
 
 impl Source {
     /// A byte-order mark, which some Windows editors write, is dropped: it is not part of the JSON.

@@ -2,46 +2,17 @@
 //!
 //! Validation never stops at the first problem: a person fixing a routine wants the whole list,
 //! each with the file, line, column, the JSON path of the value (`steps[3].hold`) and how to fix
-//! it. Keys, types and limits come from [`crate::format`]; the rules that tie keys together
+//! it. Keys, types and limits come from [`crate::routine::format`]; the rules that tie keys together
 //! (a step has one kind, `alternate` needs `sides`...) are written out here.
 
 use jsonc_parser::ast::{Object, ObjectPropName, Value};
 
-use crate::error::Error;
-use crate::format::{self, Field, Kind, Shape};
+use crate::error::Location;
+use crate::error::{Diagnostic, Error};
+use crate::routine::format::{self, Field, Kind, Shape};
+use crate::routine::source::Source;
+use crate::routine::template::{Template, Var};
 use crate::routine::{Breathe, Exercise, Ms, Phase, Routine, Side, Step, Work};
-use crate::source::{Location, Source};
-use crate::template::{Template, Var};
-
-/// One problem in a routine.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// The JSON path of the value, such as `steps[3].hold`; empty for the whole file.
-    pub path: String,
-    pub at: Option<Location>,
-    pub message: String,
-    pub help: Option<String>,
-}
-
-impl Diagnostic {
-    pub fn render(&self, origin: &str) -> String {
-        let mut out = origin.to_string();
-        if let Some(at) = self.at {
-            out.push_str(&format!(":{}:{}", at.line, at.column));
-        }
-        out.push_str(": ");
-        if !self.path.is_empty() {
-            out.push_str(&self.path);
-            out.push_str(": ");
-        }
-        out.push_str(&self.message);
-        if let Some(help) = &self.help {
-            out.push_str("\n  help: ");
-            out.push_str(help);
-        }
-        out
-    }
-}
 
 /// Parses and validates a routine's text.
 pub fn load(source: &Source) -> Result<Routine, Error> {
@@ -63,27 +34,6 @@ pub fn load(source: &Source) -> Result<Routine, Error> {
     }
 }
 
-/// Parses and checks a configuration file.
-pub fn load_config(source: &Source) -> Result<crate::config::ConfigFile, Error> {
-    let value = source.parse()?;
-    let mut checker = Checker {
-        source,
-        diagnostics: Vec::new(),
-    };
-    let config = checker.config(&value);
-    checker
-        .diagnostics
-        .sort_by_key(|d| d.at.map(|a| (a.line, a.column)));
-    if checker.diagnostics.is_empty() {
-        Ok(config)
-    } else {
-        Err(Error::Invalid {
-            origin: source.origin.clone(),
-            diagnostics: checker.diagnostics,
-        })
-    }
-}
-
 /// Where a top-level key of a routine is written, for errors found after validation.
 pub fn key_location(source: &Source, key: &str) -> Option<Location> {
     let value = source.parse().ok()?;
@@ -94,22 +44,32 @@ pub fn key_location(source: &Source, key: &str) -> Option<Location> {
     Some(source.locate(start(&prop.value)))
 }
 
-struct Checker<'s> {
-    source: &'s Source,
-    diagnostics: Vec<Diagnostic>,
+/// Where a top-level key of a routine is written: the key itself, not its value.
+pub fn key_start(source: &Source, key: &str) -> Option<Location> {
+    let value = source.parse().ok()?;
+    let Value::Object(node) = value else {
+        return None;
+    };
+    let prop = node.properties.iter().find(|p| prop_name(&p.name) == key)?;
+    Some(source.locate(prop.range.start))
+}
+
+pub(crate) struct Checker<'s> {
+    pub(crate) source: &'s Source,
+    pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
 /// An object being read, with the keys already checked against its shape.
-struct Obj<'v, 'a> {
-    path: String,
-    shape: &'static Shape,
-    node: &'v Object<'a>,
+pub(crate) struct Obj<'v, 'a> {
+    pub(crate) path: String,
+    pub(crate) shape: &'static Shape,
+    pub(crate) node: &'v Object<'a>,
     /// Fields that an unknown key was probably meant to be: not reported again as missing.
     misspelt: Vec<&'static str>,
 }
 
 impl<'v, 'a> Obj<'v, 'a> {
-    fn get(&self, key: &str) -> Option<&'v Value<'a>> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'v Value<'a>> {
         self.node
             .properties
             .iter()
@@ -117,11 +77,11 @@ impl<'v, 'a> Obj<'v, 'a> {
             .map(|p| &p.value)
     }
 
-    fn has(&self, key: &str) -> bool {
+    pub(crate) fn has(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
 
-    fn key_start(&self, key: &str) -> usize {
+    pub(crate) fn key_start(&self, key: &str) -> usize {
         self.node
             .properties
             .iter()
@@ -129,7 +89,7 @@ impl<'v, 'a> Obj<'v, 'a> {
             .map_or(self.node.range.start, |p| p.range.start)
     }
 
-    fn path(&self, key: &str) -> String {
+    pub(crate) fn path(&self, key: &str) -> String {
         join(&self.path, key)
     }
 }
@@ -142,14 +102,14 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn prop_name<'x>(name: &'x ObjectPropName<'_>) -> &'x str {
+pub(crate) fn prop_name<'x>(name: &'x ObjectPropName<'_>) -> &'x str {
     match name {
         ObjectPropName::String(s) => &s.value,
         ObjectPropName::Word(w) => w.value,
     }
 }
 
-fn start(value: &Value) -> usize {
+pub(crate) fn start(value: &Value) -> usize {
     match value {
         Value::StringLit(v) => v.range.start,
         Value::NumberLit(v) => v.range.start,
@@ -161,7 +121,7 @@ fn start(value: &Value) -> usize {
 }
 
 /// How a JSON value is described to a person.
-fn describe(value: &Value) -> String {
+pub(crate) fn describe(value: &Value) -> String {
     match value {
         Value::StringLit(s) => format!("the text \"{}\"", shorten(&s.value)),
         Value::NumberLit(n) => format!("the number {}", n.value),
@@ -195,7 +155,7 @@ fn length_word(s: f64) -> String {
 }
 
 fn seconds_word(s: f64) -> String {
-    let n = crate::template::format_seconds(s);
+    let n = crate::routine::template::format_seconds(s);
     if n == "1" {
         "1 second".into()
     } else {
@@ -204,7 +164,7 @@ fn seconds_word(s: f64) -> String {
 }
 
 impl<'s> Checker<'s> {
-    fn error(
+    pub(crate) fn error(
         &mut self,
         path: &str,
         offset: usize,
@@ -262,27 +222,12 @@ impl<'s> Checker<'s> {
             description,
             steps,
         };
-        if self.diagnostics.is_empty() {
-            let total =
-                crate::timeline::plan(&routine, &crate::settings::Settings::default()).total;
-            if total / 1000 > format::MAX_SESSION_SECONDS {
-                self.error(
-                    "steps",
-                    obj.key_start("steps"),
-                    format!(
-                        "the session would last {}; a session is at most 4 hours",
-                        crate::timeline::spoken_length(total)
-                    ),
-                    "split it into several routines",
-                );
-            }
-        }
         Some(routine)
     }
 
     /// Checks an object's keys against its shape: unknown keys (with a suggestion), duplicates and
     /// missing required keys. `ignore` lists keys already reported by the caller.
-    fn open<'v, 'a>(
+    pub(crate) fn open<'v, 'a>(
         &mut self,
         node: &'v Object<'a>,
         path: String,
@@ -292,7 +237,7 @@ impl<'s> Checker<'s> {
         self.open_with(node, path, shape, ignore, true)
     }
 
-    fn open_with<'v, 'a>(
+    pub(crate) fn open_with<'v, 'a>(
         &mut self,
         node: &'v Object<'a>,
         path: String,
@@ -358,13 +303,20 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn field(&self, obj: &Obj, key: &str) -> &'static Field {
+    pub(crate) fn field(&self, obj: &Obj, key: &str) -> &'static Field {
         obj.shape
             .field(key)
             .unwrap_or_else(|| panic!("{key} is not a field of {}", obj.shape.name))
     }
 
-    fn wrong_type(&mut self, obj: &Obj, key: &str, value: &Value, expected: &str, example: &str) {
+    pub(crate) fn wrong_type(
+        &mut self,
+        obj: &Obj,
+        key: &str,
+        value: &Value,
+        expected: &str,
+        example: &str,
+    ) {
         let mut help = format!("for example \"{key}\": {example}");
         if let Value::StringLit(s) = value
             && let Some(n) = number_in_text(&s.value)
@@ -386,7 +338,7 @@ impl<'s> Checker<'s> {
         );
     }
 
-    fn text(&mut self, obj: &Obj, key: &str) -> Option<String> {
+    pub(crate) fn text(&mut self, obj: &Obj, key: &str) -> Option<String> {
         let value = obj.get(key)?;
         let Kind::Text { max_chars } = self.field(obj, key).kind else {
             unreachable!("{key} is not plain text")
@@ -399,7 +351,14 @@ impl<'s> Checker<'s> {
             .then(|| s.value.trim().to_string())
     }
 
-    fn check_text(&mut self, obj: &Obj, key: &str, value: &Value, text: &str, max: usize) -> bool {
+    pub(crate) fn check_text(
+        &mut self,
+        obj: &Obj,
+        key: &str,
+        value: &Value,
+        text: &str,
+        max: usize,
+    ) -> bool {
         if text.trim().is_empty() {
             self.error(
                 &obj.path(key),
@@ -424,7 +383,7 @@ impl<'s> Checker<'s> {
 
     /// Spoken text; `allowed` lists the placeholders that have a value where it is spoken, and
     /// `why_not` explains the others.
-    fn template(
+    pub(crate) fn template(
         &mut self,
         obj: &Obj,
         key: &str,
@@ -486,7 +445,7 @@ impl<'s> Checker<'s> {
 
     /// A number, with its text as written (for messages). Numbers too large for JSON's doubles
     /// are refused here rather than silently read as infinity.
-    fn number(
+    pub(crate) fn number(
         &mut self,
         obj: &Obj,
         key: &str,
@@ -513,11 +472,11 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn seconds(&mut self, obj: &Obj, key: &str) -> Option<Ms> {
+    pub(crate) fn seconds(&mut self, obj: &Obj, key: &str) -> Option<Ms> {
         let Kind::Seconds { min, max } = self.field(obj, key).kind else {
             unreachable!("{key} is not seconds")
         };
-        let example = crate::template::format_seconds(20f64.clamp(min.max(1.0), max));
+        let example = crate::routine::template::format_seconds(20f64.clamp(min.max(1.0), max));
         let (v, written, field) = self.number(obj, key, &example, "a number of seconds")?;
         let at = start(obj.get(key)?);
         // Times are kept to the millisecond, so limits are compared after rounding to it.
@@ -556,7 +515,7 @@ impl<'s> Checker<'s> {
         Some(ms as Ms)
     }
 
-    fn count(&mut self, obj: &Obj, key: &str) -> Option<u32> {
+    pub(crate) fn count(&mut self, obj: &Obj, key: &str) -> Option<u32> {
         let Kind::Count { min, max } = self.field(obj, key).kind else {
             unreachable!("{key} is not a count")
         };
@@ -598,7 +557,7 @@ impl<'s> Checker<'s> {
         Some(v as u32)
     }
 
-    fn choice(&mut self, obj: &Obj, key: &str) -> Option<String> {
+    pub(crate) fn choice(&mut self, obj: &Obj, key: &str) -> Option<String> {
         let value = obj.get(key)?;
         let Kind::Choice(words) = self.field(obj, key).kind else {
             unreachable!("{key} is not a choice")
@@ -623,7 +582,7 @@ impl<'s> Checker<'s> {
     }
 
     /// Text where empty means "the default": `None` for empty.
-    fn optional_text(&mut self, obj: &Obj, key: &str) -> Option<String> {
+    pub(crate) fn optional_text(&mut self, obj: &Obj, key: &str) -> Option<String> {
         let value = obj.get(key)?;
         let Kind::OptionalText { max_chars } = self.field(obj, key).kind else {
             unreachable!("{key} is not optional text")
@@ -639,7 +598,7 @@ impl<'s> Checker<'s> {
             .then(|| s.value.trim().to_string())
     }
 
-    fn fraction(&mut self, obj: &Obj, key: &str) -> Option<f64> {
+    pub(crate) fn fraction(&mut self, obj: &Obj, key: &str) -> Option<f64> {
         let Kind::Number { min, max } = self.field(obj, key).kind else {
             unreachable!("{key} is not a bounded number")
         };
@@ -657,7 +616,7 @@ impl<'s> Checker<'s> {
         Some(v)
     }
 
-    fn flag(&mut self, obj: &Obj, key: &str) -> Option<bool> {
+    pub(crate) fn flag(&mut self, obj: &Obj, key: &str) -> Option<bool> {
         let value = obj.get(key)?;
         match value {
             Value::BooleanLit(b) => Some(b.value),
@@ -668,7 +627,7 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn list<'v, 'a>(&mut self, obj: &Obj<'v, 'a>, key: &str) -> Option<&'v [Value<'a>]> {
+    pub(crate) fn list<'v, 'a>(&mut self, obj: &Obj<'v, 'a>, key: &str) -> Option<&'v [Value<'a>]> {
         let value = obj.get(key)?;
         let Kind::List(shape, max) = self.field(obj, key).kind else {
             unreachable!("{key} is not a list")
@@ -698,7 +657,7 @@ impl<'s> Checker<'s> {
         Some(&items.elements)
     }
 
-    fn object<'v, 'a>(&mut self, obj: &Obj<'v, 'a>, key: &str) -> Option<Obj<'v, 'a>> {
+    pub(crate) fn object<'v, 'a>(&mut self, obj: &Obj<'v, 'a>, key: &str) -> Option<Obj<'v, 'a>> {
         let value = obj.get(key)?;
         let Kind::Object(shape) = self.field(obj, key).kind else {
             unreachable!("{key} is not an object")
@@ -710,7 +669,7 @@ impl<'s> Checker<'s> {
         Some(self.open(node, obj.path(key), shape, &[]))
     }
 
-    fn sides(&mut self, obj: &Obj, key: &str) -> Option<[Side; 2]> {
+    pub(crate) fn sides(&mut self, obj: &Obj, key: &str) -> Option<[Side; 2]> {
         let value = obj.get(key)?;
         let help = "write \"sides\": [\"left\", \"right\"] to start on the left, or [\"right\", \"left\"] to start on the right";
         let side = |v: &Value| match v {
@@ -748,122 +707,7 @@ impl<'s> Checker<'s> {
         None
     }
 
-    fn config(&mut self, value: &Value) -> crate::config::ConfigFile {
-        let Value::Object(node) = value else {
-            self.error(
-                "",
-                start(value),
-                format!(
-                    "a configuration is an object in {{ }}, found {}",
-                    describe(value)
-                ),
-                "see config.example.json",
-            );
-            return crate::config::ConfigFile::default();
-        };
-        let obj = self.open(node, String::new(), &format::CONFIG, &[]);
-        self.text(&obj, "$schema");
-        let mut config = crate::config::ConfigFile::default();
-        if let Some(voice) = self.object(&obj, "voice") {
-            config.engine = self.choice(&voice, "engine");
-            config.rate = self.count(&voice, "rate");
-            config.pitch = self.count(&voice, "pitch");
-            config.voice_volume = self.fraction(&voice, "volume");
-            config.voice_name = self.optional_text(&voice, "name");
-            config.program = self.optional_text(&voice, "program");
-            config.arguments = self.arguments(&voice, "arguments");
-            config.model = self.optional_text(&voice, "model");
-            config.timeout = self.seconds(&voice, "timeout");
-            // An engine without what it needs (Piper without a model) is not an error here: the
-            // session says so and speaks with espeak-ng, so a half-done setup never costs a
-            // morning session its voice.
-        }
-        if let Some(cache) = self.object(&obj, "speech_cache") {
-            config.cache_folder = self.optional_text(&cache, "folder");
-            config.cache_megabytes = self.count(&cache, "max_megabytes");
-        }
-        if let Some(sounds) = self.object(&obj, "sounds") {
-            config.sound_volume = self.fraction(&sounds, "volume");
-            for sound in crate::settings::Sound::ALL {
-                if let Some(path) = self.optional_text(&sounds, sound.name()) {
-                    config.sound_files.push((sound, path));
-                }
-            }
-        }
-        if let Some(audio) = self.object(&obj, "audio") {
-            config.device = self.optional_text(&audio, "device");
-            config.lead_in = self.seconds(&audio, "lead_in");
-            config.keep_alive = self.flag(&audio, "keep_alive");
-        }
-        if let Some(controls) = self.object(&obj, "controls") {
-            config.resume = self.choice(&controls, "resume");
-            config.on_event = self.optional_text(&controls, "on_event");
-        }
-        config.captions = self
-            .choice(&obj, "captions")
-            .and_then(|c| match c.as_str() {
-                "on" => Some(true),
-                "off" => Some(false),
-                _ => None,
-            });
-        let mut phrases = Vec::new();
-        let mut numbers = None;
-        if let Some(p) = self.object(&obj, "phrases") {
-            for prop in &p.node.properties {
-                let name = prop_name(&prop.name);
-                if name == "numbers" {
-                    numbers = self.text_list(&p, "numbers");
-                    continue;
-                }
-                let Some((_, vars, _)) = crate::settings::Phrases::TABLE
-                    .iter()
-                    .find(|(n, _, _)| *n == name)
-                else {
-                    continue;
-                };
-                let Some(text) = self.text(&p, name) else {
-                    continue;
-                };
-                let mut ok = true;
-                for (offset, placeholder) in placeholders(&text) {
-                    if !vars.contains(&placeholder) {
-                        let at = start(&prop.value) + 1 + offset;
-                        let help = if vars.is_empty() {
-                            format!("the {name} phrase takes no placeholders")
-                        } else {
-                            let list: Vec<String> =
-                                vars.iter().map(|v| format!("{{{v}}}")).collect();
-                            format!("the {name} phrase can use {}", list.join(", "))
-                        };
-                        self.error(
-                            &p.path(name),
-                            at,
-                            format!("{{{placeholder}}} has no value in this phrase"),
-                            help,
-                        );
-                        ok = false;
-                    }
-                }
-                if ok {
-                    phrases.push((name.to_string(), text));
-                }
-            }
-        }
-        crate::config::ConfigFile {
-            routines: self.text(&obj, "routines"),
-            rest: self.seconds(&obj, "rest"),
-            set_rest: self.seconds(&obj, "set_rest"),
-            countdown: self.count(&obj, "countdown"),
-            halfway: self.flag(&obj, "halfway"),
-            setup_time: self.seconds(&obj, "setup_time"),
-            switch_time: self.seconds(&obj, "switch_time"),
-            phrases,
-            numbers,
-            ..config
-        }
-    }
-
-    fn text_list(&mut self, obj: &Obj, key: &str) -> Option<Vec<String>> {
+    pub(crate) fn text_list(&mut self, obj: &Obj, key: &str) -> Option<Vec<String>> {
         let value = obj.get(key)?;
         let Kind::TextList { max_items } = self.field(obj, key).kind else {
             unreachable!("{key} is not a list of texts")
@@ -911,7 +755,7 @@ impl<'s> Checker<'s> {
     }
 
     /// A program's arguments: a list of texts, kept exactly as written.
-    fn arguments(&mut self, obj: &Obj, key: &str) -> Option<Vec<String>> {
+    pub(crate) fn arguments(&mut self, obj: &Obj, key: &str) -> Option<Vec<String>> {
         let value = obj.get(key)?;
         let Kind::Arguments { max_items } = self.field(obj, key).kind else {
             unreachable!("{key} is not a list of arguments")
@@ -1334,7 +1178,7 @@ fn two_kinds_help(kind: &str, other: &str) -> String {
 }
 
 /// The `{name}` placeholders in a phrase, with their byte offsets.
-fn placeholders(text: &str) -> Vec<(usize, &str)> {
+pub(crate) fn placeholders(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(open) = text[from..].find('{') {
@@ -1365,7 +1209,7 @@ fn number_in_text(text: &str) -> Option<String> {
         .trim_end_matches('s')
         .trim();
     let n: f64 = digits.parse().ok()?;
-    Some(crate::template::format_seconds(n))
+    Some(crate::routine::template::format_seconds(n))
 }
 
 #[cfg(test)]
@@ -1384,7 +1228,7 @@ mod tests {
 
     #[test]
     fn the_issue_example_is_valid() {
-        let text = include_str!("../tests/routines/example.json");
+        let text = include_str!("../../tests/routines/example.json");
         let routine = load(&Source::new("example.json", text)).unwrap();
         assert_eq!(routine.steps.len(), 8);
         let Step::Exercise(bird_dog) = &routine.steps[3] else {

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use crate::timeline::{Cue, CueKind, Place, What, clock};
+use crate::plan::timeline::{Cue, CueKind, Place, What, clock};
 
 /// Where captions go.
 pub trait Captions {

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use crate::player::Event;
+use crate::session::player::Event;
 
 /// How long a hook may run.
 pub const TIME_LIMIT: Duration = Duration::from_secs(10);

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use rustix::termios::{LocalModes, OptionalActions, SpecialCodeIndex, Termios};
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::player::Control;
+use crate::session::player::Control;
 
 /// What `?` shows.
 pub const HELP: &str = "keys: space pause/resume, n next step, p previous step, r repeat, + louder, - quieter, q quit, ? this list";

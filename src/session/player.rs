@@ -38,12 +38,12 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
-use crate::audio::Output;
-use crate::captions::Captions;
+use crate::plan::settings::Sound;
+use crate::plan::timeline::{CueKind, Place, Quiet, Timeline, What};
 use crate::routine::Ms;
-use crate::settings::Sound;
-use crate::sounds::SoundSet;
-use crate::timeline::{CueKind, Place, Quiet, Timeline, What};
+use crate::session::captions::Captions;
+use crate::sound::clip::SoundSet;
+use crate::sound::output::Output;
 use crate::voice::{Heard, Voices};
 
 /// What the person can ask of a running session.
@@ -97,16 +97,8 @@ impl Control {
     }
 }
 
-/// What resuming does to the hold or rep that a pause interrupted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OnResume {
-    /// The interrupted wait continues with the time it had left.
-    #[default]
-    Continue,
-    /// The rep (or the side, or the step's opening) starts again from its first cue; after a
-    /// pause in a rest, the next rep starts.
-    RestartRep,
-}
+/// What resuming does, as the configuration says.
+pub use crate::config::OnResume;
 
 /// Where a running session is, for `limber ctl status`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -586,7 +578,7 @@ impl Player<'_, '_> {
             let c = self.next_control(ctl).await.unwrap_or(Control::Resume);
             match c {
                 Control::Pause | Control::Repeat => {}
-                Control::Help => self.dev.captions.notice(crate::keys::HELP),
+                Control::Help => self.dev.captions.notice(crate::session::keys::HELP),
                 Control::VolumeUp | Control::VolumeDown => self.volume(c),
                 Control::Stop => {
                     self.paused += since.elapsed();
@@ -670,7 +662,7 @@ impl Player<'_, '_> {
 
     /// Says words the plan does not time (resuming, repeating), from now.
     fn say_now(&mut self, text: &str, ctl: &mut Controls) {
-        let estimate = crate::timeline::speech_ms(text, self.dev.words_per_minute);
+        let estimate = crate::plan::timeline::speech_ms(text, self.dev.words_per_minute);
         self.say(text, estimate, Instant::now(), ctl);
     }
 
@@ -812,7 +804,7 @@ impl Player<'_, '_> {
                     Control::Repeat => self.repeat(ctl),
                     Control::VolumeUp | Control::VolumeDown => self.volume(c),
                     Control::Resume => {}
-                    Control::Help => self.dev.captions.notice(crate::keys::HELP),
+                    Control::Help => self.dev.captions.notice(crate::session::keys::HELP),
                     c => return Err(Interrupt::Control(c)),
                 }
                 continue;
@@ -916,7 +908,7 @@ pub fn resume_words(timeline: &Timeline, here: usize) -> String {
             true => Place { rep: None, ..p },
             false => p,
         })
-        .map(|p| crate::captions::place_text(&p))
+        .map(|p| crate::session::captions::place_text(&p))
         .or_else(|| {
             let n = cue.and_then(|c| c.step)?;
             let span = timeline.steps.iter().find(|s| s.step == n)?;
@@ -936,7 +928,7 @@ pub fn rep_start(timeline: &Timeline, i: usize) -> usize {
     let Some(cue) = cues.get(i) else {
         return i;
     };
-    let key = |c: &crate::timeline::Cue| {
+    let key = |c: &crate::plan::timeline::Cue| {
         (
             c.step,
             c.place

@@ -13,7 +13,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 
-use crate::player::Control;
+use crate::session::player::Control;
 
 /// Signals of one kind closer together than this count once.
 pub const DEBOUNCE: Duration = Duration::from_millis(300);

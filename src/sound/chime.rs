@@ -10,7 +10,7 @@
 //! the two are told apart by ear. Breath tones are gentle swells that rise (in) or fall (out); the
 //! phase tick is a short wooden knock; the end of a session is three bells rising.
 
-use crate::settings::Sound;
+use crate::plan::settings::Sound;
 
 /// The sample rate of every built-in sound.
 pub const RATE: u32 = 48_000;

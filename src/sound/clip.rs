@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::plan::settings::{Sound, SoundLengths};
 use crate::routine::Ms;
-use crate::settings::{Sound, SoundLengths};
 
 /// Decoded audio, ready to play: interleaved samples in -1..1.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,12 +55,12 @@ impl Clip {
 
 fn built_in_bytes(sound: Sound) -> &'static [u8] {
     match sound {
-        Sound::HoldStart => include_bytes!("../sounds/hold_start.wav"),
-        Sound::HoldEnd => include_bytes!("../sounds/hold_end.wav"),
-        Sound::BreatheIn => include_bytes!("../sounds/breathe_in.wav"),
-        Sound::BreatheOut => include_bytes!("../sounds/breathe_out.wav"),
-        Sound::Tick => include_bytes!("../sounds/tick.wav"),
-        Sound::Finish => include_bytes!("../sounds/finish.wav"),
+        Sound::HoldStart => include_bytes!("../../sounds/hold_start.wav"),
+        Sound::HoldEnd => include_bytes!("../../sounds/hold_end.wav"),
+        Sound::BreatheIn => include_bytes!("../../sounds/breathe_in.wav"),
+        Sound::BreatheOut => include_bytes!("../../sounds/breathe_out.wav"),
+        Sound::Tick => include_bytes!("../../sounds/tick.wav"),
+        Sound::Finish => include_bytes!("../../sounds/finish.wav"),
     }
 }
 
@@ -187,7 +187,7 @@ mod tests {
     fn a_good_file_replaces_the_sound() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("knock.wav");
-        std::fs::write(&path, crate::chime::wav(Sound::Tick)).unwrap();
+        std::fs::write(&path, crate::sound::chime::wav(Sound::Tick)).unwrap();
         let set = SoundSet::with_files(&[(Sound::HoldStart, path)], &mut |w| panic!("{w}"));
         assert_eq!(set.lengths().hold_start, 120);
     }

@@ -9,7 +9,7 @@ use std::num::NonZero;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::sounds::Clip;
+use crate::sound::clip::Clip;
 
 /// Something that can play clips.
 pub trait Output {

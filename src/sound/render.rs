@@ -12,21 +12,27 @@ use std::num::NonZero;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::plan::settings::Sound;
+use crate::plan::timeline::{Timeline, What};
 use crate::routine::Ms;
-use crate::settings::Sound;
-use crate::sounds::{Clip, SoundSet};
-use crate::timeline::{Timeline, What};
-use crate::voice::speaker::Synth;
+use crate::sound::clip::{Clip, SoundSet};
 
 /// What goes into the file besides the timeline.
 pub struct Mix<'a> {
     pub sounds: &'a SoundSet,
     pub sound_volume: f32,
     /// The voice, or `None` for chimes only.
-    pub synth: Option<&'a Synth>,
+    pub speech: Option<&'a dyn Speech>,
     pub voice_volume: f32,
     /// Samples per second of the file.
     pub rate: u32,
+    /// Asked between seconds of the file: `true` stops the render (Ctrl-C), with nothing written.
+    pub stopped: fn() -> bool,
+}
+
+/// What makes the spoken lines, as clips.
+pub trait Speech {
+    fn clip(&self, text: &str) -> Result<Clip, String>;
 }
 
 /// The sample where a moment of the timeline falls.
@@ -83,7 +89,7 @@ pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String
     let mut buffer = vec![0f32; block as usize];
     let mut at = 0;
     while at < total {
-        if crate::voice::command::stopping() {
+        if (mix.stopped)() {
             return Err("stopped".into());
         }
         let end = (at + block).min(total);
@@ -103,10 +109,10 @@ pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String
                         })),
                         gain: mix.sound_volume,
                     }),
-                    What::Text(text) => match mix.synth {
-                        Some(synth) => Some(Placed {
+                    What::Text(text) => match mix.speech {
+                        Some(speech) => Some(Placed {
                             start,
-                            samples: Arc::new(convert(&synth.clip(text)?, mix.rate)),
+                            samples: Arc::new(convert(&speech.clip(text)?, mix.rate)),
                             gain: mix.voice_volume,
                         }),
                         None => None,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use crate::routine::Ms;
-use crate::sounds::Clip;
+use crate::sound::clip::Clip;
 
 /// The default bound on the cache's size.
 pub const DEFAULT_MAX_BYTES: u64 = 200 * 1024 * 1024;
