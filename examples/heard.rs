@@ -3,8 +3,8 @@
 //!
 //!     cargo run --example heard -- recording.wav
 
-use limber::listen;
-use limber::settings::Sound;
+use limber::plan::settings::Sound;
+use limber::sound::listen;
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
@@ -19,9 +19,9 @@ fn main() {
         }
     };
     // Each chime placed to a fraction of a millisecond by matching it with the sound itself.
-    let set = limber::sounds::SoundSet::built_in();
+    let set = limber::sound::clip::SoundSet::built_in();
     let find = |sound| {
-        let clip = limber::render::convert(set.clip(sound), rate);
+        let clip = limber::sound::render::convert(set.clip(sound), rate);
         listen::matched_onsets(&samples, rate, sound, &clip)
     };
     let starts = find(Sound::HoldStart);

@@ -601,7 +601,11 @@ fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
     .unwrap();
     let (code, listed, _) = text(lab.limber(&["devices"]).output().unwrap());
     assert_eq!(code, Some(0));
-    assert!(listed.contains("\n  pulse "), "{listed}");
+    // The sound server's outputs, by the server's names, with its descriptions.
+    assert!(
+        listed.contains("\n  lab  Null Output (the default)"),
+        "{listed}"
+    );
     let (code, _, err) = text(
         lab.limber(&["run", "chimes", "--device", "no-such-speaker"])
             .output()
@@ -611,12 +615,12 @@ fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
     assert!(
         err.starts_with(
             "limber: there is no audio output named \"no-such-speaker\"; those present: "
-        ) && err.contains("\"pulse\""),
+        ) && err.contains("\"lab\""),
         "{err}"
     );
 
     let started = Instant::now();
-    lab.run_with(&["run", "chimes", "--voice", "none", "--device", "pulse"]);
+    lab.run_with(&["run", "chimes", "--voice", "none", "--device", "lab"]);
     wait_status(&lab, "the first rep", |s| s["rep"] == 1);
     lab.stop_server();
     std::thread::sleep(Duration::from_secs(8));
@@ -636,10 +640,10 @@ fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
     assert!(took < planned + 4.0, "{took} s for a plan of {planned} s");
     assert!(
         notices
-            .contains("limber: \"pulse\" went away or stopped working; the session keeps its time"),
+            .contains("limber: \"lab\" went away or stopped working; the session keeps its time"),
         "{notices}"
     );
-    assert!(notices.contains("limber: \"pulse\" is back"), "{notices}");
+    assert!(notices.contains("limber: \"lab\" is back"), "{notices}");
 }
 
 #[test]
@@ -684,7 +688,7 @@ fn record(lab: &Lab, name: &str, seconds: f64) -> Vec<f32> {
     std::thread::sleep(Duration::from_secs(2) + Duration::from_secs_f64(seconds));
     let _ = rec.kill();
     let _ = rec.wait();
-    let (samples, rate) = limber::listen::read_wav(&path).unwrap();
+    let (samples, rate) = limber::sound::listen::read_wav(&path).unwrap();
     assert_eq!(rate, 48_000);
     samples
 }
@@ -713,7 +717,7 @@ fn a_paused_session_keeps_the_speaker_awake_with_an_inaudible_tone() {
         // The last second of a paused session: nothing but the keep-alive, if any.
         let samples = record(&lab, &format!("paused-{keep_alive}.wav"), 1.5);
         let last = &samples[samples.len() - 48_000..];
-        let level = limber::listen::rms(last);
+        let level = limber::sound::listen::rms(last);
         let crossings = last
             .windows(2)
             .filter(|w| (w[0] < 0.0) != (w[1] < 0.0))

@@ -13,8 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use limber::listen;
-use limber::settings::Sound;
+use limber::plan::settings::Sound;
+use limber::sound::listen;
 
 mod common;
 use common::have;
@@ -325,14 +325,14 @@ fn median(v: &mut [f64]) -> f64 {
 /// Where each hold chime and the closing bell start in a recording, to a fraction of a
 /// millisecond (matched filtering against the sounds themselves), in order.
 fn heard_chimes(samples: &[f32], rate: u32) -> Vec<(f64, &'static str)> {
-    let set = limber::sounds::SoundSet::built_in();
+    let set = limber::sound::clip::SoundSet::built_in();
     let mut heard: Vec<(f64, &str)> = Vec::new();
     for (sound, name) in [
         (Sound::HoldStart, "hold_start"),
         (Sound::HoldEnd, "hold_end"),
         (Sound::Finish, "finish"),
     ] {
-        let clip = limber::render::convert(set.clip(sound), rate);
+        let clip = limber::sound::render::convert(set.clip(sound), rate);
         heard.extend(
             listen::matched_onsets(samples, rate, sound, &clip)
                 .into_iter()
@@ -473,7 +473,7 @@ fn measure(busy: usize) {
         .filter(|c| c.1 != "finish")
         .collect();
     let mut on_plan = against(&holds, &planned_holds);
-    let mut lengths: Vec<f64> = holds
+    let lengths: Vec<f64> = holds
         .chunks(2)
         .zip(planned_holds.chunks(2))
         .map(|(h, p)| ((h[1].0 - h[0].0) - (p[1].0 - p[0].0)).abs() * 1000.0)

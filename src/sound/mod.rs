@@ -1,0 +1,17 @@
+//! Sound: clips, the built-in chimes, the audio device, and whole sessions written to files.
+//!
+//! - [`clip`]: a sound in memory ([`clip::Clip`]) and the set of sounds a session uses.
+//! - [`chime`]: the built-in sounds, made from a few sine waves.
+//! - [`mixer`]: the one mixer: clips placed at frames on the output's sample counter.
+//! - [`output`]: the [`output::Output`] trait the player plays through, and a recording fake.
+//! - [`stream`]: the audio device: the mixer driven by its callback, and its clock.
+//! - [`render`]: a timeline mixed into a WAV file on the same mixer, sample-exact.
+//! - [`listen`]: hearing chimes again in a recording, for the end-to-end tests.
+
+pub mod chime;
+pub mod clip;
+pub mod listen;
+pub mod mixer;
+pub mod output;
+pub mod render;
+pub mod stream;

@@ -1,0 +1,483 @@
+//! The live output: the session's [`Mixer`] driven by the audio device's callback.
+//!
+//! The device asks for frames in big periods (see [`PERIOD`]); the callback makes them from the
+//! schedule and nothing else, so when a sound is heard no longer depends on when a thread wakes.
+//! The player reads the frame counter as the session's clock ([`LiveOutput::now`]) and schedules
+//! each cue a look-ahead ahead of it ([`Output::lookahead`]): the "two clocks" of Web Audio
+//! scheduling, a timer that wakes now and then and an audio clock that places every sound.
+//!
+//! Which client: on a desktop or a Raspberry Pi with a sound server (PulseAudio, or PipeWire's
+//! PulseAudio service), limber talks to the server directly with cpal's native client, which names
+//! the outputs as the server does ("Built-in Audio Analog Stereo", "JBL Flip 5") and keeps exact
+//! time with big buffers; with no server it opens the ALSA cards. Measured on the lab's sink, see
+//! BENCHMARKS.md. `LIMBER_AUDIO_HOST=alsa` forces ALSA (through its PulseAudio bridge, if any).
+//!
+//! When the device goes away mid-session (a USB speaker unplugged, the sound server restarted),
+//! the clock carries on from the CPU's, the session keeps its time with captions, and the output
+//! is opened again now and then; the schedule is re-anchored on the new stream's counter.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use tokio::time::Instant;
+
+use crate::sound::clip::Clip;
+use crate::sound::mixer::{Command, Group, Mixer, Samples, Schedule};
+use crate::sound::output::{Device, OutputSettings, RETRY};
+
+/// Frames per device period: 2048 at 48 kHz is 43 ms, woken 23 times a second. Measured against
+/// 512, 1024 and 4096 in BENCHMARKS.md; `LIMBER_AUDIO_PERIOD` overrides it for such measurements.
+pub const PERIOD: u32 = 2048;
+
+/// How far ahead of the output's clock cues are scheduled: several periods, so a player woken late
+/// on a busy machine still places every sound before the mixer gets there.
+pub const LOOKAHEAD: Duration = Duration::from_millis(200);
+
+/// The level of the keep-alive tone: about -70 dBFS, far below hearing on any speaker, but not the
+/// digital silence that puts outputs to sleep.
+pub const KEEP_ALIVE_LEVEL: f32 = 0.0003;
+
+/// Faults the device reported: what the session says at its end.
+#[derive(Debug, Default)]
+pub struct Faults {
+    /// Gaps in the sound (ALSA's underruns): heard as a click or a drop-out.
+    pub gaps: AtomicU64,
+    /// Any other error, with the device still playing.
+    pub other: AtomicU64,
+}
+
+/// One open stream.
+struct Live {
+    _stream: cpal::Stream,
+    schedule: RefCell<Schedule>,
+    rate: u32,
+    period: u64,
+    /// The session's moment of this stream's frame 0.
+    origin: Instant,
+    /// The last position read, and when (for reading between two periods).
+    seen: Cell<(u64, Instant)>,
+}
+
+impl Live {
+    fn frames(&self, d: Duration) -> u64 {
+        (d.as_nanos() * u128::from(self.rate) / 1_000_000_000) as u64
+    }
+
+    fn moment(&self, frame: u64) -> Instant {
+        self.origin
+            + Duration::from_nanos(
+                (u128::from(frame) * 1_000_000_000 / u128::from(self.rate)) as u64,
+            )
+    }
+
+    /// The frame the mixer is at now: the counter, read on between its steps of a period.
+    fn position(&self) -> u64 {
+        let pos = self.schedule.borrow().position();
+        let now = Instant::now();
+        let (last, at) = self.seen.get();
+        if pos != last {
+            self.seen.set((pos, now));
+            return pos;
+        }
+        pos + self.frames(now - at).min(self.period)
+    }
+}
+
+/// The real output: the default device or one by name.
+pub struct LiveOutput {
+    settings: OutputSettings,
+    live: RefCell<Option<Live>>,
+    lost: Arc<AtomicBool>,
+    faults: Arc<Faults>,
+    /// Times the device went away.
+    losses: Cell<u32>,
+    retry_at: Cell<Option<std::time::Instant>>,
+    /// With no stream, the session's clock runs on from this moment and CPU instant.
+    without: Cell<(Instant, Instant)>,
+    /// The built-in sounds converted to the stream's rate, by clip.
+    converted: RefCell<HashMap<usize, Samples>>,
+    voice_gain: Cell<f32>,
+}
+
+fn period() -> u32 {
+    std::env::var("LIMBER_AUDIO_PERIOD")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .filter(|p| (64..=65536).contains(p))
+        .unwrap_or(PERIOD)
+}
+
+/// The host to use: the sound server when there is one, else ALSA.
+fn host() -> cpal::Host {
+    let alsa = || cpal::host_from_id(cpal::HostId::Alsa).unwrap_or_else(|_| cpal::default_host());
+    if std::env::var("LIMBER_AUDIO_HOST").is_ok_and(|h| h == "alsa") {
+        return alsa();
+    }
+    if cpal::available_hosts().contains(&cpal::HostId::PulseAudio)
+        && let Ok(host) = cpal::host_from_id(cpal::HostId::PulseAudio)
+    {
+        return host;
+    }
+    alsa()
+}
+
+fn describe(d: &cpal::Device, default: Option<&str>) -> Device {
+    let name = d.id().map(|id| id.id().to_string()).unwrap_or_default();
+    let description = d
+        .description()
+        .map(|d| d.name().to_string())
+        .unwrap_or_else(|_| name.clone());
+    Device {
+        default: default == Some(name.as_str()),
+        description,
+        name,
+    }
+}
+
+/// The outputs there are, with the audio library's own noise held back.
+fn output_devices() -> Result<(Vec<cpal::Device>, Vec<Device>), String> {
+    let quiet = gag::Gag::stderr().ok();
+    let host = host();
+    let pulse = host.id() != cpal::HostId::Alsa;
+    let default = host
+        .default_output_device()
+        .and_then(|d| d.id().ok())
+        .map(|id| id.id().to_string());
+    let listed = host
+        .output_devices()
+        .map(|d| d.collect::<Vec<_>>())
+        .map_err(|e| format!("cannot list the audio outputs: {e}"));
+    drop(quiet);
+    let (all, described): (Vec<_>, Vec<_>) = listed?
+        .into_iter()
+        .map(|d| {
+            let described = describe(&d, default.as_deref());
+            (d, described)
+        })
+        // ALSA also lists its converter and effect plugins (lavrate, upmix, speex...): none is a
+        // speaker a person would pick. A sound server lists its sinks, every one an output.
+        .filter(|(_, d)| pulse || d.default || crate::sound::output::is_output(&d.name))
+        .unzip();
+    Ok((all, described))
+}
+
+/// The outputs there are: the sound server's sinks with their descriptions, or the ALSA cards.
+pub fn devices() -> Result<Vec<Device>, String> {
+    Ok(output_devices()?.1)
+}
+
+/// The output named `name`: by its name or description, or else the one whose name or
+/// description contains it (ignoring case).
+fn find_device(name: &str) -> Result<cpal::Device, String> {
+    let (all, described) = output_devices()?;
+    let index = crate::sound::output::pick(&described, name)?;
+    Ok(all
+        .into_iter()
+        .nth(index)
+        .expect("the index is of this list"))
+}
+
+fn open(
+    settings: &OutputSettings,
+    lost: &Arc<AtomicBool>,
+    faults: &Arc<Faults>,
+    origin: Instant,
+    voice_gain: f32,
+) -> Result<Live, String> {
+    let quiet = gag::Gag::stderr().ok();
+    let opened = (|| {
+        let device = match &settings.device {
+            Some(name) => find_device(name)?,
+            None => host()
+                .default_output_device()
+                .ok_or_else(|| "there is no audio output".to_string())?,
+        };
+        let default = device
+            .default_output_config()
+            .map_err(|e| crate::sound::output::chain(&e))?;
+        let rate = default.sample_rate();
+        let channels = default.channels();
+        let period = period();
+        let (mixer, schedule) = Mixer::scheduled(rate);
+        let callback_faults = Arc::clone(faults);
+        let callback_lost = Arc::clone(lost);
+        let on_error = move |e: cpal::Error| match e.kind() {
+            cpal::ErrorKind::DeviceNotAvailable
+            | cpal::ErrorKind::HostUnavailable
+            | cpal::ErrorKind::StreamInvalidated
+            | cpal::ErrorKind::DeviceChanged => callback_lost.store(true, Ordering::Relaxed),
+            cpal::ErrorKind::Xrun => {
+                callback_faults.gaps.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {
+                callback_faults.other.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        let build = |buffer: cpal::BufferSize, mixer: Mixer| {
+            let config = cpal::StreamConfig {
+                channels,
+                sample_rate: rate,
+                buffer_size: buffer,
+            };
+            match default.sample_format() {
+                cpal::SampleFormat::I16 => stream::<i16>(&device, config, mixer, on_error.clone()),
+                cpal::SampleFormat::I32 => stream::<i32>(&device, config, mixer, on_error.clone()),
+                _ => stream::<f32>(&device, config, mixer, on_error.clone()),
+            }
+        };
+        // Devices that refuse the period get their own.
+        let (stream, period) = match build(cpal::BufferSize::Fixed(period), mixer) {
+            Ok(s) => (s, period),
+            Err(_) => {
+                let (mixer, fresh) = Mixer::scheduled(rate);
+                let s = build(cpal::BufferSize::Default, mixer)
+                    .map_err(|e| crate::sound::output::chain(&e))?;
+                return finish(
+                    s,
+                    fresh,
+                    rate,
+                    u64::from(period),
+                    origin,
+                    settings,
+                    voice_gain,
+                );
+            }
+        };
+        finish(
+            stream,
+            schedule,
+            rate,
+            u64::from(period),
+            origin,
+            settings,
+            voice_gain,
+        )
+    })();
+    drop(quiet);
+    let live = opened?;
+    lost.store(false, Ordering::Relaxed);
+    Ok(live)
+}
+
+fn finish(
+    stream: cpal::Stream,
+    mut schedule: Schedule,
+    rate: u32,
+    period: u64,
+    origin: Instant,
+    settings: &OutputSettings,
+    voice_gain: f32,
+) -> Result<Live, String> {
+    if settings.keep_alive {
+        schedule.send(Command::KeepAlive(Some(KEEP_ALIVE_LEVEL)));
+    }
+    let _ = voice_gain;
+    stream.play().map_err(|e| crate::sound::output::chain(&e))?;
+    Ok(Live {
+        _stream: stream,
+        schedule: RefCell::new(schedule),
+        rate,
+        period,
+        origin,
+        seen: Cell::new((0, Instant::now())),
+    })
+}
+
+/// A stream whose callback fills the device's buffer from the mixer, in the device's format.
+fn stream<T>(
+    device: &cpal::Device,
+    config: cpal::StreamConfig,
+    mut mixer: Mixer,
+    on_error: impl FnMut(cpal::Error) + Send + 'static,
+) -> Result<cpal::Stream, cpal::Error>
+where
+    T: cpal::SizedSample + cpal::FromSample<f32>,
+{
+    let channels = usize::from(config.channels);
+    // The mixer's own buffer for devices that do not take f32, made once: a period larger than
+    // it is made in several steps rather than by growing it in the callback.
+    let mut scratch = vec![0f32; 16_384 * channels.max(1)];
+    device.build_output_stream::<T, _, _>(
+        config,
+        move |out: &mut [T], _| {
+            for chunk in out.chunks_mut(scratch.len()) {
+                let part = &mut scratch[..chunk.len()];
+                mixer.fill(part, channels);
+                for (o, s) in chunk.iter_mut().zip(part.iter()) {
+                    *o = T::from_sample(s.clamp(-1.0, 1.0));
+                }
+            }
+        },
+        on_error,
+        Some(Duration::from_secs(5)),
+    )
+}
+
+impl LiveOutput {
+    /// Opens the output the settings name.
+    pub fn open(settings: OutputSettings) -> Result<LiveOutput, String> {
+        let lost = Arc::new(AtomicBool::new(false));
+        let faults = Arc::new(Faults::default());
+        let now = Instant::now();
+        let live = open(&settings, &lost, &faults, now, 1.0)?;
+        Ok(LiveOutput {
+            settings,
+            live: RefCell::new(Some(live)),
+            lost,
+            faults,
+            losses: Cell::new(0),
+            retry_at: Cell::new(None),
+            without: Cell::new((now, now)),
+            converted: RefCell::new(HashMap::new()),
+            voice_gain: Cell::new(1.0),
+        })
+    }
+
+    fn name(&self) -> String {
+        match &self.settings.device {
+            Some(d) => format!("\"{d}\""),
+            None => "the default audio output".into(),
+        }
+    }
+
+    /// Notices a device that went away, and now and then tries to open one that did. Returns
+    /// whether there is a stream to schedule on.
+    fn ready(&self) -> bool {
+        let cpu = std::time::Instant::now();
+        if self.lost.swap(false, Ordering::Relaxed) && self.live.borrow().is_some() {
+            let here = self.now();
+            self.live.borrow_mut().take();
+            self.without.set((here, Instant::now()));
+            self.losses.set(self.losses.get() + 1);
+            self.retry_at.set(Some(cpu + RETRY));
+            crate::log::fault(&format!(
+                "{} went away or stopped working; the session keeps its time without sound, and limber tries to reconnect every {} s",
+                self.name(),
+                RETRY.as_secs()
+            ));
+            return false;
+        }
+        if self.live.borrow().is_some() {
+            return true;
+        }
+        if self.retry_at.get().is_some_and(|t| cpu < t) {
+            return false;
+        }
+        let here = self.now();
+        match open(
+            &self.settings,
+            &self.lost,
+            &self.faults,
+            here,
+            self.voice_gain.get(),
+        ) {
+            Ok(live) => {
+                *self.live.borrow_mut() = Some(live);
+                self.converted.borrow_mut().clear();
+                self.retry_at.set(None);
+                crate::log::fault(&format!("{} is back", self.name()));
+                true
+            }
+            Err(_) => {
+                self.retry_at.set(Some(cpu + RETRY));
+                false
+            }
+        }
+    }
+
+    /// The session's clock: the output's frame counter, or, while there is no output, the CPU's.
+    pub fn now(&self) -> Instant {
+        match self.live.borrow().as_ref() {
+            Some(live) => live.moment(live.position()),
+            None => {
+                let (at, since) = self.without.get();
+                at + since.elapsed()
+            }
+        }
+    }
+
+    /// What the device reported: gaps heard, other errors, times it went away.
+    pub fn faults(&self) -> (u64, u64, u32) {
+        (
+            self.faults.gaps.load(Ordering::Relaxed),
+            self.faults.other.load(Ordering::Relaxed),
+            self.losses.get(),
+        )
+    }
+
+    /// How long sound takes from the mixer to the speaker, at most: what is still to be heard
+    /// when the clock reaches the end.
+    pub fn latency(&self) -> Duration {
+        match self.live.borrow().as_ref() {
+            // The server's buffer is two periods, and the mixer may be a period ahead.
+            Some(live) => {
+                Duration::from_nanos(3 * live.period * 1_000_000_000 / u64::from(live.rate))
+            }
+            None => Duration::ZERO,
+        }
+    }
+
+    fn send(&self, command: Command) {
+        if let Some(live) = self.live.borrow().as_ref() {
+            live.schedule.borrow_mut().send(command);
+        }
+    }
+}
+
+impl crate::sound::output::Output for LiveOutput {
+    fn play_at(&self, clip: &Clip, volume: f32, group: Group, at: Instant) -> Instant {
+        if !self.ready() {
+            return at;
+        }
+        let live = self.live.borrow();
+        let Some(live) = live.as_ref() else {
+            return at;
+        };
+        let samples = match group {
+            // The built-in sounds are converted once.
+            Group::Sound => Arc::clone(
+                self.converted
+                    .borrow_mut()
+                    .entry(Arc::as_ptr(&clip.samples) as *const f32 as usize)
+                    .or_insert_with(|| crate::sound::render::convert(clip, live.rate).into()),
+            ),
+            Group::Voice => crate::sound::render::convert(clip, live.rate).into(),
+        };
+        // A moment passed, or too close to make, is the first frame the mixer has not made: the
+        // sound starts at once and whole, and the caller learns when.
+        let wanted = live.frames(at.saturating_duration_since(live.origin));
+        let earliest = live.schedule.borrow().position() + live.period;
+        let frame = wanted.max(earliest);
+        live.schedule.borrow_mut().send(Command::Play {
+            at: frame,
+            samples,
+            gain: volume.clamp(0.0, 1.0),
+            group,
+        });
+        live.moment(frame)
+    }
+
+    fn cancel(&self, group: Option<Group>) {
+        // The keep-alive goes on: a paused session's speaker stays awake for the resume.
+        self.send(Command::Cancel(group));
+    }
+
+    fn gain(&self, group: Group, volume: f32) {
+        if group == Group::Voice {
+            self.voice_gain.set(volume);
+        }
+        self.send(Command::Gain(group, volume.clamp(0.0, 1.0)));
+    }
+
+    fn now(&self) -> Instant {
+        LiveOutput::now(self)
+    }
+
+    fn lookahead(&self) -> Duration {
+        LOOKAHEAD
+    }
+}
