@@ -739,3 +739,102 @@ fn a_paused_session_keeps_the_speaker_awake_with_an_inaudible_tone() {
         "without keep-alive the paused output is silent: {off}"
     );
 }
+
+/// How soon each control is heard: from the moment it is sent while words are spoken to the
+/// moment the recording falls silent. For BENCHMARKS.md:
+///
+///     cargo test --release --test controls -- --ignored --nocapture measure_how_soon
+#[test]
+#[ignore = "plays sessions in real time to measure them; run it for BENCHMARKS.md"]
+fn measure_how_soon_controls_are_heard() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut lab) = Lab::start() else {
+        return;
+    };
+    let path = lab.dir.path().join("controls.wav");
+    let mut rec = common::recorder(lab.dir.path(), &path, "float32le")
+        .spawn()
+        .expect("parec starts");
+    std::thread::sleep(Duration::from_secs(3));
+    // The recording so far, and the sample it has reached.
+    let recorded = || {
+        let (samples, _) = limber::sound::listen::read_wav(&path).unwrap_or_default();
+        samples
+    };
+    // Waits until words are being spoken, then sends the control; returns the sample it was
+    // sent at.
+    let speaking_then = |lab: &Lab, send: &dyn Fn(&Lab)| -> usize {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            assert!(Instant::now() < deadline, "no words to interrupt");
+            std::thread::sleep(Duration::from_millis(20));
+            let s = recorded();
+            let tail = &s[s.len().saturating_sub(4800)..];
+            if s.len() > 48_000 && limber::sound::listen::rms(tail) > 0.02 {
+                let at = s.len();
+                send(lab);
+                return at;
+            }
+        }
+    };
+    // From `at`, the first moment after which `ms` are silent (the keep-alive tone is far below
+    // the threshold). Words that stop for good are measured over 200 ms; words cut off and
+    // followed by others (next, previous, repeat) over 20 ms, which a pause between two words
+    // of espeak-ng can also be: those figures are at most what they say.
+    let silent_after = |at: usize, ms: usize| -> f64 {
+        std::thread::sleep(Duration::from_millis(1500));
+        let s = recorded();
+        let hop = 48;
+        let span = ms * 48;
+        let mut i = at;
+        while i + span <= s.len() {
+            if (0..span / 480)
+                .all(|k| limber::sound::listen::rms(&s[i + k * 480..i + (k + 1) * 480]) < 0.002)
+            {
+                return (i - at) as f64 / 48.0;
+            }
+            i += hop;
+        }
+        f64::NAN
+    };
+    let mut results = Vec::new();
+    let run = |lab: &mut Lab| {
+        lab.run_with(&[
+            "run",
+            "lower-back-basics",
+            "--voice",
+            "espeak-ng",
+            "--no-captions",
+        ]);
+    };
+    run(&mut lab);
+    for word in ["pause", "next", "previous", "repeat"] {
+        for _ in 0..3 {
+            let at = speaking_then(&lab, &|lab| {
+                assert_eq!(lab.ctl(&[word]).0, Some(0));
+            });
+            results.push((
+                word,
+                silent_after(at, if word == "pause" { 200 } else { 20 }),
+            ));
+            if word == "pause" {
+                assert_eq!(lab.ctl(&["resume"]).0, Some(0));
+            }
+        }
+    }
+    assert_eq!(lab.ctl(&["stop"]).0, Some(0));
+    lab.finish();
+    for signal in ["INT", "TERM"] {
+        for _ in 0..3 {
+            run(&mut lab);
+            let at = speaking_then(&lab, &|lab| lab.signal(signal));
+            results.push((signal, silent_after(at, 200)));
+            lab.finish();
+        }
+    }
+    let _ = rec.kill();
+    let _ = rec.wait();
+    for (what, ms) in &results {
+        println!("{what}: silent {ms:.0} ms after it was sent");
+    }
+}

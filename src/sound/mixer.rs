@@ -73,6 +73,8 @@ pub struct Mixer {
     position: u64,
     voices: Vec<Voice>,
     keep_alive: Option<f32>,
+    /// The keep-alive tone at full scale, a whole number of its cycles, made once.
+    tone: Vec<f32>,
     commands: Option<Receiver<Command>>,
     clock: Arc<AtomicU64>,
     /// Clips the schedule could not take (all voices busy), for the report.
@@ -82,7 +84,23 @@ pub struct Mixer {
 impl Mixer {
     /// A mixer at `rate` frames a second, for one caller to feed directly (a rendering).
     pub fn new(rate: u32) -> Mixer {
+        // The fewest frames that hold a whole number of the tone's cycles: it loops seamlessly.
+        let gcd = |mut a: u64, mut b: u64| {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        };
+        let rate64 = u64::from(rate.max(1));
+        let len = rate64 / gcd(rate64, KEEP_ALIVE_HZ);
+        let tone = (0..len)
+            .map(|k| {
+                (std::f64::consts::TAU * KEEP_ALIVE_HZ as f64 * k as f64 / rate64 as f64).sin()
+                    as f32
+            })
+            .collect();
         Mixer {
+            tone,
             rate,
             position: 0,
             voices: Vec::with_capacity(VOICES),
@@ -179,7 +197,7 @@ impl Mixer {
         let channels = channels.max(1);
         let frames = out.len() / channels;
         let start = self.position;
-        let rate = u64::from(self.rate.max(1));
+        let cycle = self.tone.len().max(1) as u64;
         for (k, frame) in out.chunks_exact_mut(channels).enumerate() {
             let at = start + k as u64;
             let mut acc = 0.0f32;
@@ -201,8 +219,7 @@ impl Mixer {
                 acc += s * gain;
             }
             if let Some(level) = self.keep_alive {
-                let phase = (at % rate) as f32 / rate as f32;
-                acc += level * (std::f32::consts::TAU * KEEP_ALIVE_HZ as f32 * phase).sin();
+                acc += level * self.tone[(at % cycle) as usize];
             }
             frame.fill(acc);
         }

@@ -60,6 +60,20 @@ struct Live {
     origin: Instant,
     /// The last position read, and when (for reading between two periods).
     seen: Cell<(u64, Instant)>,
+    /// The counter stopped: the device is gone, whatever it said.
+    stalled: Cell<bool>,
+}
+
+/// A device whose counter stands still this long has stopped: some go without a word.
+const STALL: Duration = Duration::from_secs(1);
+
+/// Lets go of a stream on a thread of its own: the audio library may wait for a device that is
+/// gone, and the session must not wait with it.
+fn release(live: Live) {
+    let Live { _stream, .. } = live;
+    let _ = std::thread::Builder::new()
+        .name("limber-release".into())
+        .spawn(move || drop(_stream));
 }
 
 impl Live {
@@ -74,7 +88,9 @@ impl Live {
             )
     }
 
-    /// The frame the mixer is at now: the counter, read on between its steps of a period.
+    /// The frame the mixer is at now: the counter, read on between its steps of a period. A
+    /// counter that has stood still for [`STALL`] belongs to a device that is gone: from then on
+    /// the clock runs on the CPU's from where it stopped.
     fn position(&self) -> u64 {
         let pos = self.schedule.borrow().position();
         let now = Instant::now();
@@ -83,7 +99,12 @@ impl Live {
             self.seen.set((pos, now));
             return pos;
         }
-        pos + self.frames(now - at).min(self.period)
+        let since = now - at;
+        if since > STALL {
+            self.stalled.set(true);
+            return pos + self.frames(since);
+        }
+        pos + self.frames(since).min(self.period)
     }
 }
 
@@ -96,6 +117,8 @@ pub struct LiveOutput {
     /// Times the device went away.
     losses: Cell<u32>,
     retry_at: Cell<Option<std::time::Instant>>,
+    /// An output being opened again, on its own thread.
+    reopening: RefCell<Option<std::sync::mpsc::Receiver<Result<Live, String>>>>,
     /// With no stream, the session's clock runs on from this moment and CPU instant.
     without: Cell<(Instant, Instant)>,
     /// The built-in sounds converted to the stream's rate, by clip.
@@ -284,6 +307,7 @@ fn finish(
         period,
         origin,
         seen: Cell::new((0, Instant::now())),
+        stalled: Cell::new(false),
     })
 }
 
@@ -331,6 +355,7 @@ impl LiveOutput {
             faults,
             losses: Cell::new(0),
             retry_at: Cell::new(None),
+            reopening: RefCell::new(None),
             without: Cell::new((now, now)),
             converted: RefCell::new(HashMap::new()),
             voice_gain: Cell::new(1.0),
@@ -350,7 +375,9 @@ impl LiveOutput {
         let cpu = std::time::Instant::now();
         if self.lost.swap(false, Ordering::Relaxed) && self.live.borrow().is_some() {
             let here = self.now();
-            self.live.borrow_mut().take();
+            if let Some(live) = self.live.borrow_mut().take() {
+                release(live);
+            }
             self.without.set((here, Instant::now()));
             self.losses.set(self.losses.get() + 1);
             self.retry_at.set(Some(cpu + RETRY));
@@ -364,35 +391,66 @@ impl LiveOutput {
         if self.live.borrow().is_some() {
             return true;
         }
+        // The output is opened again on a thread of its own: a sound server that is starting
+        // may take seconds to answer, and the session keeps its time meanwhile.
+        let pending = self.reopening.borrow_mut().take();
+        if let Some(rx) = pending {
+            return match rx.try_recv() {
+                Ok(Ok(mut live)) => {
+                    // Re-anchored: the new stream's counter continues the session's clock.
+                    let here = self.now();
+                    let pos = live.schedule.borrow().position();
+                    let offset = live.moment(pos) - live.origin;
+                    live.origin = here.checked_sub(offset).unwrap_or(here);
+                    live.seen.set((pos, Instant::now()));
+                    *self.live.borrow_mut() = Some(live);
+                    self.converted.borrow_mut().clear();
+                    self.retry_at.set(None);
+                    crate::log::fault(&format!("{} is back", self.name()));
+                    true
+                }
+                Ok(Err(_)) | Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.retry_at.set(Some(cpu + RETRY));
+                    false
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    *self.reopening.borrow_mut() = Some(rx);
+                    false
+                }
+            };
+        }
         if self.retry_at.get().is_some_and(|t| cpu < t) {
             return false;
         }
-        let here = self.now();
-        match open(
-            &self.settings,
-            &self.lost,
-            &self.faults,
-            here,
-            self.voice_gain.get(),
-        ) {
-            Ok(live) => {
-                *self.live.borrow_mut() = Some(live);
-                self.converted.borrow_mut().clear();
-                self.retry_at.set(None);
-                crate::log::fault(&format!("{} is back", self.name()));
-                true
-            }
-            Err(_) => {
-                self.retry_at.set(Some(cpu + RETRY));
-                false
-            }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (settings, lost, faults) = (
+            self.settings.clone(),
+            Arc::clone(&self.lost),
+            Arc::clone(&self.faults),
+        );
+        let origin = self.now();
+        let spawned = std::thread::Builder::new()
+            .name("limber-reopen".into())
+            .spawn(move || {
+                let _ = tx.send(open(&settings, &lost, &faults, origin, 1.0));
+            });
+        match spawned {
+            Ok(_) => *self.reopening.borrow_mut() = Some(rx),
+            Err(_) => self.retry_at.set(Some(cpu + RETRY)),
         }
+        false
     }
 
     /// The session's clock: the output's frame counter, or, while there is no output, the CPU's.
     pub fn now(&self) -> Instant {
         match self.live.borrow().as_ref() {
-            Some(live) => live.moment(live.position()),
+            Some(live) => {
+                let at = live.moment(live.position());
+                if live.stalled.get() {
+                    self.lost.store(true, Ordering::Relaxed);
+                }
+                at
+            }
             None => {
                 let (at, since) = self.without.get();
                 at + since.elapsed()
@@ -424,6 +482,14 @@ impl LiveOutput {
     fn send(&self, command: Command) {
         if let Some(live) = self.live.borrow().as_ref() {
             live.schedule.borrow_mut().send(command);
+        }
+    }
+}
+
+impl Drop for LiveOutput {
+    fn drop(&mut self) {
+        if let Some(live) = self.live.get_mut().take() {
+            release(live);
         }
     }
 }
