@@ -62,10 +62,13 @@ struct Live {
     seen: Cell<(u64, Instant)>,
     /// The counter stopped: the device is gone, whatever it said.
     stalled: Cell<bool>,
+    /// The last moment read, which the next may not be before.
+    last: Cell<Instant>,
 }
 
-/// A device whose counter stands still this long has stopped: some go without a word.
-const STALL: Duration = Duration::from_secs(1);
+/// A device whose counter stands still this long has stopped: some go without a word. Long
+/// enough for a sound server that starts with a big buffer (and asks for a second at a time).
+const STALL: Duration = Duration::from_secs(5);
 
 /// Lets go of a stream on a thread of its own: the audio library may wait for a device that is
 /// gone, and the session must not wait with it.
@@ -88,23 +91,26 @@ impl Live {
             )
     }
 
-    /// The frame the mixer is at now: the counter, read on between its steps of a period. A
-    /// counter that has stood still for [`STALL`] belongs to a device that is gone: from then on
-    /// the clock runs on the CPU's from where it stopped.
-    fn position(&self) -> u64 {
+    /// The session's moment now: the counter, read on between its steps on the CPU's clock,
+    /// and never going back. A counter that has stood still for [`STALL`] belongs to a device
+    /// that is gone; the clock runs on the CPU's from where it stopped, so the session keeps
+    /// its time however the device went.
+    fn now(&self) -> Instant {
         let pos = self.schedule.borrow().position();
         let now = Instant::now();
         let (last, at) = self.seen.get();
-        if pos != last {
+        let since = if pos != last {
             self.seen.set((pos, now));
-            return pos;
-        }
-        let since = now - at;
+            Duration::ZERO
+        } else {
+            now - at
+        };
         if since > STALL {
             self.stalled.set(true);
-            return pos + self.frames(since);
         }
-        pos + self.frames(since).min(self.period)
+        let t = self.moment(pos + self.frames(since)).max(self.last.get());
+        self.last.set(t);
+        t
     }
 }
 
@@ -308,6 +314,7 @@ fn finish(
         origin,
         seen: Cell::new((0, Instant::now())),
         stalled: Cell::new(false),
+        last: Cell::new(origin),
     })
 }
 
@@ -325,9 +332,17 @@ where
     // The mixer's own buffer for devices that do not take f32, made once: a period larger than
     // it is made in several steps rather than by growing it in the callback.
     let mut scratch = vec![0f32; 16_384 * channels.max(1)];
+    let mut raised = false;
     device.build_output_stream::<T, _, _>(
         config,
         move |out: &mut [T], _| {
+            // The thread that feeds the device goes before the others where the system allows
+            // (root, or a raised RLIMIT_NICE, as audio groups have): on a machine whose cores are
+            // busy, the device must not wait for it. Once, on the thread the library calls from.
+            if !raised {
+                raised = true;
+                let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), -10);
+            }
             for chunk in out.chunks_mut(scratch.len()) {
                 let part = &mut scratch[..chunk.len()];
                 mixer.fill(part, channels);
@@ -403,6 +418,7 @@ impl LiveOutput {
                     let offset = live.moment(pos) - live.origin;
                     live.origin = here.checked_sub(offset).unwrap_or(here);
                     live.seen.set((pos, Instant::now()));
+                    live.last.set(here);
                     *self.live.borrow_mut() = Some(live);
                     self.converted.borrow_mut().clear();
                     self.retry_at.set(None);
@@ -445,7 +461,7 @@ impl LiveOutput {
     pub fn now(&self) -> Instant {
         match self.live.borrow().as_ref() {
             Some(live) => {
-                let at = live.moment(live.position());
+                let at = live.now();
                 if live.stalled.get() {
                     self.lost.store(true, Ordering::Relaxed);
                 }
