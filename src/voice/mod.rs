@@ -7,6 +7,7 @@
 
 pub mod command;
 pub mod espeak;
+pub mod piper;
 pub mod speaker;
 pub mod system;
 
