@@ -69,7 +69,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Prepare { routines, voice } => prepare(&config, &routines, &voice),
         Command::Render(args) => render(&config, &args),
         Command::Check { files } => check(&config, &files),
-        Command::Voices { engine } => crate::session::list_voices(engine.as_deref()),
+        Command::Voices { engine } => crate::session::list_voices(&config, engine.as_deref()),
         Command::Devices => crate::session::list_devices(),
         Command::Schema { .. } | Command::Ctl { .. } => unreachable!("handled above"),
     }
@@ -90,6 +90,11 @@ fn plan(config: &Config, name: &str, json: bool, voice: &VoiceArgs) -> Result<Ex
     let routine = library::find(name, config.routines.as_deref())?.load()?;
     let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
     let choice = Choice::new(config, voice);
+    choice.check_name().map_err(Error::Usage)?;
+    crate::log::line(
+        crate::log::VERBOSE,
+        &format!("voice: {}", choice.describe()),
+    );
     let settings = choice.settings(&config.settings_for(&sounds));
     let synth = choice
         .synth(config, &mut |w| eprintln!("limber: {w}"))
@@ -106,6 +111,8 @@ fn plan(config: &Config, name: &str, json: bool, voice: &VoiceArgs) -> Result<Ex
         let mut value = serde_json::to_value(timeline.to_json()).expect("a plan serializes");
         value["speech"] = serde_json::json!({
             "engine": engine,
+            "auto": choice.auto,
+            "voice": choice.model.as_deref().and_then(|m| m.file_stem()).map(|n| n.to_string_lossy()).or(choice.name.as_deref().map(Into::into)),
             "lines": lines.len(),
             "measured": measured,
         });
@@ -215,6 +222,11 @@ fn stopped(what: &str) -> Result<ExitCode, Error> {
 
 fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<ExitCode, Error> {
     let choice = Choice::new(config, voice);
+    choice.check_name().map_err(Error::Usage)?;
+    crate::log::line(
+        crate::log::VERBOSE,
+        &format!("voice: {}", choice.describe()),
+    );
     let synth = synth_for(config, &choice)?;
     stop_on_signal();
     let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
@@ -324,11 +336,15 @@ fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
     let part =
         Part::of(&routine, args.from.as_deref(), args.only.as_deref()).map_err(Error::Usage)?;
     let mut choice = Choice::new(config, &args.voice);
+    choice.check_name().map_err(Error::Usage)?;
     if choice.engine == Engine::System {
         eprintln!("limber: the system voice cannot write files; espeak-ng speaks instead");
-        choice.engine = Engine::Preset("espeak-ng");
-        choice.name = None;
+        choice = choice.with_engine(Engine::Preset("espeak-ng"));
     }
+    crate::log::line(
+        crate::log::VERBOSE,
+        &format!("voice: {}", choice.describe()),
+    );
     let synth = match choice.engine {
         Engine::None => None,
         _ => Some(synth_for(config, &choice)?),

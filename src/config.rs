@@ -53,6 +53,8 @@ pub struct ConfigFile {
 /// The speech engine to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
+    /// Piper when its program and a voice are installed, else espeak-ng.
+    Auto,
     /// A program limber knows: "espeak-ng", "piper", "pico2wave".
     Preset(&'static str),
     /// The user's own program.
@@ -65,6 +67,7 @@ pub enum Engine {
 impl Engine {
     pub fn parse(word: &str) -> Option<Engine> {
         match word {
+            "auto" => Some(Engine::Auto),
             "system" => Some(Engine::System),
             "command" => Some(Engine::Command),
             "none" => Some(Engine::None),
@@ -77,6 +80,7 @@ impl Engine {
 
     pub fn name(self) -> &'static str {
         match self {
+            Engine::Auto => "auto",
             Engine::Preset(name) => name,
             Engine::Command => "command",
             Engine::System => "system",
@@ -85,7 +89,7 @@ impl Engine {
     }
 }
 
-pub const DEFAULT_ENGINE: Engine = Engine::Preset("espeak-ng");
+pub const DEFAULT_ENGINE: Engine = Engine::Auto;
 
 /// How the voice speaks.
 #[derive(Debug, Clone, PartialEq)]
