@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::command::{self, CommandEngine};
-use crate::sounds::Clip;
+use crate::sound::clip::Clip;
 
 /// The speaking rate at which a voice speaks at its own pace: limber's default rate.
 const NATURAL_RATE: f64 = 160.0;
