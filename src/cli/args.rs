@@ -199,8 +199,8 @@ impl CtlCommand {
 
 const RUN_HELP: &str = "\
 Without ROUTINE, runs lower-back-basics. Flags override the configuration file.
-Voices: \"espeak-ng\" (the default), \"piper\" and \"pico2wave\" make each line as a sound
-file, kept in the speech cache; \"command\" runs your own program (see docs/voices.md);
+Voices: \"auto\" (the default) is Piper when it and a voice are installed, else espeak-ng.
+\"piper\", \"espeak-ng\" and \"pico2wave\" make each line as a sound file, kept in the speech cache; \"command\" runs your own program (see docs/voices.md);
 \"system\" is speech-dispatcher. When one fails, the next takes over; \"none\" plays chimes and
 writes captions only.
 Ctrl-C or SIGTERM stops at once, prints what was done, and exits with status 130.

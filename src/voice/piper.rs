@@ -9,6 +9,9 @@
 //! `piper-tts` package) or the bare path on standard output (the older C++ program). That
 //! message, not the file's appearance, is what marks a line as made; a file is never read before.
 //!
+//! Piper runs at a lower priority (nice 10) than limber, so that making lines ahead, which keeps
+//! every core busy for a moment, never delays a chime or a word that is playing.
+//!
 //! The rules are the command engine's ([`super::command`]): the program runs directly in its own
 //! process group; each line has the time limit `timeout` (a hung piper is killed with everything
 //! it started); a piper killed by a signal it did not ask for is started again for one more try
@@ -28,6 +31,9 @@ use crate::sound::clip::Clip;
 /// The speaking rate at which a voice speaks at its own pace: limber's default rate.
 const NATURAL_RATE: f64 = 160.0;
 
+/// How far below limber piper runs (`nice`): 10, as for background work.
+const NICENESS: i32 = 10;
+
 /// How much of piper's standard error is kept, for messages: the end says what went wrong.
 const KEPT_ERRORS: usize = 40;
 
@@ -36,6 +42,9 @@ pub struct Piper {
     engine: CommandEngine,
     length_scale: f64,
     running: Mutex<Option<Process>>,
+    /// Why a line failed, once one has: every later line fails the same way at once, rather
+    /// than start (or wait for) another piper that would fail as well.
+    failed: Mutex<Option<String>>,
     /// How many piper processes this engine has started, for `-v` and the tests.
     started: std::sync::atomic::AtomicUsize,
 }
@@ -123,6 +132,7 @@ impl Piper {
             engine,
             length_scale,
             running: Mutex::new(None),
+            failed: Mutex::new(None),
             started: Default::default(),
         }
     }
@@ -207,6 +217,15 @@ impl Piper {
             .spawn()
             .map_err(|e| format!("cannot start {program}: {e}"))?;
         command::track(child.id());
+        // Below limber and the sound server: making lines ahead must never starve the audio of
+        // a session that is playing. Set before piper has loaded anything, so every thread it
+        // starts (onnxruntime's, one per core) is as nice.
+        if let Some(pid) = i32::try_from(child.id())
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        {
+            let _ = rustix::process::setpriority_process(Some(pid), NICENESS);
+        }
         self.started
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let (tx, heard) = std::sync::mpsc::channel();
@@ -240,11 +259,22 @@ impl Piper {
             silence()
         } else {
             let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-            match self.once(&mut running, &line) {
-                Err((_, true)) if !command::stopping() => {
-                    self.once(&mut running, &line).map_err(|(why, _)| why)?
+            let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(why) = failed.as_ref() {
+                return Err(why.clone());
+            }
+            let made = match self.once(&mut running, &line) {
+                Err((_, true)) if !command::stopping() => self.once(&mut running, &line),
+                other => other,
+            };
+            match made {
+                Ok(bytes) => bytes,
+                Err((why, _)) => {
+                    if !command::stopping() {
+                        *failed = Some(why.clone());
+                    }
+                    return Err(why);
                 }
-                other => other.map_err(|(why, _)| why)?,
             }
         };
         let program = self.engine.program.display();
@@ -558,6 +588,23 @@ mod tests {
         assert_eq!(none.duration_ms(), 200);
         assert!(after.duration_ms() > 500);
         assert_eq!(piper.processes_started(), 1);
+        // It runs below limber, so a session's sound comes first.
+        let pid = piper
+            .running
+            .lock()
+            .unwrap()
+            .as_ref()
+            .map(|p| p.child.id())
+            .unwrap();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let nice = stat
+            .rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .nth(16)
+            .unwrap();
+        assert_eq!(nice, NICENESS.to_string(), "{stat}");
 
         // Faster speech is shorter: the rate is Piper's length scale.
         let fast = Piper::new(CommandEngine {
@@ -637,6 +684,11 @@ mod tests {
         );
         assert!(started.elapsed() < Duration::from_secs(6));
         assert!(hung.running.lock().unwrap().is_none());
+        // Given up: later lines fail the same way at once, without another piper.
+        let again = Instant::now();
+        assert_eq!(say(&hung, "Next line.").unwrap_err(), e);
+        assert!(again.elapsed() < Duration::from_secs(1));
+        assert_eq!(hung.processes_started(), 1);
         std::thread::sleep(Duration::from_millis(100));
         let state = std::fs::read_to_string(format!("/proc/{stopped}/stat"));
         assert!(
