@@ -27,6 +27,7 @@ pub mod config;
 pub mod control;
 pub mod error;
 pub mod format;
+pub mod history;
 pub mod hooks;
 pub mod keys;
 pub mod library;
