@@ -1,6 +1,7 @@
 //! The session log and what it shows: what was done, how it felt, and how the routines grow.
 //!
 //! - `record`: the log's lines (a session's begin, end and rating), one JSON object each.
+//! - `recorder`: what a session writes: its begin, end and rating records.
 //! - `store`: the file in the state folder, appended to and never rewritten; torn lines skipped.
 //! - `sessions`: records put together by session, whatever order and files they came in.
 //! - `level`: how an exercise with a progression grows, as a pure function of its sessions.
@@ -11,6 +12,7 @@
 pub mod level;
 pub mod plot;
 pub mod record;
+pub mod recorder;
 pub mod sessions;
 pub mod stats;
 pub mod store;
