@@ -11,7 +11,9 @@ use limber::history::record::{Begin, Done, End, Ended, Line, Planned, Rated, Rat
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
-    let n: usize = args.next().map_or(10_000, |a| a.parse().expect("a number of sessions"));
+    let n: usize = args
+        .next()
+        .map_or(10_000, |a| a.parse().expect("a number of sessions"));
     let path = args.next().unwrap_or_else(|| "history.jsonl".into());
     let routines = ["lower-back-basics", "core-strength", "in-bed"];
     let exercises = [

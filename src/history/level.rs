@@ -23,23 +23,7 @@
 
 use crate::history::record::Rating;
 use crate::routine::Ms;
-
-/// How an exercise grows, as the routine file says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
-    /// Milliseconds added to the hold (or a timed activity's length) each level, and its maximum.
-    pub hold: Option<Grow>,
-    /// Reps added each level, and their maximum.
-    pub reps: Option<Grow>,
-    /// Good sessions in a row that move it up a level.
-    pub after: u32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Grow {
-    pub step: u64,
-    pub max: u64,
-}
+pub use crate::routine::{Grow, Progress};
 
 /// An exercise's values at each of its levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -128,7 +128,7 @@ fn seconds(ms: u64) -> f64 {
 /// session".
 pub fn describe(l: &Level) -> String {
     let values = |hold: Option<f64>, reps: u32| match hold {
-        Some(h) => format!("{} s x {reps}", crate::template::format_seconds(h)),
+        Some(h) => format!("{} s x {reps}", crate::routine::template::format_seconds(h)),
         None => format!("{reps} reps"),
     };
     let mut out = format!(

@@ -233,6 +233,12 @@ fn session_json(s: &Session) -> SessionJson {
     }
 }
 
+/// Minutes and seconds: `23:05`.
+fn clock(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
 fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
@@ -252,7 +258,7 @@ fn row(s: &SessionJson) -> [String; 5] {
         .map_or("(begin not recorded)".to_string(), |r| r.name.clone());
     let length = match s.ended {
         Ending::Unfinished => "-".to_string(),
-        _ => crate::timeline::clock((s.seconds * 1000.0) as u64),
+        _ => clock(s.seconds),
     };
     let steps = s.steps.map_or("?".to_string(), |n| n.to_string());
     let done = match s.ended {
@@ -388,8 +394,8 @@ pub fn comparison(sessions: &[Session], this: &Session, goal: u32) -> Option<Str
                 "{} holds {} from {} to {} seconds",
                 p.name,
                 if b > a { "up" } else { "down" },
-                crate::template::format_seconds(a),
-                crate::template::format_seconds(b)
+                crate::routine::template::format_seconds(a),
+                crate::routine::template::format_seconds(b)
             ));
         }
         if before.reps != p.reps {

@@ -1,32 +1,47 @@
-//! What a session writes to the log: its begin record as it starts, its end record when it ends,
+//! What a session writes to the session log (`crate::history`): its begin record as it starts, its end record when it ends,
 //! and the rating when one is given. Built from the timeline (what was planned) and the player's
 //! report (what was played), without looking inside the player.
 
 use std::path::{Path, PathBuf};
 
-use crate::player::Report;
-use crate::settings::Sound;
-use crate::timeline::{CueKind, Timeline, What};
-
-use super::record::{Begin, Done, End, Ended, Line, Planned, Rated, Rating};
-use super::store;
+use crate::history::record::{Begin, Done, End, Ended, Line, Planned, Rated, Rating};
+use crate::history::sessions::{Session, assemble};
+use crate::history::store;
+use crate::plan::settings::Phrases;
+use crate::plan::settings::Sound;
+use crate::plan::timeline::{CueKind, Timeline, What};
+use crate::session::captions::Captions;
+use crate::session::player::Control;
+use crate::session::player::Report;
+use crate::voice::Voices;
 
 /// A session's place in the log.
 #[derive(Debug, Clone)]
 pub struct Recorder {
     pub path: PathBuf,
     pub id: String,
+    pub begin: Begin,
 }
 
 impl Recorder {
     /// Writes the begin record: from here on, the session is in the log even if it is killed.
     pub fn start(path: &Path, begin: Begin) -> Result<Recorder, String> {
         let id = new_id();
-        store::append(path, &Line::begin(&id, begin))?;
+        store::append(path, &Line::begin(&id, begin.clone()))?;
         Ok(Recorder {
             path: path.to_path_buf(),
             id,
+            begin,
         })
+    }
+
+    /// This session as the log has it once it has ended.
+    pub fn session(&self, end: End) -> Session {
+        assemble([
+            Line::begin(&self.id, self.begin.clone()),
+            Line::end(&self.id, end),
+        ])
+        .remove(0)
     }
 
     pub fn end(&self, end: End) -> Result<(), String> {
@@ -185,4 +200,108 @@ pub fn done(timeline: &Timeline, report: &Report, planned: &[Planned]) -> Vec<Do
         });
     }
     out
+}
+
+/// Where answers to "how did it go?" go while a session can take them: the keys 1 to 4 and
+/// `limber ctl rate WORD` send here, from their own thread and task. One session a process.
+static ANSWERS: std::sync::Mutex<
+    Option<tokio::sync::mpsc::UnboundedSender<(Rating, &'static str)>>,
+> = std::sync::Mutex::new(None);
+
+/// Starts taking answers; they arrive on the receiver, with how they were given.
+pub fn take_answers() -> tokio::sync::mpsc::UnboundedReceiver<(Rating, &'static str)> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    *ANSWERS.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+    rx
+}
+
+/// Stops taking answers: later ones are refused (`limber rate` takes them).
+pub fn stop_answers() {
+    *ANSWERS.lock().unwrap_or_else(|p| p.into_inner()) = None;
+}
+
+/// Hands an answer to the session; false when it takes none now.
+pub fn answer(rating: Rating, by: &'static str) -> bool {
+    ANSWERS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .is_some_and(|tx| tx.send((rating, by)).is_ok())
+}
+
+/// The rating a key gives: 1 easy, 2 fine, 3 hard, 4 pain.
+pub fn key_rating(key: u8) -> Option<Rating> {
+    match key {
+        b'1'..=b'4' => Some(Rating::ALL[usize::from(key - b'1')]),
+        _ => None,
+    }
+}
+
+/// After a press of the button, how long to wait for another before counting them.
+const PRESSES_END: std::time::Duration = std::time::Duration::from_millis(2500);
+
+/// Asks how the session went and waits up to `wait` for an answer: a key (1 to 4), `limber ctl
+/// rate WORD`, or presses of the bedside button (SIGUSR1 or `limber ctl toggle`: once for easy,
+/// twice for fine, three times for hard, four times for pain, counted when it has been still for
+/// a moment). Stop (`q`, Ctrl-C, SIGTERM) ends the question without an answer.
+pub async fn ask(
+    voices: &mut Voices,
+    captions: &mut dyn Captions,
+    phrases: &Phrases,
+    compared: Option<&str>,
+    answers: &mut tokio::sync::mpsc::UnboundedReceiver<(Rating, &'static str)>,
+    controls: &mut tokio::sync::mpsc::UnboundedReceiver<Control>,
+    wait: std::time::Duration,
+) -> Option<(Rating, &'static str)> {
+    if let Some(c) = compared {
+        say(voices, c).await;
+    }
+    captions.info(&format!(
+        "{} (1 to 4, `limber ctl rate WORD`, or the button: 1 to 4 presses)",
+        phrases.ask
+    ));
+    say(voices, &phrases.ask).await;
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut presses = 0usize;
+    let mut last_press = None;
+    let answer = loop {
+        let counted = last_press.map(|t: tokio::time::Instant| t + PRESSES_END);
+        tokio::select! {
+            a = answers.recv() => break a,
+            c = controls.recv() => match c {
+                Some(Control::Toggle) => {
+                    presses += 1;
+                    last_press = Some(tokio::time::Instant::now());
+                }
+                Some(Control::Stop) | None => break None,
+                Some(_) => {}
+            },
+            () = tokio::time::sleep_until(counted.unwrap_or(deadline)), if counted.is_some() => {
+                break Some((Rating::ALL[presses.clamp(1, 4) - 1], "button"));
+            }
+            () = tokio::time::sleep_until(deadline), if counted.is_none() => break None,
+        }
+    };
+    match answer {
+        Some((Rating::Pain, _)) => {
+            captions.info(&phrases.noted_pain);
+            say(voices, &phrases.noted_pain).await;
+        }
+        Some((r, _)) => {
+            let text = crate::plan::settings::fill(&phrases.noted, &[("rating", r.word())]);
+            captions.info(&text);
+            say(voices, &text).await;
+        }
+        None => {}
+    }
+    answer
+}
+
+/// Says `text` and waits until it has been heard (at most half a minute).
+async fn say(voices: &mut Voices, text: &str) {
+    if let Some(v) = voices.current()
+        && let Ok(heard) = v.say(text)
+    {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), heard).await;
+    }
 }
