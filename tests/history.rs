@@ -9,9 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use limber::history::record::{
-    Begin, Done, End, Ended, Line, Planned, Rated, Rating, RoutineId,
-};
+use limber::history::record::{Begin, Done, End, Ended, Line, Planned, Rated, Rating, RoutineId};
 use limber::plan::settings::Settings;
 use limber::plan::timeline::plan;
 use limber::routine::source::Source;
@@ -50,7 +48,7 @@ async fn played(script: Vec<(Duration, Control)>) -> (Report, End) {
     let timeline = plan(&routine, &settings);
     let sounds = SoundSet::built_in();
     let mut voices = Voices::new(vec![
-        Box::new(FakeVoice::new(Duration::from_millis(300))) as Box<dyn Voice>,
+        Box::new(FakeVoice::new(Duration::from_millis(300))) as Box<dyn Voice>
     ]);
     let output = RecordingOutput::default();
     let mut captions = Recorded::default();
@@ -141,7 +139,11 @@ async fn a_skipped_step_is_recorded_as_skipped() {
     assert_eq!(end.skipped, [2]);
     assert_eq!(end.done, [1, 3]);
     let d = done(&end);
-    assert_eq!(d.last().unwrap().1, 2, "the knee hug was done in full: {d:?}");
+    assert_eq!(
+        d.last().unwrap().1,
+        2,
+        "the knee hug was done in full: {d:?}"
+    );
     assert!(d[0].0 == 2 && d[0].1 < 3, "{d:?}");
 }
 
@@ -317,24 +319,47 @@ fn history_shows_sessions_weeks_streak_calendar_levels_and_the_picture() {
     let report = home.json(&["history", "--json"]);
     let sessions = report["sessions"].as_array().unwrap();
     assert_eq!(sessions.len(), 8);
-    let ended: Vec<&str> = sessions.iter().map(|s| s["ended"].as_str().unwrap()).collect();
+    let ended: Vec<&str> = sessions
+        .iter()
+        .map(|s| s["ended"].as_str().unwrap())
+        .collect();
     assert_eq!(
         ended,
-        ["completed", "completed", "completed", "completed", "completed", "completed", "unfinished", "stopped"]
+        [
+            "completed",
+            "completed",
+            "completed",
+            "completed",
+            "completed",
+            "completed",
+            "unfinished",
+            "stopped"
+        ]
     );
     let ratings: Vec<&str> = sessions
         .iter()
         .map(|s| s["rating"].as_str().unwrap_or("-"))
         .collect();
-    assert_eq!(ratings, ["easy", "fine", "-", "fine", "hard", "-", "-", "pain"]);
+    assert_eq!(
+        ratings,
+        ["easy", "fine", "-", "fine", "hard", "-", "-", "pain"]
+    );
     assert_eq!(report["goal"], 3);
-    assert_eq!(report["week"]["sessions"], 0, "a killed and a short stopped session do not count");
+    assert_eq!(
+        report["week"]["sessions"], 0,
+        "a killed and a short stopped session do not count"
+    );
     assert_eq!(report["week"]["minutes"], 3.0);
     assert_eq!(report["streak"], 2);
     let weeks = report["weeks"].as_array().unwrap();
     let last: Vec<(u64, f64)> = weeks[weeks.len() - 3..]
         .iter()
-        .map(|w| (w["sessions"].as_u64().unwrap(), w["minutes"].as_f64().unwrap()))
+        .map(|w| {
+            (
+                w["sessions"].as_u64().unwrap(),
+                w["minutes"].as_f64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(last, [(3, 30.0), (3, 49.0), (0, 3.0)]);
     let calendar = report["calendar"].as_array().unwrap();
@@ -342,7 +367,12 @@ fn history_shows_sessions_weeks_streak_calendar_levels_and_the_picture() {
     let busy: Vec<(String, f64)> = calendar
         .iter()
         .filter(|d| d["sessions"].as_u64().unwrap() > 0)
-        .map(|d| (d["date"].as_str().unwrap().to_string(), d["minutes"].as_f64().unwrap()))
+        .map(|d| {
+            (
+                d["date"].as_str().unwrap().to_string(),
+                d["minutes"].as_f64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(busy.len(), 7, "{busy:?}");
     assert_eq!(busy[5].1, 25.0);
@@ -350,20 +380,32 @@ fn history_shows_sessions_weeks_streak_calendar_levels_and_the_picture() {
     // The same as text, plain when piped: no escape codes, the calendar in plain characters.
     let text = home.ok(&["history"]);
     assert!(!text.contains('\x1b'), "{text}");
-    assert!(text.contains("This week: 0 sessions, 3 min (goal 3 a week: 3 more to go)"), "{text}");
-    assert!(text.contains("Streak: 2 weeks in a row met the goal"), "{text}");
+    assert!(
+        text.contains("This week: 0 sessions, 3 min (goal 3 a week: 3 more to go)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Streak: 2 weeks in a row met the goal"),
+        "{text}"
+    );
     assert!(text.contains("no end recorded (killed?)"), "{text}");
     assert!(text.contains("  minutes a day: . none  - under 10  + 10-19  * 20-29  # 30 or more"));
     let calendar = &text[text.find("Last 12 weeks, a column a week:").unwrap()..];
     let mon: &str = calendar.lines().find(|l| l.starts_with("  Mon")).unwrap();
     assert!(mon.ends_with(". . . . . . . . . + + -"), "{mon}");
-    assert_eq!(home.json(&["history", "--json", "--routine", "other"])["sessions"], serde_json::json!([]));
+    assert_eq!(
+        home.json(&["history", "--json", "--routine", "other"])["sessions"],
+        serde_json::json!([])
+    );
     let monday = today
         .checked_sub(jiff::Span::new().days(i64::from(today.weekday().to_monday_zero_offset())))
         .unwrap();
     let since = monday.to_string();
     assert_eq!(
-        home.json(&["history", "--json", "--since", &since])["sessions"].as_array().unwrap().len(),
+        home.json(&["history", "--json", "--since", &since])["sessions"]
+            .as_array()
+            .unwrap()
+            .len(),
         2
     );
 
@@ -372,16 +414,31 @@ fn history_shows_sessions_weeks_streak_calendar_levels_and_the_picture() {
     let plan = home.json(&["plan", "tiny", "--json"]);
     let level = &plan["levels"][0];
     assert_eq!(level["exercise"], "Bridge");
-    assert_eq!((level["level"].as_u64(), level["levels"].as_u64()), (Some(2), Some(3)));
-    assert_eq!((level["hold_seconds"].as_f64(), level["reps"].as_u64()), (Some(5.0), Some(4)));
+    assert_eq!(
+        (level["level"].as_u64(), level["levels"].as_u64()),
+        (Some(2), Some(3))
+    );
+    assert_eq!(
+        (level["hold_seconds"].as_f64(), level["reps"].as_u64()),
+        (Some(5.0), Some(4))
+    );
     assert_eq!(level["next"]["after"], 2);
     let text = home.ok(&["plan", "tiny"]);
-    assert!(text.contains("Last time it hurt, so today the exercises are a step easier."), "{text}");
-    assert!(text.contains("Bridge: level 2 of 3, 5 s x 4; next: 6 s x 4 after 2 more good sessions"), "{text}");
+    assert!(
+        text.contains("Last time it hurt, so today the exercises are a step easier."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Bridge: level 2 of 3, 5 s x 4; next: 6 s x 4 after 2 more good sessions"),
+        "{text}"
+    );
     assert!(text.contains("Bridge. 4 reps, 5 second holds."), "{text}");
     let by_hand = home.json(&["plan", "tiny", "--json", "--no-progress"]);
     assert_eq!(by_hand["levels"][0]["level"], 1);
-    assert_eq!(home.json(&["plan", "tiny", "--json", "--level", "9"])["levels"][0]["level"], 3);
+    assert_eq!(
+        home.json(&["plan", "tiny", "--json", "--level", "9"])["levels"][0]["level"],
+        3
+    );
 
     // The picture: XML, with the series it says it shows.
     let svg = home.dir.path().join("progress.svg");
@@ -428,7 +485,10 @@ fn rate_rates_the_last_session_and_a_torn_line_is_skipped() {
     home.write(&lines);
     // A record cut short by a kill or a full disk, with no newline after it.
     let torn = serde_json::to_string(&rated("y", Rating::Easy, "key")).unwrap();
-    let mut f = std::fs::OpenOptions::new().append(true).open(home.log()).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(home.log())
+        .unwrap();
     std::io::Write::write_all(&mut f, &torn.as_bytes()[..torn.len() / 2]).unwrap();
     drop(f);
 
@@ -437,12 +497,21 @@ fn rate_rates_the_last_session_and_a_torn_line_is_skipped() {
     assert!(out.ends_with("): hard.\n"), "{out}");
     let text = std::fs::read_to_string(home.log()).unwrap();
     let last = text.lines().last().unwrap();
-    assert!(last.starts_with(r#"{"v":1,"session":"y","rating":{"#), "{last}");
-    assert!(last.contains(r#""note":"the bridge","by":"rate""#), "{last}");
+    assert!(
+        last.starts_with(r#"{"v":1,"session":"y","rating":{"#),
+        "{last}"
+    );
+    assert!(
+        last.contains(r#""note":"the bridge","by":"rate""#),
+        "{last}"
+    );
 
     let (code, out, err) = home.output(&["-v", "history", "--json"]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(err.contains("history.jsonl:5: skipped a line cut short"), "{err}");
+    assert!(
+        err.contains("history.jsonl:5: skipped a line cut short"),
+        "{err}"
+    );
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["sessions"][1]["rating"], "hard");
     assert_eq!(report["sessions"][1]["note"], "the bridge");
@@ -451,7 +520,10 @@ fn rate_rates_the_last_session_and_a_torn_line_is_skipped() {
     assert_eq!(home.output(&["history"]).2, "");
 
     let pain = home.ok(&["rate", "pain"]);
-    assert!(pain.contains("Next time its exercises are a step easier."), "{pain}");
+    assert!(
+        pain.contains("Next time its exercises are a step easier."),
+        "{pain}"
+    );
 }
 
 #[test]
@@ -459,9 +531,15 @@ fn a_log_from_a_newer_limber_is_refused_and_left_as_it_is() {
     let home = Home::new();
     let today = jiff::Zoned::now().date();
     home.write(&session("x", today, 10.0, Some(Ended::Finished)));
-    let mut f = std::fs::OpenOptions::new().append(true).open(home.log()).unwrap();
-    std::io::Write::write_all(&mut f, b"{\"v\":2,\"session\":\"z\",\"mood\":{\"calm\":true}}\n")
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(home.log())
         .unwrap();
+    std::io::Write::write_all(
+        &mut f,
+        b"{\"v\":2,\"session\":\"z\",\"mood\":{\"calm\":true}}\n",
+    )
+    .unwrap();
     drop(f);
     let before = std::fs::read(home.log()).unwrap();
     let (code, out, err) = home.output(&["history"]);
@@ -481,14 +559,28 @@ fn a_log_from_a_newer_limber_is_refused_and_left_as_it_is() {
     let (code, out, err) = home.output(&["plan", "tiny"]);
     assert_eq!(code, Some(0));
     assert!(out.contains("Bridge: level 1 of 3"), "{out}");
-    assert!(err.contains("every exercise is at level 1 for now"), "{err}");
-    assert_eq!(std::fs::read(home.log()).unwrap(), before, "nothing was changed");
+    assert!(
+        err.contains("every exercise is at level 1 for now"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(home.log()).unwrap(),
+        before,
+        "nothing was changed"
+    );
 
     // A bad hand edit names its line too.
-    std::fs::write(home.log(), "{\"v\":1,\"session\":\"x\",\"rating\":{\"at\":\"x\",\"rating\":\"meh\"}}\n").unwrap();
+    std::fs::write(
+        home.log(),
+        "{\"v\":1,\"session\":\"x\",\"rating\":{\"at\":\"x\",\"rating\":\"meh\"}}\n",
+    )
+    .unwrap();
     let (code, _, err) = home.output(&["history"]);
     assert_eq!(code, Some(1));
-    assert!(err.contains("history.jsonl:1: not a limber history record (unknown variant `meh`"), "{err}");
+    assert!(
+        err.contains("history.jsonl:1: not a limber history record (unknown variant `meh`"),
+        "{err}"
+    );
 }
 
 // --- Real sessions into a private sound server ------------------------------------------
@@ -543,7 +635,12 @@ fn wait_output(child: std::process::Child, within: Duration) -> std::process::Ou
 /// Every line of the log is a whole record or skipped as torn, and `limber history` reads it.
 fn assert_readable(home: &Home) -> serde_json::Value {
     let (code, out, err) = home.output(&["history", "--json"]);
-    assert_eq!(code, Some(0), "{err}\n{}", std::fs::read_to_string(home.log()).unwrap_or_default());
+    assert_eq!(
+        code,
+        Some(0),
+        "{err}\n{}",
+        std::fs::read_to_string(home.log()).unwrap_or_default()
+    );
     serde_json::from_str(&out).unwrap()
 }
 
@@ -569,7 +666,9 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
     .unwrap();
     let config = home.dir.path().join("config/ask.json");
     let config = config.to_str().unwrap();
-    let child = lab.spawn(&["--config", config, "run", "tiny", "--voice", "none", "--only", "2"]);
+    let child = lab.spawn(&[
+        "--config", config, "run", "tiny", "--voice", "none", "--only", "2",
+    ]);
     // The question opens once the session has ended: the status says it is over.
     common::wait_for("the session's control socket", || lab.socket().exists());
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -586,7 +685,10 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
     let out = wait_output(child, Duration::from_secs(30));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("First session this week, 2 more to meet the week's goal. Rated fine."), "{stdout}");
+    assert!(
+        stdout.contains("First session this week, 2 more to meet the week's goal. Rated fine."),
+        "{stdout}"
+    );
     let log = lines(&home.log());
     assert_eq!(log.len(), 3, "{log:?}");
     assert_eq!(log[0]["begin"]["routine"]["id"], "tiny");
@@ -599,7 +701,9 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
     // After the question, `ctl rate` has nobody to answer.
 
     // The bedside button: three presses (SIGUSR1) while the question is open are "hard".
-    let child = lab.spawn(&["--config", config, "run", "tiny", "--voice", "none", "--only", "3"]);
+    let child = lab.spawn(&[
+        "--config", config, "run", "tiny", "--voice", "none", "--only", "3",
+    ]);
     common::wait_for("the session's control socket", || lab.socket().exists());
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -612,11 +716,20 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
     }
     std::thread::sleep(Duration::from_millis(300));
     for _ in 0..3 {
-        assert!(Command::new("kill").args(["-USR1", &child.id().to_string()]).status().unwrap().success());
+        assert!(
+            Command::new("kill")
+                .args(["-USR1", &child.id().to_string()])
+                .status()
+                .unwrap()
+                .success()
+        );
         std::thread::sleep(Duration::from_millis(400));
     }
     let out = wait_output(child, Duration::from_secs(30));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Rated hard."), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Rated hard."),
+        "{out:?}"
+    );
     let log = lines(&home.log());
     assert_eq!(log.last().unwrap()["rating"]["by"], "button");
 
@@ -631,7 +744,11 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
     let log = lines(&home.log());
     let n = log.len();
     assert_eq!(log[n - 2]["end"]["ended"], "stopped");
-    assert_eq!(log[n - 1]["rating"]["rating"], "pain", "an answer given during the session");
+    assert_eq!(
+        log[n - 1]["rating"]["rating"],
+        "pain",
+        "an answer given during the session"
+    );
 
     // Killed outright: the begin record stays, and the next session writes on its own line.
     let before = lines(&home.log()).len();
@@ -648,7 +765,12 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
     // The killed session left its socket behind; the next session cleans it up.
     let child = lab.spawn(&["run", "tiny", "--voice", "none", "--only", "1"]);
     let out = wait_output(child, Duration::from_secs(60));
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = assert_readable(home);
     let ended: Vec<&str> = report["sessions"]
         .as_array()
@@ -656,7 +778,16 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
         .iter()
         .map(|s| s["ended"].as_str().unwrap())
         .collect();
-    assert_eq!(ended, ["completed", "completed", "stopped", "unfinished", "completed"]);
+    assert_eq!(
+        ended,
+        [
+            "completed",
+            "completed",
+            "stopped",
+            "unfinished",
+            "completed"
+        ]
+    );
     // The pain before the kill eases the next session: it said so first.
     let plan = home.json(&["plan", "tiny", "--json"]);
     assert_eq!(plan["levels"][0]["level"], 1);
@@ -679,7 +810,11 @@ fn two_hundred_kills_at_random_moments_never_leave_an_unreadable_log() {
     // rate` killed while they read the log or append to it; a few are let finish.
     for i in 0..200 {
         let mut child = if i % 4 == 3 {
-            home.limber(&["rate", "easy"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
+            home.limber(&["rate", "easy"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
         } else {
             home.limber(&["run", "tiny", "--voice", "none", "--only", "1"])
                 .stdout(Stdio::null())
@@ -687,7 +822,11 @@ fn two_hundred_kills_at_random_moments_never_leave_an_unreadable_log() {
                 .spawn()
                 .unwrap()
         };
-        let at = if i % 4 == 3 { random_below(40) } else { random_below(700) };
+        let at = if i % 4 == 3 {
+            random_below(40)
+        } else {
+            random_below(700)
+        };
         std::thread::sleep(Duration::from_millis(at));
         let _ = child.kill();
         child.wait().unwrap();
@@ -703,13 +842,24 @@ fn two_hundred_kills_at_random_moments_never_leave_an_unreadable_log() {
         .count();
     assert_eq!(broken, torn, "{notes}");
     let sessions = report["sessions"].as_array().unwrap();
-    assert!(!sessions.is_empty(), "some sessions got as far as their begin record");
+    assert!(
+        !sessions.is_empty(),
+        "some sessions got as far as their begin record"
+    );
     // Whatever was killed, a session after it records as usual.
     let child = lab.spawn(&["run", "tiny", "--voice", "none", "--only", "1"]);
     let out = wait_output(child, Duration::from_secs(60));
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let after = assert_readable(home);
-    assert_eq!(after["sessions"].as_array().unwrap().last().unwrap()["ended"], "completed");
+    assert_eq!(
+        after["sessions"].as_array().unwrap().last().unwrap()["ended"],
+        "completed"
+    );
 }
 
 // --- The built-in routines' progressions ------------------------------------------------
@@ -718,12 +868,22 @@ fn two_hundred_kills_at_random_moments_never_leave_an_unreadable_log() {
 fn the_built_in_routines_grow_within_thirty_minutes() {
     use limber::history::progression::{Choice, apply};
     for (id, _) in limber::routine::library::BUILT_IN {
-        let routine = limber::routine::library::built_in(id).unwrap().load().unwrap();
+        let routine = limber::routine::library::built_in(id)
+            .unwrap()
+            .load()
+            .unwrap();
         let (top, levels) = apply(&routine, id, None, Choice::Level(100));
         let minutes = plan(&top, &Settings::default()).total as f64 / 60_000.0;
-        assert!(minutes <= 30.0, "{id} at its top levels lasts {minutes:.1} minutes");
+        assert!(
+            minutes <= 30.0,
+            "{id} at its top levels lasts {minutes:.1} minutes"
+        );
         for l in &levels {
-            assert!(l.levels >= 2, "{id}: {} has a progression that cannot grow", l.exercise);
+            assert!(
+                l.levels >= 2,
+                "{id}: {} has a progression that cannot grow",
+                l.exercise
+            );
         }
     }
 }
