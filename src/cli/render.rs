@@ -37,21 +37,30 @@ pub fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
             )));
         }
     }
-    let routine = crate::plan::load(&library::find(&args.routine, config.routines.as_deref())?)?;
+    let found = library::find(&args.routine, config.routines.as_deref())?;
+    let written = crate::plan::load(&found)?;
+    // A rendering plays the exercises at the levels a session would (it records nothing).
+    let leveled = super::leveled(config, &found.id, &written, args.levels);
+    let routine = leveled.routine;
     let part =
         Part::of(&routine, args.from.as_deref(), args.only.as_deref()).map_err(Error::Usage)?;
     let mut choice = args.voice.choice(config);
+    choice.check_name().map_err(Error::Usage)?;
+    crate::log::line(
+        crate::log::VERBOSE,
+        &format!("voice: {}", choice.describe()),
+    );
     if choice.engine == Engine::System {
         eprintln!("limber: the system voice cannot write files; espeak-ng speaks instead");
-        choice.engine = Engine::Preset("espeak-ng");
-        choice.name = None;
+        choice = choice.with_engine(Engine::Preset("espeak-ng"));
     }
     let synth = match choice.engine {
         Engine::None => None,
         _ => Some(synth_for(config, &choice)?),
     };
     let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
-    let settings = choice.settings(&config.settings_for(&sounds));
+    let mut settings = choice.settings(&config.settings_for(&sounds));
+    settings.eased = leveled.eased;
     stop_on_signal();
     let started = std::time::Instant::now();
     let range = part.range(routine.steps.len());

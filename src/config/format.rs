@@ -78,6 +78,43 @@ pub static CONFIG: Shape = Shape {
             Kind::Object(&CONTROLS),
             "Pausing, and a program to tell about the session's events.",
         ),
+        f(
+            "history",
+            Kind::Object(&HISTORY),
+            "The session log: the weekly goal, and asking how a session went.",
+        ),
+    ],
+    required: &[],
+    one_of: &[],
+};
+
+pub static HISTORY: Shape = Shape {
+    name: "history",
+    doc: "The session log: the weekly goal, and asking how a session went.",
+    fields: &[
+        f(
+            "goal",
+            Kind::Count { min: 0, max: 14 },
+            "Sessions a week to aim for, shown by `limber history`; 0 for no goal.",
+        ),
+        f(
+            "ask",
+            Kind::Choice(&["auto", "always", "never"]),
+            "Ask how the session went when it ends: \"auto\" when keys can answer (a terminal), \"always\" (by the bedside: a button or `limber ctl rate` answers), or \"never\".",
+        ),
+        f(
+            "answer_time",
+            Kind::Seconds {
+                min: 3.0,
+                max: 300.0,
+            },
+            "Seconds the question waits for an answer.",
+        ),
+        f(
+            "file",
+            Kind::OptionalText { max_chars: 4096 },
+            "The log file; empty for history.jsonl in the state folder (~/.local/state/limber). $LIMBER_HISTORY overrides it.",
+        ),
     ],
     required: &[],
     one_of: &[],
@@ -131,6 +168,7 @@ pub static CONTROLS: Shape = Shape {
 
 /// The speech engines `voice.engine` and `--voice` accept.
 pub const ENGINES: &[&str] = &[
+    "auto",
     "espeak-ng",
     "piper",
     "pico2wave",
@@ -146,7 +184,7 @@ pub static VOICE: Shape = Shape {
         f(
             "engine",
             Kind::Choice(ENGINES),
-            "\"espeak-ng\" (the default), \"piper\" (set \"model\"), \"pico2wave\", \"command\" (your own program: set \"program\" and \"arguments\"), \"system\" (speech-dispatcher, which cannot be prepared ahead or rendered), or \"none\" for chimes only.",
+            "\"auto\" (the default: Piper when it and a voice are installed, else espeak-ng), \"espeak-ng\", \"piper\" (a voice from `limber voices piper`, or \"model\"), \"pico2wave\", \"command\" (your own program: set \"program\" and \"arguments\"), \"system\" (speech-dispatcher, which cannot be prepared ahead or rendered), or \"none\" for chimes only.",
         ),
         f(
             "rate",
@@ -177,7 +215,7 @@ pub static VOICE: Shape = Shape {
         f(
             "model",
             Kind::OptionalText { max_chars: 4096 },
-            "A Piper voice model (the .onnx file, with its .onnx.json beside it). A relative path is relative to this file's folder.",
+            "A Piper voice model (the .onnx file, with its .onnx.json beside it), for a voice outside ~/.local/share/limber/voices. A relative path is relative to this file's folder.",
         ),
         f(
             "timeout",
