@@ -6,6 +6,7 @@
 //! every later error say `file:line:column`.
 
 use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 
 use jsonc_parser::ast::Value;
@@ -66,32 +67,36 @@ impl Source {
     /// Reads a file, refusing anything too large or not text before it is held in memory.
     pub fn read(path: &Path) -> Result<Source, Error> {
         let origin = path.display().to_string();
-        let io = |e: std::io::Error| Error::Read {
-            path: origin.clone(),
-            reason: e.to_string(),
+        let bytes = match read_bounded(path, MAX_BYTES) {
+            Ok(bytes) => bytes,
+            Err(Unreadable::Io(e)) => {
+                return Err(Error::Read {
+                    path: origin,
+                    reason: e.to_string(),
+                });
+            }
+            Err(Unreadable::NotAFile(what)) => {
+                return Err(Error::NotARoutine {
+                    origin,
+                    reason: format!("{what}, not a routine file"),
+                });
+            }
+            Err(Unreadable::TooLarge(size)) => {
+                return Err(Error::NotARoutine {
+                    origin,
+                    reason: format!(
+                        "is {}; a routine file is at most 1 MB (routines are short JSON files)",
+                        human_size(size)
+                    ),
+                });
+            }
         };
-        let file = std::fs::File::open(path).map_err(io)?;
-        let meta = file.metadata().map_err(io)?;
-        if meta.is_dir() {
-            return Err(Error::NotARoutine {
-                origin,
-                reason: "is a folder, not a routine file".into(),
-            });
-        }
-        let mut bytes = Vec::new();
-        file.take(MAX_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() as u64 > MAX_BYTES {
-            let size = meta.len().max(bytes.len() as u64);
-            return Err(Error::NotARoutine {
-                origin,
-                reason: format!(
-                    "is {}; a routine file is at most 1 MB (routines are short JSON files)",
-                    human_size(size)
-                ),
-            });
-        }
+        Source::from_bytes(origin, bytes)
+    }
+
+    /// A file's bytes as a source: text, UTF-8, with no NUL (which only a binary file has).
+    pub fn from_bytes(origin: impl Into<String>, bytes: Vec<u8>) -> Result<Source, Error> {
+        let origin = origin.into();
         if bytes.contains(&0) {
             return Err(Error::NotARoutine {
                 origin,
@@ -240,6 +245,78 @@ fn prescan(text: &str) -> Option<(usize, String)> {
     None
 }
 
+/// Why a file could not be read within its bound.
+#[derive(Debug)]
+pub enum Unreadable {
+    Io(std::io::Error),
+    /// Not a regular file: says what it is ("is a named pipe (FIFO)").
+    NotAFile(&'static str),
+    /// Larger than the bound; its size.
+    TooLarge(u64),
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unreadable::Io(e) => write!(f, "{e}"),
+            Unreadable::NotAFile(what) => write!(f, "{what}, not a file"),
+            Unreadable::TooLarge(size) => write!(f, "it is {}", human_size(*size)),
+        }
+    }
+}
+
+/// What a path that is not a regular file is, in words.
+fn kind_of(t: std::fs::FileType) -> Option<&'static str> {
+    if t.is_file() {
+        None
+    } else if t.is_dir() {
+        Some("is a folder")
+    } else if t.is_fifo() {
+        Some("is a named pipe (FIFO)")
+    } else if t.is_char_device() || t.is_block_device() {
+        Some("is a device")
+    } else if t.is_socket() {
+        Some("is a socket")
+    } else {
+        Some("is not a regular file")
+    }
+}
+
+/// Reads a whole regular file of at most `max` bytes.
+///
+/// Anything else is refused before it is read: a named pipe (which would block until someone
+/// writes to it), a device such as /dev/zero (which never ends), a folder. The file is opened
+/// without blocking, so a path swapped for a pipe after the check cannot hang, and the read is
+/// bounded by `max` itself, not by the size the file claims: a file that grows while it is read
+/// is refused too.
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, Unreadable> {
+    let meta = std::fs::metadata(path).map_err(Unreadable::Io)?;
+    if let Some(what) = kind_of(meta.file_type()) {
+        return Err(Unreadable::NotAFile(what));
+    }
+    let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
+    let file = std::fs::File::options()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+        .map_err(Unreadable::Io)?;
+    let meta = file.metadata().map_err(Unreadable::Io)?;
+    if let Some(what) = kind_of(meta.file_type()) {
+        return Err(Unreadable::NotAFile(what));
+    }
+    if meta.len() > max {
+        return Err(Unreadable::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Unreadable::Io)?;
+    if bytes.len() as u64 > max {
+        return Err(Unreadable::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 fn human_size(bytes: u64) -> String {
     if bytes >= 1024 * 1024 {
         format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
@@ -260,6 +337,42 @@ mod tests {
         assert_eq!(s.locate(b), Location { line: 3, column: 3 });
         let one = s.text.find('1').unwrap();
         assert_eq!(s.locate(one), Location { line: 2, column: 8 });
+    }
+
+    #[test]
+    fn a_pipe_or_a_device_is_refused_without_reading_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("routine.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // Before, opening the pipe blocked until someone wrote to it: forever.
+        let err = Source::read(&fifo).unwrap_err().to_string();
+        assert!(
+            err.ends_with("routine.json: is a named pipe (FIFO), not a routine file"),
+            "{err}"
+        );
+        // Before, /dev/zero was called "1.0 MB".
+        let err = Source::read(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "/dev/zero: is a device, not a routine file");
+        let err = Source::read(dir.path()).unwrap_err().to_string();
+        assert!(err.ends_with(": is a folder, not a routine file"), "{err}");
+    }
+
+    #[test]
+    fn a_read_is_bounded_by_the_limit_not_the_size_claimed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.json");
+        std::fs::write(&path, vec![b' '; 5000]).unwrap();
+        assert!(matches!(
+            read_bounded(&path, 4096),
+            Err(Unreadable::TooLarge(5000))
+        ));
+        assert_eq!(read_bounded(&path, 5000).unwrap().len(), 5000);
     }
 
     #[test]
