@@ -29,6 +29,42 @@ pub struct Synth {
     identity: String,
     /// A temporary cache, when the real one cannot be used; removed with the session.
     _scratch: Option<tempfile::TempDir>,
+    /// Set once the cache cannot keep lines (its disk is full): why, and how many lines were
+    /// made in memory since.
+    unkept: Mutex<Option<(String, usize)>>,
+    /// Where lines are made once the cache cannot keep them: a folder in memory.
+    memory: Mutex<Option<tempfile::TempDir>>,
+    /// The lines made since, by key: held in memory for the rest of the session.
+    held: Mutex<HashMap<String, Clip>>,
+}
+
+/// Why a line was not made in the cache.
+enum Missed {
+    /// The cache cannot keep it (a full disk): it is made elsewhere.
+    Unkept(String),
+    /// The engine failed.
+    Failed(String),
+}
+
+/// A folder in memory for lines the cache cannot keep: the user's runtime folder or /dev/shm
+/// (both are tmpfs on Linux), else the temporary folder.
+fn memory_folder() -> Result<tempfile::TempDir, String> {
+    let roots = [
+        std::env::var_os("XDG_RUNTIME_DIR").map(std::path::PathBuf::from),
+        Some("/dev/shm".into()),
+        Some(std::env::temp_dir()),
+    ];
+    let mut last = String::new();
+    for root in roots.into_iter().flatten().filter(|r| r.is_dir()) {
+        match tempfile::Builder::new()
+            .prefix("limber-speech-")
+            .tempdir_in(&root)
+        {
+            Ok(dir) => return Ok(dir),
+            Err(e) => last = format!("cannot make a folder for speech in {}: {e}", root.display()),
+        }
+    }
+    Err(last)
 }
 
 impl Synth {
@@ -60,6 +96,9 @@ impl Synth {
             engine,
             cache,
             _scratch: scratch,
+            unkept: Mutex::new(None),
+            memory: Mutex::new(None),
+            held: Mutex::new(HashMap::new()),
         })
     }
 
@@ -71,19 +110,34 @@ impl Synth {
         cache::key(&self.identity, text)
     }
 
+    /// A line held in memory because the cache could not keep it.
+    fn held(&self, key: &str) -> Option<Clip> {
+        self.held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned()
+    }
+
     /// The line from the cache, if it is there.
     pub fn cached(&self, text: &str) -> Option<Clip> {
-        self.cache.get(&self.key(text))
+        let key = self.key(text);
+        self.held(&key).or_else(|| self.cache.get(&key))
     }
 
     /// How long the line lasts, if it is in the cache.
     pub fn length(&self, text: &str) -> Option<Ms> {
-        self.cache.length(&self.key(text))
+        let key = self.key(text);
+        match self.held(&key) {
+            Some(clip) => Some(clip.duration_ms()),
+            None => self.cache.length(&key),
+        }
     }
 
     /// Whether the line is in the cache.
     pub fn has(&self, text: &str) -> bool {
-        self.cache.contains(&self.key(text))
+        let key = self.key(text);
+        self.held(&key).is_some() || self.cache.contains(&key)
     }
 
     /// Keeps the cache within its bound, sparing `lines` (those about to be said); returns how
@@ -94,18 +148,84 @@ impl Synth {
     }
 
     /// The line, from the cache or made now (and kept).
+    ///
+    /// Once the cache cannot keep lines (its disk is full, or its files cannot be made), the
+    /// rest of the session's lines are made in a folder in memory and not kept: a line cut short
+    /// by the full disk is never kept, and the voice goes on.
     pub fn clip(&self, text: &str) -> Result<Clip, String> {
         let key = self.key(text);
-        if let Some(clip) = self.cache.get(&key) {
+        if let Some(clip) = self.cached(text) {
             return Ok(clip);
         }
-        let mut file = self.cache.scratch()?;
-        let path = file.path().to_path_buf();
-        let clip = self.engine.synthesize(text, file.as_file_mut(), &path)?;
-        let _ = file.as_file_mut().rewind();
-        // A cache that cannot keep it costs only the time to make it again.
-        let _ = self.cache.keep(file, &key);
+        if self.unkept().is_none() {
+            match self.make_in_cache(text, &key) {
+                Ok(clip) => return Ok(clip),
+                Err(Missed::Failed(why)) => return Err(why),
+                Err(Missed::Unkept(why)) => {
+                    crate::log::fault(&format!(
+                        "{why}; speech is made in memory and not kept, until there is room"
+                    ));
+                    *self.unkept.lock().unwrap_or_else(|p| p.into_inner()) = Some((why, 0));
+                }
+            }
+        }
+        let clip = self.make_in_memory(text)?;
+        if let Some((_, n)) = self
+            .unkept
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+        {
+            *n += 1;
+        }
+        self.held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, clip.clone());
         Ok(clip)
+    }
+
+    /// Why the cache stopped keeping lines and how many were made without it, if it did.
+    pub fn unkept(&self) -> Option<(String, usize)> {
+        self.unkept
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn make_in_cache(&self, text: &str, key: &str) -> Result<Clip, Missed> {
+        if let Some(why) = self.cache.full() {
+            return Err(Missed::Unkept(why));
+        }
+        let mut file = self.cache.scratch().map_err(Missed::Unkept)?;
+        let path = file.path().to_path_buf();
+        let made = self.engine.synthesize(text, file.as_file_mut(), &path);
+        // The engine cannot tell a write cut short by a full disk (espeak-ng exits 0, with a
+        // header that matches what it wrote), so the disk is asked: a line made while it filled
+        // is not trusted, and is made again elsewhere.
+        if let Some(why) = self.cache.full_after(file.as_file()) {
+            return Err(Missed::Unkept(why));
+        }
+        let clip = made.map_err(Missed::Failed)?;
+        let _ = file.as_file_mut().rewind();
+        self.cache.keep(file, key).map_err(Missed::Unkept)?;
+        Ok(clip)
+    }
+
+    fn make_in_memory(&self, text: &str) -> Result<Clip, String> {
+        let mut memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        if memory.is_none() {
+            *memory = Some(memory_folder()?);
+        }
+        let dir = memory.as_ref().expect("made above").path().to_path_buf();
+        drop(memory);
+        let mut file = tempfile::Builder::new()
+            .prefix(".writing-")
+            .suffix(".wav")
+            .tempfile_in(&dir)
+            .map_err(|e| format!("cannot make speech in {}: {e}", dir.display()))?;
+        let path = file.path().to_path_buf();
+        self.engine.synthesize(text, file.as_file_mut(), &path)
     }
 }
 
