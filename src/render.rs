@@ -6,9 +6,15 @@
 //! so memory stays small however long the session, and written under a temporary name that is
 //! renamed into place when it is whole: a render that fails, or is stopped by Ctrl-C, leaves no
 //! half a file.
+//!
+//! A render killed outright (kill -9, a power cut) cannot remove its temporary file, so each
+//! render holds a lock on its own, and the next render in the folder removes every one whose lock
+//! it can take: nobody is writing those any more. A render still running keeps its lock, and its
+//! file.
 
 use std::collections::HashMap;
 use std::num::NonZero;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -47,6 +53,44 @@ pub fn convert(clip: &Clip, rate: u32) -> Vec<f32> {
     rodio::source::UniformSourceIterator::new(source, NonZero::<u16>::MIN, to).collect()
 }
 
+/// How a render's temporary file is named, before `XXXXXX.wav`.
+const TEMPORARY: &str = ".limber-render-";
+
+/// Removes the temporary files of renders that died in `dir`: those nobody holds a lock on.
+/// Returns how many were removed.
+pub fn clean_stale(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(TEMPORARY) && name.ends_with(".wav")) {
+            continue;
+        }
+        // Only a file (never what a link points to), opened without blocking.
+        let path = entry.path();
+        if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW;
+        let Ok(file) = std::fs::File::options()
+            .read(true)
+            .custom_flags(flags.bits() as i32)
+            .open(&path)
+        else {
+            continue;
+        };
+        let free =
+            rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_ok();
+        if free && std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// One sound placed in the file.
 struct Placed {
     start: u64,
@@ -60,11 +104,18 @@ pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    clean_stale(dir);
     let file = tempfile::Builder::new()
-        .prefix(".limber-render-")
+        .prefix(TEMPORARY)
         .suffix(".wav")
         .tempfile_in(dir)
         .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+    // Held until the file is renamed into place or removed: the sign that it is being written.
+    rustix::fs::flock(
+        file.as_file(),
+        rustix::fs::FlockOperation::NonBlockingLockExclusive,
+    )
+    .map_err(|e| format!("cannot lock {}: {e}", file.path().display()))?;
     let spec = hound::WavSpec {
         channels: 1,
         sample_rate: mix.rate,
@@ -202,4 +253,34 @@ pub fn chapters(timeline: &Timeline, json: bool) -> String {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dead_renders_file_is_removed_and_a_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        // Left by a render killed with -9: nobody holds it.
+        let dead = dir.path().join(".limber-render-AbCdEf.wav");
+        std::fs::write(&dead, vec![0u8; 4096]).unwrap();
+        // Being written by a render that runs now: it holds the lock.
+        let live = dir.path().join(".limber-render-GhIjKl.wav");
+        let writing = std::fs::File::create(&live).unwrap();
+        rustix::fs::flock(
+            &writing,
+            rustix::fs::FlockOperation::NonBlockingLockExclusive,
+        )
+        .unwrap();
+        // Not a render's: kept whatever it is called.
+        let other = dir.path().join("limber-render-mine.wav");
+        std::fs::write(&other, b"mine").unwrap();
+        assert_eq!(clean_stale(dir.path()), 1);
+        assert!(!dead.exists());
+        assert!(live.exists() && other.exists());
+        drop(writing);
+        assert_eq!(clean_stale(dir.path()), 1);
+        assert!(!live.exists());
+    }
 }
