@@ -31,6 +31,17 @@ use crate::voice::{Voice, Voices};
 pub const INTERRUPTED: u8 = 130;
 
 pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
+    // Signals first, before anything else is done: SIGTERM or Ctrl-C a moment after the start
+    // (a service restarted at once, a script that changed its mind) must end the session as
+    // cleanly as one an hour in: status 130, and no socket left behind.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Write(format!("cannot start the session's clock: {e}")))?;
+    let _context = runtime.enter();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    crate::signals::listen(&tx);
+
     let name = args.routine.as_deref().unwrap_or(library::DEFAULT_ROUTINE);
     let routine = library::find(name, config.routines.as_deref())?.load()?;
     let part =
@@ -67,14 +78,10 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         synth.trim(&crate::speech::lines(&timeline));
     }
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Write(format!("cannot start the session's clock: {e}")))?;
-    let _context = runtime.enter();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    // Registered before anything is heard, so Ctrl-C at any moment stops the session cleanly.
-    crate::signals::listen(&tx);
+    if stopped_already(&runtime, &mut rx, &tx) {
+        captions.summary(&format!("Stopped {} before it began.", routine.name));
+        return Ok(ExitCode::from(INTERRUPTED));
+    }
     let status = tokio::sync::watch::Sender::new(Status {
         routine: timeline.routine.clone(),
         steps: timeline.steps.len(),
@@ -118,6 +125,10 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         }
     }
 
+    if stopped_already(&runtime, &mut rx, &tx) {
+        captions.summary(&format!("Stopped {} before it began.", routine.name));
+        return Ok(ExitCode::from(INTERRUPTED));
+    }
     let mut device: Option<Rc<RodioOutput>> = None;
     let wanted = args.device.clone().or_else(|| config.device.clone());
     let opened = RodioOutput::open_with(OutputSettings {
@@ -230,6 +241,33 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         ));
         Ok(ExitCode::from(INTERRUPTED))
     }
+}
+
+/// Whether a stop came (a signal, `limber ctl stop`) while the session was being set up. Other
+/// controls stay queued, in order, for the player.
+fn stopped_already(
+    runtime: &tokio::runtime::Runtime,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Control>,
+    tx: &tokio::sync::mpsc::UnboundedSender<Control>,
+) -> bool {
+    // Signals that came meanwhile reach the channel only when the runtime runs: a moment of it.
+    runtime.block_on(async {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        tokio::task::yield_now().await;
+    });
+    let mut others = Vec::new();
+    let mut stop = false;
+    while let Ok(c) = rx.try_recv() {
+        if c == Control::Stop {
+            stop = true;
+        } else {
+            others.push(c);
+        }
+    }
+    for c in others {
+        let _ = tx.send(c);
+    }
+    stop
 }
 
 /// The voices to use, best first; each that cannot start is reported once.
