@@ -7,12 +7,10 @@
 //! When stderr is not a terminal (a service, a pipe, a file) each line starts with the local
 //! time, `07:30:05 limber: paused`, so a log says when; on a terminal the time would only be noise,
 //! and in systemd's journal (`$JOURNAL_STREAM` set) every line has a time already.
-//! An error that ends limber is printed as it is, once, by `app`.
+//! An error that ends limber is printed as it is, once, by `cli`.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU8, Ordering};
-
-use crate::player::Event;
 
 pub const QUIET: u8 = 0;
 pub const NORMAL: u8 = 1;
@@ -49,29 +47,4 @@ pub fn fault(text: &str) {
 /// What the person did, or what limber does about it.
 pub fn info(text: &str) {
     line(NORMAL, text);
-}
-
-/// An event of the session, with `-v`.
-pub fn event(event: &Event) {
-    if level() < VERBOSE {
-        return;
-    }
-    let mut text = event.name.replace('_', " ");
-    if let Some(step) = event.step {
-        text.push_str(&format!(": step {step}"));
-        if let Some(title) = &event.title {
-            text.push_str(&format!(" ({title})"));
-        }
-    }
-    if let Some(place) = &event.place {
-        if let Some(side) = place.side {
-            text.push_str(&format!(", {side}"));
-        }
-        if let (Some(rep), Some(reps)) = (place.rep, place.reps)
-            && reps > 1
-        {
-            text.push_str(&format!(", rep {rep} of {reps}"));
-        }
-    }
-    line(VERBOSE, &text);
 }

@@ -1,0 +1,107 @@
+//! `limber render`: a whole session written to a WAV file, and its chapters.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::args::RenderArgs;
+use super::{clear_progress, megabytes, print, progress, stop_on_signal, stopped, synth_for};
+use crate::config::{Config, Engine};
+use crate::error::Error;
+use crate::plan::timeline::{Part, clock};
+use crate::routine::library;
+use crate::voice::lengths;
+
+pub fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
+    let ext = args
+        .output
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase());
+    if ext.as_deref() != Some("wav") {
+        return Err(Error::Usage(format!(
+            "limber writes WAV files: name the output something.wav, not {} (convert it afterwards with ffmpeg or sox for other formats)",
+            args.output.display()
+        )));
+    }
+    // Both files' folders are checked first: a render is not thrown away for a chapters file
+    // that cannot be written.
+    for path in std::iter::once(&args.output).chain(&args.chapters) {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            return Err(Error::Write(format!(
+                "cannot write {}: there is no folder {}",
+                path.display(),
+                dir.display()
+            )));
+        }
+    }
+    let routine = crate::plan::load(&library::find(&args.routine, config.routines.as_deref())?)?;
+    let part =
+        Part::of(&routine, args.from.as_deref(), args.only.as_deref()).map_err(Error::Usage)?;
+    let mut choice = args.voice.choice(config);
+    if choice.engine == Engine::System {
+        eprintln!("limber: the system voice cannot write files; espeak-ng speaks instead");
+        choice.engine = Engine::Preset("espeak-ng");
+        choice.name = None;
+    }
+    let synth = match choice.engine {
+        Engine::None => None,
+        _ => Some(synth_for(config, &choice)?),
+    };
+    let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
+    let settings = choice.settings(&config.settings_for(&sounds));
+    stop_on_signal();
+    let started = std::time::Instant::now();
+    let range = part.range(routine.steps.len());
+    let timeline = {
+        let mut shown = progress(&routine.name);
+        lengths::plan(&routine, &settings, range, synth.as_ref(), Some(&mut shown))
+    };
+    clear_progress();
+    if crate::voice::command::stopping() {
+        return stopped("nothing was written");
+    }
+    let timeline = timeline.map_err(|why| {
+        let engine = synth.as_ref().map_or("", |s| s.engine.name.as_str());
+        Error::Write(format!(
+            "cannot make the speech for {} with {engine}: {why}",
+            routine.name
+        ))
+    })?;
+    let mix = crate::sound::render::Mix {
+        sounds: &sounds,
+        sound_volume: args.sound_volume.unwrap_or(config.sound_volume),
+        speech: synth
+            .as_ref()
+            .map(|s| s as &dyn crate::sound::render::Speech),
+        voice_volume: choice.volume,
+        rate: args.rate,
+        stopped: crate::voice::command::stopping,
+    };
+    let written = crate::sound::render::render(&timeline, &mix, &args.output);
+    if crate::voice::command::stopping() {
+        return stopped("nothing was written");
+    }
+    written.map_err(Error::Write)?;
+    if let Some(synth) = &synth {
+        synth.trim(&lengths::lines(&timeline));
+    }
+    let took = started.elapsed().as_secs_f64();
+    if let Some(path) = &args.chapters {
+        let json = path.extension().is_some_and(|e| e == "json");
+        std::fs::write(path, crate::sound::render::chapters(&timeline, json))
+            .map_err(|e| Error::Write(format!("cannot write {}: {e}", path.display())))?;
+    }
+    let size = std::fs::metadata(&args.output).map_or(0, |m| m.len());
+    print(&format!(
+        "Wrote {}: {} of {}, {}, in {took:.1} s ({:.0} times real time)\n",
+        args.output.display(),
+        clock(timeline.total),
+        routine.name,
+        megabytes(size),
+        timeline.total as f64 / 1000.0 / took.max(0.001),
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
