@@ -245,12 +245,14 @@ impl<'s> Checker<'s> {
         ignore: &[&str],
         check_required: bool,
     ) -> Obj<'v, 'a> {
-        let mut seen: Vec<(&str, usize)> = Vec::new();
+        // By key, so an object of many keys is checked in linear time.
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         let mut misspelt = Vec::new();
+        let mut unknown = 0;
         for prop in &node.properties {
             let key = prop_name(&prop.name);
             let at = prop.range.start;
-            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            if let Some(first) = seen.get(key) {
                 let first = self.source.locate(*first);
                 self.error(
                     &join(&path, key),
@@ -263,10 +265,16 @@ impl<'s> Checker<'s> {
                 );
                 continue;
             }
-            seen.push((key, at));
+            seen.insert(key, at);
             if shape.field(key).is_none() && !ignore.contains(&key) {
-                let help = unknown_key_help(key, shape);
-                if let Some(meant) = nearest_field(key, shape) {
+                // A suggestion for each of the first few; past them the keys are listed, so an
+                // object of thousands of stray keys costs no more per key than a short one.
+                unknown += 1;
+                let meant = (unknown <= SUGGESTIONS)
+                    .then(|| nearest_field(key, shape))
+                    .flatten();
+                let help = unknown_key_help(key, shape, meant);
+                if let Some(meant) = meant {
                     misspelt.push(meant);
                 }
                 self.error(
@@ -278,10 +286,7 @@ impl<'s> Checker<'s> {
             }
         }
         for required in shape.required.iter().filter(|_| check_required) {
-            let present = node
-                .properties
-                .iter()
-                .any(|p| prop_name(&p.name) == *required);
+            let present = seen.contains_key(required);
             if !present && !misspelt.contains(required) {
                 let field = shape.field(required).expect("required keys are fields");
                 self.error(
@@ -1122,6 +1127,9 @@ fn a_or_an(noun: &str) -> String {
     format!("{article} {noun}")
 }
 
+/// How many unknown keys of one object get a "did you mean".
+const SUGGESTIONS: usize = 50;
+
 /// The field of `shape` a mistyped key most likely meant.
 fn nearest_field(key: &str, shape: &Shape) -> Option<&'static str> {
     let key = key.to_lowercase();
@@ -1142,7 +1150,7 @@ fn nearest_field(key: &str, shape: &Shape) -> Option<&'static str> {
         .map(|(name, _, _)| name)
 }
 
-fn unknown_key_help(key: &str, shape: &Shape) -> String {
+fn unknown_key_help(key: &str, shape: &Shape, nearest: Option<&str>) -> String {
     // A key that is right, but in the wrong place, says where it belongs.
     for other in format::OBJECT_SHAPES {
         if !std::ptr::eq(other, shape) && other.field(key).is_some() && other.name.ends_with("step")
@@ -1154,7 +1162,7 @@ fn unknown_key_help(key: &str, shape: &Shape) -> String {
             );
         }
     }
-    if let Some(name) = nearest_field(key, shape) {
+    if let Some(name) = nearest {
         return format!("did you mean \"{name}\"?");
     }
     let keys: Vec<String> = shape
@@ -1196,10 +1204,11 @@ pub(crate) fn placeholders(text: &str) -> Vec<(usize, &str)> {
 fn number_in_text(text: &str) -> Option<String> {
     let t = text.trim().to_lowercase();
     if let Some((m, sec)) = t.split_once(':')
-        && let (Ok(m), Ok(sec)) = (m.parse::<u32>(), sec.parse::<u32>())
+        && let (Ok(m), Ok(sec)) = (m.parse::<u64>(), sec.parse::<u64>())
         && sec < 60
+        && let Some(total) = m.checked_mul(60).and_then(|s| s.checked_add(sec))
     {
-        return Some((m * 60 + sec).to_string());
+        return Some(total.to_string());
     }
     let digits = t
         .trim_end_matches("seconds")
@@ -1224,6 +1233,13 @@ mod tests {
             }
             Err(e) => vec![e.to_string()],
         }
+    }
+
+    #[test]
+    fn a_huge_time_written_as_text_gets_its_hint_without_overflowing() {
+        // Found by the fuzz target: minutes times 60 overflowed (a panic in a debug build).
+        let e = errors(r#"{"name": "x", "steps": [{"rest": "4294967295:00"}]}"#);
+        assert!(e[0].contains("257698037700"), "{e:?}");
     }
 
     #[test]
