@@ -14,6 +14,7 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod fuzz;
 pub mod log;
 pub mod plan;
 pub mod routine;

@@ -201,7 +201,7 @@ impl Config {
         Ok(Config::from_file(parsed, file))
     }
 
-    fn from_file(c: ConfigFile, file: Option<PathBuf>) -> Config {
+    pub(crate) fn from_file(c: ConfigFile, file: Option<PathBuf>) -> Config {
         let mut s = Settings::default();
         if let Some(rate) = c.rate {
             s.words_per_minute = f64::from(rate);
