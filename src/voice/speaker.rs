@@ -13,6 +13,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::command::CommandEngine;
+use super::piper::Piper;
 use super::{Heard, Voice};
 use crate::routine::Ms;
 use crate::sound::clip::Clip;
@@ -25,6 +26,8 @@ const LOOK_AHEAD: usize = 12;
 /// An engine with its cache: turns text into speech, made once.
 pub struct Synth {
     pub engine: CommandEngine,
+    /// Piper, kept loaded for all the lines, when the engine is Piper.
+    piper: Option<Piper>,
     cache: Cache,
     identity: String,
     /// A temporary cache, when the real one cannot be used; removed with the session.
@@ -91,8 +94,12 @@ impl Synth {
                 (Cache::open(temp.path(), max_bytes)?, Some(temp))
             }
         };
+        let piper = (engine.name == "piper").then(|| Piper::new(engine.clone()));
         Ok(Synth {
-            identity: engine.identity(),
+            identity: piper
+                .as_ref()
+                .map_or_else(|| engine.identity(), Piper::identity),
+            piper,
             engine,
             cache,
             _scratch: scratch,
@@ -199,7 +206,7 @@ impl Synth {
         }
         let mut file = self.cache.scratch().map_err(Missed::Unkept)?;
         let path = file.path().to_path_buf();
-        let made = self.engine.synthesize(text, file.as_file_mut(), &path);
+        let made = self.synthesize(text, file.as_file_mut(), &path);
         // The engine cannot tell a write cut short by a full disk (espeak-ng exits 0, with a
         // header that matches what it wrote), so the disk is asked: a line made while it filled
         // is not trusted, and is made again elsewhere.
@@ -225,7 +232,20 @@ impl Synth {
             .tempfile_in(&dir)
             .map_err(|e| format!("cannot make speech in {}: {e}", dir.display()))?;
         let path = file.path().to_path_buf();
-        self.engine.synthesize(text, file.as_file_mut(), &path)
+        self.synthesize(text, file.as_file_mut(), &path)
+    }
+
+    /// The engine makes the line into `file` (at `path`).
+    fn synthesize(
+        &self,
+        text: &str,
+        file: &mut std::fs::File,
+        path: &std::path::Path,
+    ) -> Result<Clip, String> {
+        match &self.piper {
+            Some(piper) => piper.synthesize(text, file),
+            None => self.engine.synthesize(text, file, path),
+        }
     }
 }
 
