@@ -76,8 +76,8 @@ impl Cache {
         let tagged = std::fs::symlink_metadata(dir.join(TAG)).is_ok_and(|m| m.is_file());
         let usual = default_dir().is_some_and(|d| d == dir);
         let empty = std::fs::read_dir(dir).is_ok_and(|mut e| e.next().is_none());
-        let owned =
-            tagged || ((made || usual || empty) && std::fs::write(dir.join(TAG), TAG_TEXT).is_ok());
+        // The tag is written with the first line kept, so a folder with nothing kept stays empty.
+        let owned = tagged || made || usual || empty;
         let cache = Cache {
             dir: dir.to_path_buf(),
             max_bytes,
@@ -192,8 +192,12 @@ impl Cache {
     /// Puts a finished file in place under `key`, atomically.
     pub fn keep(&self, file: tempfile::NamedTempFile, key: &str) -> Result<(), String> {
         file.persist(self.path(key))
-            .map(|_| ())
-            .map_err(|e| format!("cannot keep speech in {}: {e}", self.dir.display()))
+            .map_err(|e| format!("cannot keep speech in {}: {e}", self.dir.display()))?;
+        let tag = self.dir.join(TAG);
+        if self.owned && std::fs::symlink_metadata(&tag).is_err() {
+            let _ = std::fs::write(tag, TAG_TEXT);
+        }
+        Ok(())
     }
 
     /// The files in the cache and their total size.
@@ -334,6 +338,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let made = Cache::open(&dir.path().join("speech"), 1).unwrap();
         assert!(made.owned());
+        put(&made, &key("test", "first"), &wav(0.1));
         let text = std::fs::read_to_string(dir.path().join("speech").join(TAG)).unwrap();
         assert!(text.starts_with("Signature: 8a477f597d28d172789f06886806bc55"));
         let empty = tempfile::tempdir().unwrap();
