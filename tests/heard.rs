@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use limber::plan::settings::Sound;
-use limber::sound::listen;
+use limber_lab::listen;
 
 mod common;
 use common::have;
