@@ -8,11 +8,11 @@ use limber::plan::settings::{Settings, Sound};
 use limber::plan::timeline::{CueKind, Timeline, What, plan};
 use limber::routine::library;
 use limber::routine::{Exercise, Routine, Step, Work};
-use limber_lab::captions::Recorded;
 use limber::session::player::{Control, Controls, Devices, OnResume, Report, Status, play};
 use limber::sound::clip::SoundSet;
-use limber_lab::output::RecordingOutput;
 use limber::voice::{Voice, Voices};
+use limber_lab::captions::Recorded;
+use limber_lab::output::RecordingOutput;
 use limber_lab::voice::FakeVoice;
 use tokio::time::Instant;
 

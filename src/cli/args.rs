@@ -150,7 +150,8 @@ Talks to the session over a socket in $XDG_RUNTIME_DIR/limber (or /tmp/limber-UI
 from another terminal, over SSH, or from a script. Exit status 1 when no session is running.
 `status` prints the routine, step, rep, side, whether paused, and the time left; with --json:
   {\"routine\", \"step\", \"steps\", \"title\", \"exercise\", \"side\", \"rep\", \"reps\",
-   \"set\", \"sets\", \"paused\", \"over\", \"step_left_seconds\", \"session_left_seconds\",
+   \"set\", \"sets\", \"place\" (all of them in words), \"paused\", \"over\", \"step_left_seconds\",
+   \"session_left_seconds\",
    \"starts_at\" (while waiting for --at or --wait)}
 Signals do the same without limber: SIGUSR1 pauses or resumes, SIGUSR2 skips to the next step.";
 

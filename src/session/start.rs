@@ -155,7 +155,10 @@ mod tests {
             assert!(parse_wait(bad).is_err(), "{bad}");
         }
         assert!(parse_wait("8d").is_err());
-        assert!(parse_wait("1d").is_err(), "a day is a calendar unit, not a length");
+        assert!(
+            parse_wait("1d").is_err(),
+            "a day is a calendar unit, not a length"
+        );
         assert!(parse_wait("200h").unwrap_err().contains("at most 7 days"));
     }
 
