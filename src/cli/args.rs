@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Choice, Config, Engine};
+use crate::session::player::Control;
 
 const AFTER_HELP: &str = "\
 Routines are JSON files. The built-in ones are listed by `limber list`; your own go in
@@ -181,20 +182,25 @@ pub enum CtlCommand {
 }
 
 impl CtlCommand {
-    /// The word for it in the control protocol.
+    /// What it asks of the session; `None` for `status`, which only asks.
+    pub fn control(self) -> Option<Control> {
+        Some(match self {
+            CtlCommand::Pause => Control::Pause,
+            CtlCommand::Resume => Control::Resume,
+            CtlCommand::Toggle => Control::Toggle,
+            CtlCommand::Next => Control::Next,
+            CtlCommand::Previous => Control::Previous,
+            CtlCommand::Repeat => Control::Repeat,
+            CtlCommand::Stop => Control::Stop,
+            CtlCommand::VolumeUp => Control::VolumeUp,
+            CtlCommand::VolumeDown => Control::VolumeDown,
+            CtlCommand::Status => return None,
+        })
+    }
+
+    /// The word for it in the control protocol: the session's own word for the control.
     pub fn word(self) -> &'static str {
-        match self {
-            CtlCommand::Pause => "pause",
-            CtlCommand::Resume => "resume",
-            CtlCommand::Toggle => "toggle",
-            CtlCommand::Next => "next",
-            CtlCommand::Previous => "previous",
-            CtlCommand::Repeat => "repeat",
-            CtlCommand::Stop => "stop",
-            CtlCommand::Status => "status",
-            CtlCommand::VolumeUp => "volume-up",
-            CtlCommand::VolumeDown => "volume-down",
-        }
+        self.control().map_or("status", Control::word)
     }
 }
 
@@ -378,6 +384,19 @@ pub enum SchemaOf {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ctl_words_are_the_sessions_words() {
+        use super::{Control, CtlCommand};
+        use clap::ValueEnum;
+        for command in CtlCommand::value_variants() {
+            let name = command.to_possible_value().unwrap();
+            assert_eq!(name.get_name(), command.word());
+            if let Some(control) = command.control() {
+                assert_eq!(Control::parse(command.word()), Some(control));
+            }
+        }
+    }
+
     use clap::CommandFactory;
 
     #[test]

@@ -398,14 +398,16 @@ pub fn example() -> serde_json::Value {
         phrases.insert(name.to_string(), serde_json::json!(s.phrases.get(name)));
     }
     phrases.insert("numbers".into(), serde_json::json!(s.phrases.numbers));
-    let sounds: serde_json::Map<String, serde_json::Value> =
-        std::iter::once(("volume".to_string(), serde_json::json!((f64::from(d.sound_volume) * 100.0).round() / 100.0)))
-            .chain(
-                crate::plan::settings::Sound::ALL
-                    .iter()
-                    .map(|s| (s.name().to_string(), serde_json::json!(""))),
-            )
-            .collect();
+    let sounds: serde_json::Map<String, serde_json::Value> = std::iter::once((
+        "volume".to_string(),
+        serde_json::json!((f64::from(d.sound_volume) * 100.0).round() / 100.0),
+    ))
+    .chain(
+        crate::plan::settings::Sound::ALL
+            .iter()
+            .map(|s| (s.name().to_string(), serde_json::json!(""))),
+    )
+    .collect();
     serde_json::json!({
         "routines": "routines",
         "voice": {
