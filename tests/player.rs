@@ -258,6 +258,12 @@ async fn every_cue_of_a_built_in_routine_starts_exactly_when_planned() {
         .iter()
         .filter(|c| limber::session::captions::caption(c).is_some())
         .collect();
+    assert_eq!(
+        run.captions.lines.len(),
+        captioned.len(),
+        "one caption per cue that has one: {:#?}",
+        run.captions.lines
+    );
     for (line, cue) in run.captions.lines.iter().zip(&captioned) {
         let when = limber::plan::timeline::clock(cue.at);
         assert!(line.starts_with(&when), "{line:?} should be at {when}");
