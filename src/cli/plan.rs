@@ -2,18 +2,28 @@
 
 use std::process::ExitCode;
 
-use super::args::VoiceArgs;
+use super::args::{LevelArgs, VoiceArgs};
 use super::print;
 use crate::config::{Config, Engine};
 use crate::error::Error;
 use crate::routine::library;
 use crate::voice::lengths;
 
-pub fn plan(config: &Config, name: &str, json: bool, voice: &VoiceArgs) -> Result<ExitCode, Error> {
-    let routine = crate::plan::load(&library::find(name, config.routines.as_deref())?)?;
+pub fn plan(
+    config: &Config,
+    name: &str,
+    json: bool,
+    voice: &VoiceArgs,
+    levels: LevelArgs,
+) -> Result<ExitCode, Error> {
+    let found = library::find(name, config.routines.as_deref())?;
+    let written = crate::plan::load(&found)?;
+    let leveled = super::leveled(config, &found.id, &written, levels);
+    let routine = leveled.routine;
     let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
     let choice = voice.choice(config);
-    let settings = choice.settings(&config.settings_for(&sounds));
+    let mut settings = choice.settings(&config.settings_for(&sounds));
+    settings.eased = leveled.eased;
     let synth = choice
         .synth(config, &mut |w| eprintln!("limber: {w}"))
         .and_then(Result::ok);
@@ -32,6 +42,7 @@ pub fn plan(config: &Config, name: &str, json: bool, voice: &VoiceArgs) -> Resul
             "lines": lines.len(),
             "measured": measured,
         });
+        value["levels"] = serde_json::to_value(&leveled.levels).expect("levels serialize");
         let mut text = serde_json::to_string_pretty(&value).expect("a plan serializes");
         text.push('\n');
         print(&text)?;
@@ -58,7 +69,19 @@ pub fn plan(config: &Config, name: &str, json: bool, voice: &VoiceArgs) -> Resul
                 voice.flags()
             ),
         };
-        print(&format!("{timeline}\n\n{note}\n"))?;
+        let mut levels = String::new();
+        if !leveled.levels.is_empty() {
+            let whence = if leveled.levels.iter().any(|l| l.by_hand) {
+                "chosen for this session"
+            } else {
+                "from the session log; --level N or --no-progress choose for one session"
+            };
+            levels.push_str(&format!("\nLevels ({whence}):\n"));
+            for l in &leveled.levels {
+                levels.push_str(&format!("  {}\n", crate::history::progression::describe(l)));
+            }
+        }
+        print(&format!("{timeline}\n{levels}\n{note}\n"))?;
     }
     Ok(ExitCode::SUCCESS)
 }

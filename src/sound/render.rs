@@ -16,6 +16,7 @@ use crate::plan::settings::Sound;
 use crate::plan::timeline::{Timeline, What};
 use crate::routine::Ms;
 use crate::sound::clip::{Clip, SoundSet};
+use crate::sound::mixer::{Command, Group, Mixer, Samples};
 
 /// What goes into the file besides the timeline.
 pub struct Mix<'a> {
@@ -53,13 +54,6 @@ pub fn convert(clip: &Clip, rate: u32) -> Vec<f32> {
     rodio::source::UniformSourceIterator::new(source, NonZero::<u16>::MIN, to).collect()
 }
 
-/// One sound placed in the file.
-struct Placed {
-    start: u64,
-    samples: Arc<Vec<f32>>,
-    gain: f32,
-}
-
 /// Writes `timeline` to the WAV file `path`; returns the number of samples written.
 pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String> {
     let dir = path
@@ -72,7 +66,7 @@ pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String
         .tempfile_in(dir)
         .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
     let spec = hound::WavSpec {
-        channels: 1,
+        channels: CHANNELS as u16,
         sample_rate: mix.rate,
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,
@@ -80,63 +74,14 @@ pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String
     let fail = |e: hound::Error| format!("cannot write {}: {e}", path.display());
     let mut writer =
         hound::WavWriter::new(std::io::BufWriter::new(file.as_file()), spec).map_err(fail)?;
-    let total = sample_at(timeline.total, mix.rate);
-
-    let mut sounds: HashMap<Sound, Arc<Vec<f32>>> = HashMap::new();
-    let mut cues = timeline.cues.iter().peekable();
-    let mut playing: Vec<Placed> = Vec::new();
-    let block = u64::from(mix.rate);
-    let mut buffer = vec![0f32; block as usize];
-    let mut at = 0;
-    while at < total {
-        if (mix.stopped)() {
-            return Err("stopped".into());
-        }
-        let end = (at + block).min(total);
-        // Everything that starts in this block joins the mix.
-        while let Some(cue) = cues.peek() {
-            let start = sample_at(cue.at, mix.rate);
-            if start >= end {
-                break;
-            }
-            let cue = cues.next().expect("peeked");
-            let placed =
-                match &cue.what {
-                    What::Sound(sound) => Some(Placed {
-                        start,
-                        samples: Arc::clone(sounds.entry(*sound).or_insert_with(|| {
-                            Arc::new(convert(mix.sounds.clip(*sound), mix.rate))
-                        })),
-                        gain: mix.sound_volume,
-                    }),
-                    What::Text(text) => match mix.speech {
-                        Some(speech) => Some(Placed {
-                            start,
-                            samples: Arc::new(convert(&speech.clip(text)?, mix.rate)),
-                            gain: mix.voice_volume,
-                        }),
-                        None => None,
-                    },
-                    What::Quiet(_) => None,
-                };
-            playing.extend(placed);
-        }
-        buffer[..(end - at) as usize].fill(0.0);
-        for p in &playing {
-            let from = p.start.max(at);
-            let to = (p.start + p.samples.len() as u64).min(end);
-            for i in from..to {
-                buffer[(i - at) as usize] += p.samples[(i - p.start) as usize] * p.gain;
-            }
-        }
-        for s in &buffer[..(end - at) as usize] {
+    let total = frames(timeline, mix, CHANNELS, &mut |block| {
+        for s in block {
             writer
                 .write_sample((s.clamp(-1.0, 1.0) * 32767.0).round() as i16)
                 .map_err(fail)?;
         }
-        playing.retain(|p| p.start + p.samples.len() as u64 > end);
-        at = end;
-    }
+        Ok(())
+    })?;
     writer.finalize().map_err(fail)?;
     // Readable by others, as a file a person saves usually is (a media server, say).
     let _ = file
@@ -144,6 +89,74 @@ pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String
         .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
     file.persist(path)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(total)
+}
+
+/// The channels of a rendered file: the voice and chimes are mono.
+const CHANNELS: usize = 1;
+
+/// Mixes `timeline` on the session's [`Mixer`] and hands the frames to `write`, interleaved
+/// `f32` at `mix.rate` with `channels` channels, a second at a time (so an encoder can sit
+/// behind it); returns the number of frames made.
+pub fn frames(
+    timeline: &Timeline,
+    mix: &Mix,
+    channels: usize,
+    write: &mut dyn FnMut(&[f32]) -> Result<(), String>,
+) -> Result<u64, String> {
+    let total = sample_at(timeline.total, mix.rate);
+    let mut mixer = Mixer::new(mix.rate);
+    let mut sounds: HashMap<Sound, Samples> = HashMap::new();
+    let mut cues = timeline.cues.iter().peekable();
+    let block = u64::from(mix.rate);
+    let mut buffer = vec![0f32; block as usize * channels];
+    let mut at = 0;
+    while at < total {
+        if (mix.stopped)() {
+            return Err("stopped".into());
+        }
+        let end = (at + block).min(total);
+        // Everything that starts in this block goes on the schedule.
+        while let Some(cue) = cues.peek() {
+            let start = sample_at(cue.at, mix.rate);
+            if start >= end {
+                break;
+            }
+            let cue = cues.next().expect("peeked");
+            let placed = match &cue.what {
+                What::Sound(sound) => Some((
+                    Arc::clone(
+                        sounds
+                            .entry(*sound)
+                            .or_insert_with(|| convert(mix.sounds.clip(*sound), mix.rate).into()),
+                    ),
+                    mix.sound_volume,
+                    Group::Sound,
+                )),
+                What::Text(text) => match mix.speech {
+                    Some(speech) => Some((
+                        convert(&speech.clip(text)?, mix.rate).into(),
+                        mix.voice_volume,
+                        Group::Voice,
+                    )),
+                    None => None,
+                },
+                What::Quiet(_) => None,
+            };
+            if let Some((samples, gain, group)) = placed {
+                mixer.apply(Command::Play {
+                    at: start,
+                    samples,
+                    gain,
+                    group,
+                });
+            }
+        }
+        let out = &mut buffer[..(end - at) as usize * channels];
+        mixer.fill(out, channels);
+        write(out)?;
+        at = end;
+    }
     Ok(total)
 }
 
