@@ -295,19 +295,26 @@ fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<ExitC
 }
 
 fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
-    let ext = args
-        .output
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase());
-    if ext.as_deref() != Some("wav") {
-        return Err(Error::Usage(format!(
-            "limber writes WAV files: name the output something.wav, not {} (convert it afterwards with ffmpeg or sox for other formats)",
-            args.output.display()
-        )));
+    let to_stdout = args.output == Path::new("-");
+    let format = match (args.format, crate::encode::Format::from_path(&args.output)) {
+        (Some(format), _) | (None, Some(format)) => format,
+        (None, None) if to_stdout => crate::encode::Format::Wav,
+        (None, None) => {
+            return Err(Error::Usage(format!(
+                "cannot tell the format of {}: name it .wav, .flac or .mp3, or give --format",
+                args.output.display()
+            )));
+        }
+    };
+    if to_stdout && std::io::stdout().is_terminal() {
+        return Err(Error::Usage(
+            "-o - writes the sound to standard output, which is a terminal here: pipe it into a program, or give a file name".into(),
+        ));
     }
     // Both files' folders are checked first: a render is not thrown away for a chapters file
     // that cannot be written.
-    for path in std::iter::once(&args.output).chain(&args.chapters) {
+    let output = (!to_stdout).then_some(&args.output);
+    for path in output.into_iter().chain(&args.chapters) {
         let dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -360,7 +367,7 @@ fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
         voice_volume: choice.volume,
         rate: args.rate,
     };
-    let written = crate::render::render(&timeline, &mix, &args.output);
+    let written = crate::render::render_as(&timeline, &mix, &args.output, format);
     if crate::voice::command::stopping() {
         return stopped("nothing was written");
     }
@@ -374,15 +381,27 @@ fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
         std::fs::write(path, crate::render::chapters(&timeline, json))
             .map_err(|e| Error::Write(format!("cannot write {}: {e}", path.display())))?;
     }
-    let size = std::fs::metadata(&args.output).map_or(0, |m| m.len());
-    print(&format!(
-        "Wrote {}: {} of {}, {}, in {took:.1} s ({:.0} times real time)\n",
-        args.output.display(),
-        clock(timeline.total),
-        routine.name,
-        megabytes(size),
-        timeline.total as f64 / 1000.0 / took.max(0.001),
-    ))?;
+    let took = format!(
+        "in {took:.1} s ({:.0} times real time)",
+        timeline.total as f64 / 1000.0 / took.max(0.001)
+    );
+    if to_stdout {
+        // Standard output is the sound: the report goes to stderr.
+        eprintln!(
+            "limber: wrote {} of {} as {format} to standard output, {took}",
+            clock(timeline.total),
+            routine.name,
+        );
+    } else {
+        let size = std::fs::metadata(&args.output).map_or(0, |m| m.len());
+        print(&format!(
+            "Wrote {}: {} of {}, {format}, {}, {took}\n",
+            args.output.display(),
+            clock(timeline.total),
+            routine.name,
+            megabytes(size),
+        ))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -136,12 +136,18 @@ otherwise), one WAV file per line, for the voice and settings used. `limber run`
 `render` use them. Only engines that make sound files can prepare; \"system\" cannot.";
 
 const RENDER_HELP: &str = "\
-The file is mono 16-bit WAV. Lines not yet in the speech cache are made first (see
-`limber prepare`). With the \"system\" voice, which cannot write files, espeak-ng speaks.
+Formats, chosen by the file's extension or --format, all mono at --rate:
+  wav   16-bit PCM, about 2.9 MB a minute at 24 kHz
+  flac  lossless, about half of that, with chapters as Vorbis comments (CHAPTER001=...)
+  mp3   for phones and cars, about 0.25 MB a minute of speech, with ID3 chapters (CHAP)
+Chapters mark each exercise with the words before it; --chapters also writes them to a file.
+Lines not yet in the speech cache are made first (see `limber prepare`). With the \"system\"
+voice, which cannot write files, espeak-ng speaks.
 
 Examples:
-  limber render lower-back-basics -o morning.wav
-  limber render in-bed -o in-bed.wav --chapters in-bed.chapters.txt";
+  limber render lower-back-basics -o morning.mp3
+  limber render in-bed -o in-bed.flac --chapters in-bed.chapters.txt
+  limber render breathing --format mp3 -o - | ssh phone 'cat > breathing.mp3'";
 
 const CTL_HELP: &str = "\
 Talks to the session over a socket in $XDG_RUNTIME_DIR/limber (or /tmp/limber-UID), so it works
@@ -264,9 +270,14 @@ pub struct RunArgs {
 pub struct RenderArgs {
     /// A routine name (see `limber list`) or the path to a routine file.
     pub routine: String,
-    /// The file to write (.wav).
+    /// The file to write: .wav, .flac or .mp3 (the format follows the name), or - for standard
+    /// output.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// The format, whatever the file's name: wav, flac or mp3 (for a phone). With -o -, wav
+    /// unless this says otherwise.
+    #[arg(long, value_name = "FORMAT", value_enum)]
+    pub format: Option<crate::encode::Format>,
     /// Also write where each exercise starts (with the words before it), for players that jump
     /// between chapters: a text file (`00:01:05.250 Bridge` lines), or JSON when FILE ends in .json.
     #[arg(long, value_name = "FILE")]

@@ -25,6 +25,7 @@ pub mod chime;
 pub mod cli;
 pub mod config;
 pub mod control;
+pub mod encode;
 pub mod error;
 pub mod format;
 pub mod hooks;

@@ -12,6 +12,8 @@ use std::num::NonZero;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::encode::{self, Chapter, Encoder, Format, Spec, Tags};
+use crate::error::plain;
 use crate::routine::Ms;
 use crate::settings::Sound;
 use crate::sounds::{Clip, SoundSet};
@@ -56,26 +58,86 @@ struct Placed {
 
 /// Writes `timeline` to the WAV file `path`; returns the number of samples written.
 pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String> {
+    render_as(timeline, mix, path, Format::Wav)
+}
+
+/// Writes `timeline` to `path` in `format` (standard output when `path` is `-`), with its
+/// chapters in the file where the format has them; returns the number of samples written.
+pub fn render_as(
+    timeline: &Timeline,
+    mix: &Mix,
+    path: &Path,
+    format: Format,
+) -> Result<u64, String> {
+    let spec = Spec {
+        rate: mix.rate,
+        channels: 1,
+        frames: Some(sample_at(timeline.total, mix.rate)),
+    };
+    let tags = Tags {
+        title: Some(timeline.routine.clone()),
+        chapters: marks(timeline)
+            .into_iter()
+            .map(|m| Chapter {
+                title: m.title.to_string(),
+                start_ms: m.start,
+                end_ms: m.end,
+            })
+            .collect(),
+    };
+    if path == Path::new("-") {
+        let out = std::io::stdout().lock();
+        let sink = Box::new(encode::Stream(std::io::BufWriter::new(out)));
+        let fail = |e: std::io::Error| format!("cannot write to standard output: {}", plain(&e));
+        let mut encoder = encode::open(format, spec, &tags, sink).map_err(fail)?;
+        mix_into(timeline, mix, &mut *encoder).map_err(|e| e.words(fail))?;
+        return encoder.finish().map_err(fail);
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    let fail = |e: std::io::Error| format!("cannot write {}: {}", path.display(), plain(&e));
     let file = tempfile::Builder::new()
         .prefix(".limber-render-")
-        .suffix(".wav")
+        .suffix(&format!(".{}", format.extension()))
         .tempfile_in(dir)
-        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: mix.rate,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let fail = |e: hound::Error| format!("cannot write {}: {e}", path.display());
-    let mut writer =
-        hound::WavWriter::new(std::io::BufWriter::new(file.as_file()), spec).map_err(fail)?;
-    let total = sample_at(timeline.total, mix.rate);
+        .map_err(|e| format!("cannot write in {}: {}", dir.display(), plain(&e)))?;
+    let sink = Box::new(encode::Seekable(std::io::BufWriter::new(file.as_file())));
+    let mut encoder = encode::open(format, spec, &tags, sink).map_err(fail)?;
+    mix_into(timeline, mix, &mut *encoder).map_err(|e| e.words(fail))?;
+    let total = encoder.finish().map_err(fail)?;
+    // Readable by others, as a file a person saves usually is (a media server, say).
+    let _ = file
+        .as_file()
+        .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    file.persist(path).map_err(|e| fail(e.error))?;
+    Ok(total)
+}
 
+/// Why mixing stopped short.
+enum Short {
+    /// Ctrl-C or SIGTERM.
+    Stopped,
+    /// The voice could not make a line.
+    Speech(String),
+    /// The file could not be written.
+    Io(std::io::Error),
+}
+
+impl Short {
+    fn words(self, fail: impl Fn(std::io::Error) -> String) -> String {
+        match self {
+            Short::Stopped => "stopped".into(),
+            Short::Speech(why) => why,
+            Short::Io(e) => fail(e),
+        }
+    }
+}
+
+/// Mixes the whole timeline into `out`, a second at a time.
+fn mix_into(timeline: &Timeline, mix: &Mix, out: &mut dyn Encoder) -> Result<(), Short> {
+    let total = sample_at(timeline.total, mix.rate);
     let mut sounds: HashMap<Sound, Arc<Vec<f32>>> = HashMap::new();
     let mut cues = timeline.cues.iter().peekable();
     let mut playing: Vec<Placed> = Vec::new();
@@ -84,7 +146,7 @@ pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String
     let mut at = 0;
     while at < total {
         if crate::voice::command::stopping() {
-            return Err("stopped".into());
+            return Err(Short::Stopped);
         }
         let end = (at + block).min(total);
         // Everything that starts in this block joins the mix.
@@ -106,7 +168,10 @@ pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String
                     What::Text(text) => match mix.synth {
                         Some(synth) => Some(Placed {
                             start,
-                            samples: Arc::new(convert(&synth.clip(text)?, mix.rate)),
+                            samples: Arc::new(convert(
+                                &synth.clip(text).map_err(Short::Speech)?,
+                                mix.rate,
+                            )),
                             gain: mix.voice_volume,
                         }),
                         None => None,
@@ -123,60 +188,74 @@ pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String
                 buffer[(i - at) as usize] += p.samples[(i - p.start) as usize] * p.gain;
             }
         }
-        for s in &buffer[..(end - at) as usize] {
-            writer
-                .write_sample((s.clamp(-1.0, 1.0) * 32767.0).round() as i16)
-                .map_err(fail)?;
-        }
+        out.write(&buffer[..(end - at) as usize])
+            .map_err(Short::Io)?;
         playing.retain(|p| p.start + p.samples.len() as u64 > end);
         at = end;
     }
-    writer.finalize().map_err(fail)?;
-    // Readable by others, as a file a person saves usually is (a media server, say).
-    let _ = file
-        .as_file()
-        .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    file.persist(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(total)
+    Ok(())
 }
 
-/// The chapters of a rendered session: where each step starts.
-pub fn chapters(timeline: &Timeline, json: bool) -> String {
+/// A chapter of a rendered session: its step (none for the opening words), title, start and end.
+struct Mark<'a> {
+    step: Option<usize>,
+    title: &'a str,
+    start: Ms,
+    end: Ms,
+}
+
+/// Where each chapter of a rendered session starts and ends.
+fn marks(timeline: &Timeline) -> Vec<Mark<'_>> {
     // A chapter for each exercise and breathing, taking in the words and rests before it, so
     // jumping to one starts with its introduction. A player starts at the first chapter: the
     // opening words are one of their own.
-    let mut marks: Vec<(Option<usize>, &str, Ms, Ms)> = Vec::new();
+    let mut marks: Vec<Mark> = Vec::new();
     let first = timeline.steps.first().map_or(timeline.total, |s| s.start);
     if first > 0 {
-        marks.push((None, "Opening", 0, first));
+        marks.push(Mark {
+            step: None,
+            title: "Opening",
+            start: 0,
+            end: first,
+        });
     }
     let any_main = timeline.steps.iter().any(|s| s.main);
     let mut from = first;
     for (i, s) in timeline.steps.iter().enumerate() {
         if s.main || !any_main {
-            marks.push((Some(s.step), &s.title, from, s.end));
+            marks.push(Mark {
+                step: Some(s.step),
+                title: &s.title,
+                start: from,
+                end: s.end,
+            });
             from = s.end;
         } else if !timeline.steps[i..].iter().any(|t| t.main) {
             // Words and rests after the last exercise close its chapter.
             if let Some(last) = marks.last_mut() {
-                last.3 = s.end;
+                last.end = s.end;
             }
         }
     }
     // The closing words belong to the last chapter.
     if let Some(last) = marks.last_mut() {
-        last.3 = timeline.total;
+        last.end = timeline.total;
     }
+    marks
+}
+
+/// The chapters of a rendered session, as text (`00:01:05.250 Bridge` lines) or JSON.
+pub fn chapters(timeline: &Timeline, json: bool) -> String {
+    let marks = marks(timeline);
     if json {
         let items: Vec<serde_json::Value> = marks
             .iter()
-            .map(|(step, title, start, end)| {
+            .map(|m| {
                 serde_json::json!({
-                    "step": step,
-                    "title": title,
-                    "start_seconds": *start as f64 / 1000.0,
-                    "end_seconds": *end as f64 / 1000.0,
+                    "step": m.step,
+                    "title": m.title,
+                    "start_seconds": m.start as f64 / 1000.0,
+                    "end_seconds": m.end as f64 / 1000.0,
                 })
             })
             .collect();
@@ -191,15 +270,6 @@ pub fn chapters(timeline: &Timeline, json: bool) -> String {
     }
     marks
         .iter()
-        .map(|(_, title, start, _)| {
-            let s = start / 1000;
-            format!(
-                "{:02}:{:02}:{:02}.{:03} {title}\n",
-                s / 3600,
-                (s / 60) % 60,
-                s % 60,
-                start % 1000
-            )
-        })
+        .map(|m| format!("{} {}\n", crate::encode::clock(m.start), m.title))
         .collect()
 }
