@@ -920,8 +920,8 @@ pub fn resume_words(timeline: &Timeline, here: usize) -> String {
         .or_else(|| {
             let n = cue.and_then(|c| c.step)?;
             let span = timeline.steps.iter().find(|s| s.step == n)?;
-            // A step that only speaks has no name worth saying.
-            Some(span.title.clone()).filter(|t| t != "say")
+            // Only an exercise or a breathing has a name worth saying; words and rests do not.
+            Some(span.title.clone()).filter(|_| span.main)
         });
     match place {
         Some(p) => format!("Resuming: {p}."),
