@@ -41,9 +41,14 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
 
     let tty = std::io::stdout().is_terminal();
     let interactive = tty || std::io::stdin().is_terminal();
-    let mut captions: Box<dyn Captions> = match args.captions().or(config.captions).unwrap_or(tty) {
-        true => Box::new(Terminal::new(tty)),
-        false => Box::new(Quiet),
+    let captioned = args.captions().or(config.captions).unwrap_or(tty);
+    // On a terminal that can draw, the live display; elsewhere plain lines.
+    let live = (captioned && crate::live::wanted(tty))
+        .then(|| crate::live::Live::new(crate::live::colour(), false));
+    let mut captions: Box<dyn Captions> = match (captioned, &live) {
+        (true, Some(live)) => Box::new(live.clone()),
+        (true, None) => Box::new(Terminal::new(tty)),
+        (false, _) => Box::new(Quiet),
     };
 
     let sounds = config.sounds(&mut |w| captions.notice(&w));
@@ -66,6 +71,9 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     if let Some(synth) = &synth {
         synth.trim(&crate::speech::lines(&timeline));
     }
+    if let Some(live) = &live {
+        live.timeline(&timeline);
+    }
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -84,7 +92,15 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     crate::control::serve(claim.as_ref(), tx.clone(), status.subscribe());
     // Keys from the terminal, when there is one; the guard restores it however `run` ends.
     let keys = crate::keys::start(tx.clone());
-    if keys.is_some() {
+    // Ctrl-Z and `fg` pause and resume, on a terminal.
+    if interactive {
+        crate::suspend::listen(tx.clone(), status.subscribe(), live.clone());
+    }
+    if let Some(live) = &live {
+        // The status area says "? keys" itself.
+        live.set_keys(keys.is_some());
+        live.follow(status.subscribe());
+    } else if keys.is_some() {
         captions.info("press ? for the keys");
     }
 
@@ -134,7 +150,10 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         Err(why) if wanted.is_some() => return Err(Error::Device(why)),
         // With nothing to hear, captions are the session: only on a screen, and only if wanted.
         Err(why) if interactive && args.captions() != Some(false) => {
-            captions = Box::new(Terminal::new(tty));
+            captions = match &live {
+                Some(live) => Box::new(live.clone()),
+                None => Box::new(Terminal::new(tty)),
+            };
             captions.notice(&format!(
                 "no audio output ({why}); carrying on with captions only. Check that a speaker is connected and not muted"
             ));
