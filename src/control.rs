@@ -185,6 +185,10 @@ fn answer(
     let Some(command) = command else {
         return json!({"ok": false, "error": "a request is one line of JSON: {\"command\": \"pause\"}"});
     };
+    if command != "status" {
+        crate::app::print(&format!("{}\n", confirm(&path, command)))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if command == "status" {
         return json!({"ok": true, "status": status_json(&status.borrow())});
     }
@@ -238,6 +242,58 @@ fn one_line(s: &Value) -> String {
         Some(n) => format!("{routine}, step {n} of {}", s["steps"]),
         None => routine.to_string(),
     }
+}
+
+/// One line that says what a command did, from the session's status once it has acted (it acts
+/// within a few milliseconds; after half a second the line says what was asked instead).
+fn confirm(path: &Path, command: &str) -> String {
+    let status = || request(path, "status").ok().map(|r| r["status"].clone());
+    let before = status();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
+    let mut now = before.clone();
+    while std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        now = status();
+        let changed = |key: &str| {
+            now.as_ref().map(|s| &s[key]) != before.as_ref().map(|s| &s[key])
+        };
+        let done = match command {
+            "pause" | "resume" | "toggle" => changed("paused") || changed("starts_at"),
+            "next" | "previous" => changed("step") || changed("rep") || changed("side"),
+            "stop" => now.is_none() || changed("over"),
+            _ => true,
+        };
+        if done {
+            break;
+        }
+    }
+    let place = |s: &Option<Value>| {
+        s.as_ref().map_or_else(String::new, |s| {
+            let mut at = one_line(s);
+            if let Some(title) = s["title"].as_str() {
+                at.push_str(&format!(": {title}"));
+            }
+            at
+        })
+    };
+    let paused = now.as_ref().is_some_and(|s| s["paused"] == true);
+    match command {
+        "pause" => format!("Paused {}.", place(&now)),
+        "resume" if now.as_ref().is_some_and(|s| !s["starts_at"].is_null()) => {
+            format!("Starting {} now.", place(&now))
+        }
+        "resume" => format!("Resumed {}.", place(&now)),
+        "toggle" if paused => format!("Paused {}.", place(&now)),
+        "toggle" => format!("Resumed {}.", place(&now)),
+        "next" => format!("Skipped to {}.", place(&now)),
+        "previous" => format!("Back to {}.", place(&now)),
+        "repeat" => format!("Repeating the last cue of {}.", place(&now)),
+        "stop" => format!("Stopped {}.", place(&before)),
+        "volume-up" => "The voice is louder.".to_string(),
+        "volume-down" => "The voice is quieter.".to_string(),
+        other => format!("Sent {other}."),
+    }
+    .replace(" .", ".")
 }
 
 /// The status for people.
@@ -313,8 +369,9 @@ pub fn ctl(command: &str, json: bool) -> Result<ExitCode, Error> {
             Error::Control("no limber session is running; start one with `limber run`".into())
         }
         _ => Error::Control(format!(
-            "cannot reach the session at {}: {e}",
-            path.display()
+            "cannot reach the session at {}: {}",
+            path.display(),
+            crate::error::plain(&e)
         )),
     })?;
     if reply["ok"].as_bool() != Some(true) {
