@@ -3,8 +3,8 @@
 //!
 //!     cargo run --example heard -- recording.wav
 
-use limber::listen;
-use limber::settings::Sound;
+use limber::plan::settings::Sound;
+use limber::sound::listen;
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {

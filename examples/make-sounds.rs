@@ -2,8 +2,8 @@
 //!
 //!     cargo run --example make-sounds
 
-use limber::chime;
-use limber::settings::Sound;
+use limber::plan::settings::Sound;
+use limber::sound::chime;
 
 fn main() -> std::io::Result<()> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sounds");

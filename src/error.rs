@@ -1,8 +1,6 @@
 //! Everything a user can get wrong, as one error type whose messages name the file, the field and
 //! the fix. Internal failures are rare enough to share the `Read`/`Write` variants.
 
-use crate::validate::Diagnostic;
-
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{path}: cannot read: {reason}")]
@@ -88,6 +86,43 @@ fn render_diagnostics(origin: &str, diagnostics: &[Diagnostic]) -> String {
         out.push_str(&d.render(origin));
     }
     out
+}
+
+/// One problem in a routine or a configuration file: where, what, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The JSON path of the value, such as `steps[3].hold`; empty for the whole file.
+    pub path: String,
+    pub at: Option<Location>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn render(&self, origin: &str) -> String {
+        let mut out = origin.to_string();
+        if let Some(at) = self.at {
+            out.push_str(&format!(":{}:{}", at.line, at.column));
+        }
+        out.push_str(": ");
+        if !self.path.is_empty() {
+            out.push_str(&self.path);
+            out.push_str(": ");
+        }
+        out.push_str(&self.message);
+        if let Some(help) = &self.help {
+            out.push_str("\n  help: ");
+            out.push_str(help);
+        }
+        out
+    }
+}
+
+/// A 1-based line and column (in characters) in a source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
 }
 
 /// An operating system's error in plain words, without its number: "there is no such file or

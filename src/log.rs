@@ -7,12 +7,25 @@
 //! When stderr is not a terminal (a service, a pipe, a file) each line starts with the local
 //! time, `07:30:05 limber: paused`, so a log says when; on a terminal the time would only be noise,
 //! and in systemd's journal (`$JOURNAL_STREAM` set) every line has a time already.
-//! An error that ends limber is printed as it is, once, by `app`.
+//! An error that ends limber is printed as it is, once, by `cli`.
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use crate::player::Event;
+/// Where lines go instead of straight to stderr while a screen is drawn on (the live display,
+/// which writes them above its status area).
+type Sink = Box<dyn Fn(&str) + Send>;
+static SINK: Mutex<Option<Sink>> = Mutex::new(None);
+
+/// Sends every line to `sink` until [`unset_sink`].
+pub fn set_sink(sink: Sink) {
+    *SINK.lock().unwrap_or_else(|p| p.into_inner()) = Some(sink);
+}
+
+pub fn unset_sink() {
+    SINK.lock().unwrap_or_else(|p| p.into_inner()).take();
+}
 
 pub const QUIET: u8 = 0;
 pub const NORMAL: u8 = 1;
@@ -33,6 +46,10 @@ pub fn line(level: u8, text: &str) {
     if level > self::level() {
         return;
     }
+    if let Some(sink) = SINK.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        sink(text);
+        return;
+    }
     if std::io::stderr().is_terminal() || std::env::var_os("JOURNAL_STREAM").is_some() {
         eprintln!("limber: {text}");
     } else {
@@ -49,29 +66,4 @@ pub fn fault(text: &str) {
 /// What the person did, or what limber does about it.
 pub fn info(text: &str) {
     line(NORMAL, text);
-}
-
-/// An event of the session, with `-v`.
-pub fn event(event: &Event) {
-    if level() < VERBOSE {
-        return;
-    }
-    let mut text = event.name.replace('_', " ");
-    if let Some(step) = event.step {
-        text.push_str(&format!(": step {step}"));
-        if let Some(title) = &event.title {
-            text.push_str(&format!(" ({title})"));
-        }
-    }
-    if let Some(place) = &event.place {
-        if let Some(side) = place.side {
-            text.push_str(&format!(", {side}"));
-        }
-        if let (Some(rep), Some(reps)) = (place.rep, place.reps)
-            && reps > 1
-        {
-            text.push_str(&format!(", rep {rep} of {reps}"));
-        }
-    }
-    line(VERBOSE, &text);
 }

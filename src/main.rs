@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    limber::app::main()
+    limber::cli::main()
 }

@@ -14,7 +14,12 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
 /// "1 hour 5 minutes". Fractions of a second are kept below a minute ("1.5 seconds").
 pub fn length(ms: u64) -> String {
     if ms < 60_000 {
-        let s = crate::template::format_seconds(ms as f64 / 1000.0);
+        // Whole seconds without a fraction, others to the millisecond: "10", "1.5".
+        let s = if ms % 1000 == 0 {
+            (ms / 1000).to_string()
+        } else {
+            format!("{}", ms as f64 / 1000.0)
+        };
         return if s == "1" {
             "1 second".into()
         } else {
@@ -59,7 +64,10 @@ pub fn about_minutes(ms: u64) -> String {
 pub fn first_words(text: &str, words: usize) -> String {
     let all: Vec<&str> = text.split_whitespace().collect();
     if all.len() <= words {
-        return all.join(" ").trim_end_matches(['.', ',', ';', ':']).to_string();
+        return all
+            .join(" ")
+            .trim_end_matches(['.', ',', ';', ':'])
+            .to_string();
     }
     let head = all[..words].join(" ");
     format!("{}…", head.trim_end_matches(['.', ',', ';', ':']))
@@ -86,7 +94,10 @@ mod tests {
         assert_eq!(short(Duration::from_secs(5400)), "1 h 30 min");
         assert_eq!(about_minutes(50_000), "about 1 minute");
         assert_eq!(about_minutes(1_310_000), "about 22 minutes");
-        assert_eq!(first_words("Lie on your back and rest.", 4), "Lie on your back…");
+        assert_eq!(
+            first_words("Lie on your back and rest.", 4),
+            "Lie on your back…"
+        );
         assert_eq!(first_words("Well done.", 4), "Well done");
     }
 }

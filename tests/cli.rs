@@ -453,9 +453,11 @@ fn examples_in_the_docs_are_valid() {
             } else {
                 format!("{{\"name\": \"Example\", \"steps\": [{block}]}}")
             };
-            let source =
-                limber::source::Source::new(format!("{doc} example {}", checked + 1), routine);
-            if let Err(e) = limber::validate::load(&source) {
+            let source = limber::routine::source::Source::new(
+                format!("{doc} example {}", checked + 1),
+                routine,
+            );
+            if let Err(e) = limber::routine::validate::load(&source) {
                 panic!("an example in {doc} is invalid:\n{block}\n{e}");
             }
             checked += 1;
@@ -475,8 +477,8 @@ fn voice_examples_in_the_docs_are_valid_configurations() {
         .collect();
     assert!(blocks.len() >= 3, "{} examples", blocks.len());
     for block in blocks {
-        let source = limber::source::Source::new("voices.md", block.to_string());
-        if let Err(e) = limber::validate::load_config(&source.as_config()) {
+        let source = limber::routine::source::Source::new("voices.md", block.to_string());
+        if let Err(e) = limber::config::load_config(&source.as_config()) {
             panic!("an example in docs/voices.md is invalid:\n{block}\n{e}");
         }
     }

@@ -13,8 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use limber::listen;
-use limber::settings::Sound;
+use limber::plan::settings::Sound;
+use limber::sound::listen;
 
 mod common;
 use common::have;

@@ -4,14 +4,14 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use limber::audio::RecordingOutput;
-use limber::captions::Recorded;
-use limber::library;
-use limber::player::{Control, Controls, Devices, OnResume, Report, Status, play};
+use limber::plan::settings::{Settings, Sound};
+use limber::plan::timeline::{CueKind, Timeline, What, plan};
+use limber::routine::library;
 use limber::routine::{Exercise, Routine, Step, Work};
-use limber::settings::{Settings, Sound};
-use limber::sounds::SoundSet;
-use limber::timeline::{CueKind, Timeline, What, plan};
+use limber::session::captions::Recorded;
+use limber::session::player::{Control, Controls, Devices, OnResume, Report, Status, play};
+use limber::sound::clip::SoundSet;
+use limber::sound::output::RecordingOutput;
 use limber::voice::{FakeVoice, Voice, Voices};
 use tokio::time::Instant;
 
@@ -131,7 +131,7 @@ fn at(run: &Run, t: Instant) -> u64 {
 }
 
 /// Each sound the plan has, with when it was heard (ms from the start).
-fn sounds_heard(run: &Run) -> Vec<(&limber::timeline::Cue, u64)> {
+fn sounds_heard(run: &Run) -> Vec<(&limber::plan::timeline::Cue, u64)> {
     let played: Vec<u64> = run
         .output
         .played
@@ -139,7 +139,7 @@ fn sounds_heard(run: &Run) -> Vec<(&limber::timeline::Cue, u64)> {
         .iter()
         .map(|(t, _, _)| at(run, *t))
         .collect();
-    let sounds: Vec<&limber::timeline::Cue> = run
+    let sounds: Vec<&limber::plan::timeline::Cue> = run
         .timeline
         .cues
         .iter()
@@ -251,14 +251,14 @@ async fn every_cue_of_a_built_in_routine_starts_exactly_when_planned() {
     assert_eq!(run.said.borrow().len(), spoken, "every line was said");
     assert_eq!(run.report.steps_done(), run.timeline.steps.len());
     // Every caption is written at its cue's moment, silences included.
-    let captioned: Vec<&limber::timeline::Cue> = run
+    let captioned: Vec<&limber::plan::timeline::Cue> = run
         .timeline
         .cues
         .iter()
-        .filter(|c| limber::captions::caption(c).is_some())
+        .filter(|c| limber::session::captions::caption(c).is_some())
         .collect();
     for (line, cue) in run.captions.lines.iter().zip(&captioned) {
-        let when = limber::timeline::clock(cue.at);
+        let when = limber::plan::timeline::clock(cue.at);
         assert!(line.starts_with(&when), "{line:?} should be at {when}");
     }
     // Captions carry the place: exercise, side and rep.
@@ -322,7 +322,7 @@ async fn a_slow_voice_never_slows_the_breathing() {
 
 #[tokio::test(start_paused = true)]
 async fn a_thirty_minute_session_ends_on_the_planned_second() {
-    let mut steps = vec![Step::Say(limber::template::Template::literal(
+    let mut steps = vec![Step::Say(limber::routine::template::Template::literal(
         "Half an hour of walking.",
     ))];
     for _ in 0..6 {
@@ -476,7 +476,7 @@ async fn a_step_is_done_only_once_the_session_has_gone_past_it() {
 /// cue 5/6 hold start 13950, cue 7 "Three" 20950, cue 10 hold end 23950, cue 19 "Cat. ..." 40310
 /// (step 3), cue 21 hold start 45280, cue 26 hold end 53280.
 fn tiny() -> Routine {
-    use limber::template::Template;
+    use limber::routine::template::Template;
     let exercise = |name: &str, reps, hold, rest| {
         Step::Exercise(Exercise {
             name: name.into(),
@@ -817,7 +817,7 @@ async fn lines_of_known_length_heard_a_moment_late_do_not_add_up() {
         sounds: SoundSet::built_in().lengths(),
         ..Settings::default()
     };
-    for line in limber::speech::lines(&plan(&routine, &settings)) {
+    for line in limber::voice::lengths::lines(&plan(&routine, &settings)) {
         let words = line.split_whitespace().count().max(1) as u64;
         settings.spoken.insert(line, words * 300);
     }

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use limber::render::{Mix, convert, render, sample_at};
-use limber::settings::{Settings, Sound};
-use limber::sounds::SoundSet;
-use limber::timeline::{self, What};
+use limber::plan::settings::{Settings, Sound};
+use limber::plan::timeline::{self, What};
+use limber::sound::clip::SoundSet;
+use limber::sound::render::{Mix, convert, render, sample_at};
 
 fn limber(home: &Path) -> Command {
     let mut cmd = Command::cargo_bin("limber").unwrap();
@@ -54,7 +54,7 @@ fn plan_json(home: &Path, routine: &str, voice: &str) -> serde_json::Value {
 
 #[test]
 fn every_chime_starts_at_its_exact_sample() {
-    let routine = limber::library::find("in-bed", None)
+    let routine = limber::routine::library::find("in-bed", None)
         .unwrap()
         .load()
         .unwrap();
@@ -70,9 +70,10 @@ fn every_chime_starts_at_its_exact_sample() {
     let mix = Mix {
         sounds: &sounds,
         sound_volume: 0.8,
-        synth: None,
+        speech: None,
         voice_volume: 1.0,
         rate,
+        stopped: || false,
     };
     let written = render(&plan, &mix, &path).unwrap();
     let (file, file_rate) = samples(&path);
@@ -174,7 +175,10 @@ fn a_rendered_twenty_minute_session_lasts_the_plans_total_to_the_sample() {
 }
 
 fn routine_exercises(name: &str) -> usize {
-    let r = limber::library::find(name, None).unwrap().load().unwrap();
+    let r = limber::routine::library::find(name, None)
+        .unwrap()
+        .load()
+        .unwrap();
     r.steps
         .iter()
         .filter(|s| {

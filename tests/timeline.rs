@@ -1,11 +1,11 @@
 //! The timeline: exact times worked out by hand, snapshots of every built-in routine's plan, and
 //! properties that hold for any routine.
 
-use limber::library;
+use limber::plan::settings::{Settings, Sound};
+use limber::plan::timeline::{CueKind, Quiet, Timeline, What, plan};
+use limber::routine::library;
+use limber::routine::template::Template;
 use limber::routine::{Breathe, Exercise, Ms, Phase, Routine, Side, Step, Work};
-use limber::settings::{Settings, Sound};
-use limber::template::Template;
-use limber::timeline::{CueKind, Quiet, Timeline, What, plan};
 use proptest::prelude::*;
 
 /// Settings that make speech lengths easy to work out: one word is one second.
@@ -429,7 +429,7 @@ fn built_in_routines_have_the_properties_too() {
 
 #[test]
 fn from_and_only_plan_part_of_a_routine_with_its_own_numbers() {
-    use limber::timeline::{Part, find_step, plan_steps};
+    use limber::plan::timeline::{Part, find_step, plan_steps};
     let routine = library::built_in("lower-back-basics")
         .unwrap()
         .load()

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::sounds::Clip;
+use crate::sound::clip::Clip;
 
 /// How to run one engine.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,8 +5,10 @@
 //! a broken audio path can hang forever; when one fails, [`Voices`] moves on to the next engine,
 //! says so once, and the session carries on (in the end with captions alone).
 
+pub mod cache;
 pub mod command;
 pub mod espeak;
+pub mod lengths;
 pub mod speaker;
 pub mod system;
 

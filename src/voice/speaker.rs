@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use super::command::CommandEngine;
 use super::{Heard, Voice};
-use crate::audio::Output;
-use crate::cache::{self, Cache};
 use crate::routine::Ms;
-use crate::sounds::Clip;
+use crate::sound::clip::Clip;
+use crate::sound::output::Output;
+use crate::voice::cache::{self, Cache};
 
 /// How many lines the worker keeps ready: enough to stay ahead, little memory.
 const LOOK_AHEAD: usize = 12;
@@ -106,6 +106,12 @@ impl Synth {
         // A cache that cannot keep it costs only the time to make it again.
         let _ = self.cache.keep(file, &key);
         Ok(clip)
+    }
+}
+
+impl crate::sound::render::Speech for Synth {
+    fn clip(&self, text: &str) -> Result<Clip, String> {
+        Synth::clip(self, text)
     }
 }
 
@@ -308,7 +314,7 @@ fn sounding(clip: &Clip) -> Heard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audio::RecordingOutput;
+    use crate::sound::output::RecordingOutput;
     use std::path::{Path, PathBuf};
 
     /// A stand-in text-to-speech program: a script run directly (its `#!` line picks the

@@ -1,0 +1,397 @@
+//! The command line, as clap reads it. Turning these arguments into work is `app`'s job.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Choice, Config, Engine};
+
+const AFTER_HELP: &str = "\
+Routines are JSON files. The built-in ones are listed by `limber list`; your own go in
+~/.config/limber/routines/ (or $LIMBER_ROUTINES) and are named by their file name without .json.
+Writing a routine: docs/routines.md. Settings: config.example.json. Safety: docs/safety.md.
+
+Examples:
+  limber list
+  limber plan lower-back-basics
+  limber plan ./my-stretches.json --json
+  limber check ~/.config/limber/routines/*.json";
+
+const PLAN_HELP: &str = "\
+Holds, rests and breaths are exact. Speech is exact for lines in the speech cache (see `limber
+prepare`) and estimated from the speaking rate for the others.
+
+Each line is `mm:ss  label  detail`. Labels: speak (words), chime (hold start, hold end, finish),
+tone (breathe in, breathe out), tick (a flow's position or a held breath), and the silences:
+hold, rest, get ready (after a setup), switch (after \"switch sides\").
+
+With --json:
+  {\"routine\", \"total_seconds\",
+   \"steps\": [{\"step\", \"title\", \"at\", \"seconds\"}...],
+   \"cues\": [{\"at\", \"kind\", \"text\" | \"sound\" | \"silence\", \"seconds\", \"step\",
+             \"exercise\", \"side\", \"rep\", \"reps\", \"set\", \"sets\"}...]}
+\"kind\" is speech, chime, breath, tick or silence; \"sound\" names the sound (hold_start,
+hold_end, breathe_in, breathe_out, tick, finish); \"silence\" is hold, rest, get_ready or switch.
+Times are in seconds. \"step\" counts from 1 and is null for the opening and closing words;
+the place fields appear where they apply. \"speech\": {\"engine\", \"lines\", \"measured\"} says
+how many of the different lines spoken have their real length from the speech cache.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "limber",
+    version,
+    about = "A voice coach for floor exercises: it reads a routine and talks you through it.",
+    after_help = AFTER_HELP,
+)]
+pub struct Cli {
+    /// Read the configuration from FILE instead of $LIMBER_CONFIG or ~/.config/limber/config.json.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Tell more on stderr: in a session, every step, hold and pause as it happens.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+
+    /// Tell only faults on stderr (in a session, not pauses, skips or waiting).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Coach a session: speak each cue, chime each hold, keep exact time.
+    #[command(after_help = RUN_HELP)]
+    Run(Box<RunArgs>),
+    /// List the built-in routines and yours, with their length and number of exercises.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show everything a routine will say and play, and when, without playing it.
+    #[command(after_help = PLAN_HELP)]
+    Plan {
+        /// A routine name (see `limber list`) or the path to a routine file.
+        routine: String,
+        /// Print the timeline as JSON, for scripts.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        voice: VoiceArgs,
+    },
+    /// Make every line a routine speaks ahead of time, so a session starts at once and its plan
+    /// is exact.
+    #[command(after_help = PREPARE_HELP)]
+    Prepare {
+        /// Routine names or files; without any, every routine `limber list` shows.
+        routines: Vec<String>,
+        #[command(flatten)]
+        voice: VoiceArgs,
+    },
+    /// Write a whole session to an audio file: speech, chimes and breath tones, at their exact
+    /// times.
+    #[command(after_help = RENDER_HELP)]
+    Render(RenderArgs),
+    /// Check routine files and print every problem found, with where it is and how to fix it.
+    #[command(
+        after_help = "Exit status: 0 when every routine is valid, 1 otherwise.\n\
+Without FILE, checks every routine in your routines folder."
+    )]
+    Check {
+        /// Routine files (or routine names) to check.
+        files: Vec<PathBuf>,
+    },
+    /// List the voices of each speech engine, for --voice-name and the configuration.
+    Voices {
+        /// Only this engine's voices.
+        #[arg(value_parser = ["espeak-ng", "pico2wave", "piper", "system"])]
+        engine: Option<String>,
+    },
+    /// List the audio outputs, for --device and the configuration.
+    Devices,
+    /// Control the running session: pause, resume, skip, repeat, stop, or ask where it is.
+    #[command(after_help = CTL_HELP)]
+    Ctl {
+        #[arg(value_enum)]
+        command: CtlCommand,
+        /// With `status`: print JSON, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the JSON Schema for routine files, for editors that complete and check JSON.
+    #[command(
+        after_help = "Point an editor at it, or add \"$schema\": \"./routine.schema.json\" at the top of a routine:\n  limber schema > routine.schema.json"
+    )]
+    Schema {
+        /// Which file's schema: a routine's, or the configuration's.
+        #[arg(value_enum, default_value_t = SchemaOf::Routine)]
+        of: SchemaOf,
+    },
+}
+
+const PREPARE_HELP: &str = "\
+Lines are kept in the speech cache (~/.cache/limber/speech unless the configuration says
+otherwise), one WAV file per line, for the voice and settings used. `limber run`, `plan` and
+`render` use them. Only engines that make sound files can prepare; \"system\" cannot.";
+
+const RENDER_HELP: &str = "\
+Formats, chosen by the file's extension or --format, all mono at --rate:
+  wav   16-bit PCM, about 2.9 MB a minute at 24 kHz
+  flac  lossless, about half of that, with chapters as Vorbis comments (CHAPTER001=...)
+  mp3   for phones and cars, about 0.25 MB a minute of speech, with ID3 chapters (CHAP)
+Chapters mark each exercise with the words before it; --chapters also writes them to a file.
+Lines not yet in the speech cache are made first (see `limber prepare`). With the \"system\"
+voice, which cannot write files, espeak-ng speaks.
+
+Examples:
+  limber render lower-back-basics -o morning.mp3
+  limber render in-bed -o in-bed.flac --chapters in-bed.chapters.txt
+  limber render breathing --format mp3 -o - | ssh phone 'cat > breathing.mp3'";
+
+const CTL_HELP: &str = "\
+Talks to the session over a socket in $XDG_RUNTIME_DIR/limber (or /tmp/limber-UID), so it works
+from another terminal, over SSH, or from a script. Exit status 1 when no session is running.
+`status` prints the routine, step, rep, side, whether paused, and the time left; with --json:
+  {\"routine\", \"step\", \"steps\", \"title\", \"exercise\", \"side\", \"rep\", \"reps\",
+   \"set\", \"sets\", \"paused\", \"over\", \"step_left_seconds\", \"session_left_seconds\",
+   \"starts_at\" (while waiting for --at or --wait)}
+Signals do the same without limber: SIGUSR1 pauses or resumes, SIGUSR2 skips to the next step.";
+
+/// What `limber ctl` asks of the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CtlCommand {
+    /// Stop speaking and hold the clock.
+    Pause,
+    /// Say where the session was and go on.
+    Resume,
+    /// Pause when playing, resume when paused.
+    Toggle,
+    /// Skip to the next step.
+    Next,
+    /// Back to the start of this step, or to the step before when it has just begun.
+    Previous,
+    /// Say the last cue again.
+    Repeat,
+    /// Stop the session, as Ctrl-C would.
+    Stop,
+    /// Where the session is and how long is left.
+    Status,
+    /// Speak louder.
+    VolumeUp,
+    /// Speak more quietly.
+    VolumeDown,
+}
+
+impl CtlCommand {
+    /// The word for it in the control protocol.
+    pub fn word(self) -> &'static str {
+        match self {
+            CtlCommand::Pause => "pause",
+            CtlCommand::Resume => "resume",
+            CtlCommand::Toggle => "toggle",
+            CtlCommand::Next => "next",
+            CtlCommand::Previous => "previous",
+            CtlCommand::Repeat => "repeat",
+            CtlCommand::Stop => "stop",
+            CtlCommand::Status => "status",
+            CtlCommand::VolumeUp => "volume-up",
+            CtlCommand::VolumeDown => "volume-down",
+        }
+    }
+}
+
+const RUN_HELP: &str = "\
+Without ROUTINE, runs lower-back-basics. Flags override the configuration file.
+Voices: \"espeak-ng\" (the default), \"piper\" and \"pico2wave\" make each line as a sound
+file, kept in the speech cache; \"command\" runs your own program (see docs/voices.md);
+\"system\" is speech-dispatcher. When one fails, the next takes over; \"none\" plays chimes and
+writes captions only.
+Ctrl-C or SIGTERM stops at once, prints what was done, and exits with status 130.
+While it runs, in a terminal: space pauses and resumes, n next step, p previous, r repeat,
++/- voice volume, q quit, ? the keys. From anywhere: `limber ctl` (pause, resume, next, previous,
+repeat, stop, status), SIGUSR1 (pause/resume) and SIGUSR2 (next step). One session at a time.
+`--at 07:30` waits for the next 07:30 (local time) and `--wait 10m` for ten minutes; the output is
+opened only then.
+--on-event PROGRAM is run as `PROGRAM EVENT step=N title=T exercise=E side=S rep=N reps=N ...`
+with the same in LIMBER_EVENT, LIMBER_ROUTINE, LIMBER_STEP, LIMBER_TITLE, LIMBER_EXERCISE,
+LIMBER_SIDE, LIMBER_REP, LIMBER_REPS, LIMBER_SET, LIMBER_SETS. It never delays a cue; one that
+runs over 10 s is stopped, and the first problem is told on stderr.";
+
+fn volume(text: &str) -> Result<f32, String> {
+    let v: f32 = text
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a number"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("a volume is from 0 to 1, not {v}"))
+    }
+}
+
+#[derive(Debug, Default, clap::Args)]
+pub struct RunArgs {
+    /// A routine name (see `limber list`) or the path to a routine file.
+    pub routine: Option<String>,
+    /// Start at this step: its number (as `limber plan` shows) or its name.
+    #[arg(long, value_name = "STEP", conflicts_with = "only")]
+    pub from: Option<String>,
+    /// Coach this step alone: its number or its name.
+    #[arg(long, value_name = "STEP")]
+    pub only: Option<String>,
+    #[command(flatten)]
+    pub voice: VoiceArgs,
+    /// Loudness of chimes and tones, from 0 to 1.
+    #[arg(long, value_name = "V", value_parser = volume)]
+    pub sound_volume: Option<f32>,
+    /// Write each cue as it is spoken (the default on a terminal).
+    #[arg(long, overrides_with = "no_captions")]
+    pub captions: bool,
+    /// Write no captions.
+    #[arg(long)]
+    pub no_captions: bool,
+    /// Run PROGRAM (directly, not through a shell) at each event: session_start, step_start,
+    /// hold_start, hold_end, pause, resume, finish, stop. See `limber run --help`.
+    #[arg(long, value_name = "PROGRAM")]
+    pub on_event: Option<PathBuf>,
+    /// Play into this audio output (from `limber devices`): its name, or a unique part of it.
+    #[arg(long, value_name = "NAME")]
+    pub device: Option<String>,
+    /// Start at this time of day, HH:MM in local time (tomorrow when it has passed today).
+    #[arg(long, value_name = "HH:MM", value_parser = crate::session::start::parse_at, conflicts_with = "wait")]
+    pub at: Option<jiff::civil::Time>,
+    /// Start after this long: 90s, 10m, 1h30m.
+    #[arg(long, value_name = "LENGTH", value_parser = crate::session::start::parse_wait)]
+    pub wait: Option<std::time::Duration>,
+}
+
+/// `limber render`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// A routine name (see `limber list`) or the path to a routine file.
+    pub routine: String,
+    /// The file to write: .wav, .flac or .mp3 (the format follows the name), or - for standard
+    /// output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// The format, whatever the file's name: wav, flac or mp3 (for a phone). With -o -, wav
+    /// unless this says otherwise.
+    #[arg(long, value_name = "FORMAT", value_enum)]
+    pub format: Option<crate::sound::encode::Format>,
+    /// Also write where each exercise starts (with the words before it), for players that jump
+    /// between chapters: a text file (`00:01:05.250 Bridge` lines), or JSON when FILE ends in .json.
+    #[arg(long, value_name = "FILE")]
+    pub chapters: Option<PathBuf>,
+    /// Samples per second of the file.
+    #[arg(long, value_name = "HZ", default_value_t = 24_000, value_parser = clap::value_parser!(u32).range(8000..=96_000))]
+    pub rate: u32,
+    /// Start at this step: its number (as `limber plan` shows) or its name.
+    #[arg(long, value_name = "STEP", conflicts_with = "only")]
+    pub from: Option<String>,
+    /// This step alone: its number or its name.
+    #[arg(long, value_name = "STEP")]
+    pub only: Option<String>,
+    /// Loudness of chimes and tones, from 0 to 1.
+    #[arg(long, value_name = "V", value_parser = volume)]
+    pub sound_volume: Option<f32>,
+    #[command(flatten)]
+    pub voice: VoiceArgs,
+}
+
+/// The voice to speak with; each overrides the configuration.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct VoiceArgs {
+    /// The speech engine.
+    #[arg(long, value_name = "ENGINE", value_parser = crate::config::format::ENGINES.to_vec())]
+    pub voice: Option<String>,
+    /// Speaking rate in words per minute.
+    #[arg(long, value_name = "WPM", value_parser = clap::value_parser!(u32).range(80..=400))]
+    pub voice_rate: Option<u32>,
+    /// Pitch from 0 to 99; 50 is the voice's own.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=99))]
+    pub voice_pitch: Option<u32>,
+    /// Loudness of the voice, from 0 to 1.
+    #[arg(long, value_name = "V", value_parser = volume)]
+    pub voice_volume: Option<f32>,
+    /// A voice by name, from `limber voices`.
+    #[arg(long, value_name = "NAME")]
+    pub voice_name: Option<String>,
+}
+
+impl VoiceArgs {
+    /// The voice chosen by the configuration, changed by these arguments.
+    pub fn choice(&self, config: &Config) -> Choice {
+        let engine = self
+            .voice
+            .as_deref()
+            .and_then(Engine::parse)
+            .unwrap_or(config.voice.engine);
+        // A voice named in the configuration is one of the configured engine's voices.
+        let configured_name = config
+            .voice
+            .name
+            .clone()
+            .filter(|_| engine == config.voice.engine);
+        Choice {
+            engine,
+            rate: self
+                .voice_rate
+                .unwrap_or(config.settings.words_per_minute.round() as u32),
+            pitch: self.voice_pitch.unwrap_or(config.voice.pitch),
+            volume: self.voice_volume.unwrap_or(config.voice.volume),
+            name: self.voice_name.clone().or(configured_name),
+        }
+    }
+
+    /// The flags that shape the speech, as given: for a command to suggest another with the same
+    /// voice (`limber prepare NAME --voice-rate 140`).
+    pub fn flags(&self) -> String {
+        let mut out = String::new();
+        let mut add = |flag: &str, value: Option<String>| {
+            if let Some(v) = value {
+                let quoted = if v.is_empty()
+                    || v.contains(|c: char| c.is_whitespace() || "'\"$\\".contains(c))
+                {
+                    format!("'{}'", v.replace('\'', "'\\''"))
+                } else {
+                    v
+                };
+                out.push_str(&format!(" --{flag} {quoted}"));
+            }
+        };
+        add("voice", self.voice.clone());
+        add("voice-rate", self.voice_rate.map(|r| r.to_string()));
+        add("voice-pitch", self.voice_pitch.map(|p| p.to_string()));
+        add("voice-name", self.voice_name.clone());
+        out
+    }
+}
+
+impl RunArgs {
+    /// Captions as the flags ask: `None` when they say nothing.
+    pub fn captions(&self) -> Option<bool> {
+        match (self.captions, self.no_captions) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaOf {
+    Routine,
+    Config,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn arguments_are_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

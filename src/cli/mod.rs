@@ -1,0 +1,169 @@
+//! The command line: arguments ([`args`]), one file per command, and what they share.
+//!
+//! Each command goes from parsed arguments to output and an exit code: 0 done, 1 a failure the
+//! message explains, 2 a usage error, 130 stopped by Ctrl-C or SIGTERM.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::config::{Choice, Config};
+use crate::error::Error;
+use crate::voice::speaker::Synth;
+use args::{Cli, Command, SchemaOf};
+
+pub mod args;
+mod check;
+mod ctl;
+mod devices;
+mod list;
+mod plan;
+mod prepare;
+mod render;
+mod run;
+mod voices;
+
+/// The exit code of a command stopped by Ctrl-C or SIGTERM.
+pub const INTERRUPTED: u8 = 130;
+
+/// Runs limber with the process's arguments.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{}", e.report());
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+    crate::log::set_level(match (cli.quiet, cli.verbose) {
+        (true, _) => crate::log::QUIET,
+        (_, true) => crate::log::VERBOSE,
+        _ => crate::log::NORMAL,
+    });
+    if let Command::Schema { of } = cli.command {
+        let config = of == SchemaOf::Config;
+        // The schema never depends on the configuration, so a broken one cannot hide it.
+        let text = if config {
+            crate::config::schema_text()
+        } else {
+            crate::routine::schema::schema_text()
+        };
+        print(&text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Command::Ctl { command, json } = cli.command {
+        // Controlling a session never depends on the configuration either.
+        return ctl::ctl(command.word(), json);
+    }
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Run(args) => run::run(&config, &args),
+        Command::List { json } => list::list(&config, json),
+        Command::Plan {
+            routine,
+            json,
+            voice,
+        } => plan::plan(&config, &routine, json, &voice),
+        Command::Prepare { routines, voice } => prepare::prepare(&config, &routines, &voice),
+        Command::Render(args) => render::render(&config, &args),
+        Command::Check { files } => check::check(&config, &files),
+        Command::Voices { engine } => voices::list_voices(engine.as_deref()),
+        Command::Devices => devices::list_devices(),
+        Command::Schema { .. } | Command::Ctl { .. } => unreachable!("handled above"),
+    }
+}
+
+/// Writes to stdout; a reader that went away (`limber plan x | head`) is not an error.
+pub(crate) fn print(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::Write(format!("cannot write output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The voice's engine and cache, for commands that need sound files.
+fn synth_for(config: &Config, choice: &Choice) -> Result<Synth, Error> {
+    let engine = choice.engine;
+    let synth = choice
+        .synth(config, &mut |w| eprintln!("limber: {w}"))
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "the {} voice makes no sound files; choose one that does with --voice espeak-ng, piper or pico2wave",
+                engine.name()
+            ))
+        })?
+        .map_err(Error::Write)?;
+    synth
+        .engine
+        .check()
+        .map_err(|why| Error::Write(format!("{} cannot start ({why})", synth.engine.name)))?;
+    Ok(synth)
+}
+
+/// Shows progress on a terminal only: in a log, one line per routine is enough.
+fn progress(what: &str) -> impl FnMut(usize, usize, &str) + '_ {
+    let tty = std::io::stderr().is_terminal();
+    move |i, n, _| {
+        if tty {
+            eprint!("\r\x1b[Kmaking speech for {what}: {} of {n}", i + 1);
+        }
+    }
+}
+
+fn clear_progress() {
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[K");
+    }
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// Ctrl-C or SIGTERM while `prepare` or `render` works: the speech programs are stopped and the
+/// command ends with nothing half-done (see [`stopped`]).
+fn stop_on_signal() {
+    std::thread::spawn(|| {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(async {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut interrupt), Ok(mut terminate)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            crate::voice::command::stop_all();
+        });
+    });
+}
+
+/// The end of a command stopped by a signal: what is left, and the exit status 130.
+fn stopped(what: &str) -> Result<ExitCode, Error> {
+    clear_progress();
+    eprintln!("limber: stopped; {what}");
+    Ok(ExitCode::from(INTERRUPTED))
+}

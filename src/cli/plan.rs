@@ -1,0 +1,64 @@
+//! `limber plan`: everything a routine will say and play, and when, without playing it.
+
+use std::process::ExitCode;
+
+use super::args::VoiceArgs;
+use super::print;
+use crate::config::{Config, Engine};
+use crate::error::Error;
+use crate::routine::library;
+use crate::voice::lengths;
+
+pub fn plan(config: &Config, name: &str, json: bool, voice: &VoiceArgs) -> Result<ExitCode, Error> {
+    let routine = crate::plan::load(&library::find(name, config.routines.as_deref())?)?;
+    let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
+    let choice = voice.choice(config);
+    let settings = choice.settings(&config.settings_for(&sounds));
+    let synth = choice
+        .synth(config, &mut |w| eprintln!("limber: {w}"))
+        .and_then(Result::ok);
+    let all = 0..routine.steps.len();
+    let timeline =
+        lengths::plan(&routine, &settings, all, synth.as_ref(), None).map_err(Error::Write)?;
+    let lines = lengths::lines(&timeline);
+    let measured = synth
+        .as_ref()
+        .map_or(0, |s| lines.iter().filter(|l| s.has(l)).count());
+    let engine = choice.engine.name();
+    if json {
+        let mut value = serde_json::to_value(timeline.to_json()).expect("a plan serializes");
+        value["speech"] = serde_json::json!({
+            "engine": engine,
+            "lines": lines.len(),
+            "measured": measured,
+        });
+        let mut text = serde_json::to_string_pretty(&value).expect("a plan serializes");
+        text.push('\n');
+        print(&text)?;
+    } else {
+        let note = match (&synth, measured) {
+            (None, _) if choice.engine == Engine::None => {
+                "No voice is chosen: the times of the words are estimated from the speaking rate."
+                    .to_string()
+            }
+            (None, _) if choice.engine == Engine::System => format!(
+                "Speech is estimated from the speaking rate: the {engine} voice speaks live and cannot be measured."
+            ),
+            (None, _) => {
+                "Speech is estimated from the speaking rate: the speech cache cannot be used."
+                    .to_string()
+            }
+            (Some(s), m) if m == lines.len() => format!(
+                "Speech times are exact: all {m} lines are in the {} speech cache.",
+                s.engine.name
+            ),
+            (Some(_), m) => format!(
+                "Speech times are exact for {m} of {} lines, estimated for the rest; `limber prepare {name}{}` makes them all exact.",
+                lines.len(),
+                voice.flags()
+            ),
+        };
+        print(&format!("{timeline}\n\n{note}\n"))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

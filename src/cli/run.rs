@@ -1,0 +1,334 @@
+//! `limber run`: a live session from a routine, with real devices.
+//!
+//! Chooses and opens the devices (audio output, voices, captions), plans the session with the real
+//! lengths of the sounds, plays it, and handles the ways a session ends: at its end, by Ctrl-C, or
+//! by SIGTERM from a service manager. Every device fault has a way out that keeps the session
+//! going: no voice means captions, no audio output on a terminal means captions.
+//!
+//! In order: take the control socket (one session at a time), start listening for signals,
+//! `limber ctl` and keys, wait for `--at`/`--wait` if asked, and only then open the output and
+//! the voices, so a session that waits all night opens the speaker as it is in the morning. Every
+//! source of control feeds one channel that the player reads.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::rc::Rc;
+
+use super::INTERRUPTED;
+use super::args::RunArgs;
+use crate::config::Choice;
+use crate::config::{Config, Engine};
+use crate::error::Error;
+use crate::plan::timeline::{Part, clock};
+use crate::routine::library;
+use crate::session::captions::{Captions, Quiet, Terminal};
+use crate::session::player::{Control, Controls, Devices, Status, play};
+use crate::sound::output::{Output, OutputSettings, RodioOutput, Silent};
+use crate::voice::speaker::{Speaker, Synth};
+use crate::voice::system::{System, SystemSettings};
+use crate::voice::{Voice, Voices};
+
+pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
+    let name = args.routine.as_deref().unwrap_or(library::DEFAULT_ROUTINE);
+    let routine = crate::plan::load(&library::find(name, config.routines.as_deref())?)?;
+    let part =
+        Part::of(&routine, args.from.as_deref(), args.only.as_deref()).map_err(Error::Usage)?;
+
+    // One session at a time: the control socket is the lock, taken before any device is opened.
+    let claim = crate::session::control::claim()?;
+
+    let tty = std::io::stdout().is_terminal();
+    let interactive = tty || std::io::stdin().is_terminal();
+    let captioned = args.captions().or(config.captions).unwrap_or(tty);
+    // On a terminal that can draw, the live display; elsewhere plain lines.
+    let live = (captioned && crate::session::live::wanted(tty))
+        .then(|| crate::session::live::Live::new(crate::session::live::colour(), false));
+    let mut captions: Box<dyn Captions> = match (captioned, &live) {
+        (true, Some(live)) => Box::new(live.clone()),
+        (true, None) => Box::new(Terminal::new(tty)),
+        (false, _) => Box::new(Quiet),
+    };
+
+    let sounds = config.sounds(&mut |w| captions.notice(&w));
+    let choice = args.voice.choice(config);
+    let settings = choice.settings(&config.settings_for(&sounds));
+    // The speech cache of the chosen voice: lines it holds play at once, and their real lengths
+    // make the plan exact.
+    let synth = match choice.synth(config, &mut |w| captions.notice(&w)) {
+        Some(Ok(synth)) => Some(std::sync::Arc::new(synth)),
+        Some(Err(why)) => {
+            captions.notice(&why);
+            None
+        }
+        None => None,
+    };
+    let range = part.range(routine.steps.len());
+    let timeline = crate::voice::lengths::plan(&routine, &settings, range, synth.as_deref(), None)
+        .map_err(Error::Write)?;
+    // The lines of earlier sessions make room for this one's, if the cache is full.
+    if let Some(synth) = &synth {
+        synth.trim(&crate::voice::lengths::lines(&timeline));
+    }
+    if let Some(live) = &live {
+        live.timeline(&timeline);
+    }
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Write(format!("cannot start the session's clock: {e}")))?;
+    let _context = runtime.enter();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // Registered before anything is heard, so Ctrl-C at any moment stops the session cleanly.
+    crate::session::signals::listen(&tx);
+    let status = tokio::sync::watch::Sender::new(Status {
+        routine: timeline.routine.clone(),
+        steps: timeline.steps.len(),
+        session_left: std::time::Duration::from_millis(timeline.total),
+        ..Status::default()
+    });
+    crate::session::control::serve(claim.as_ref(), tx.clone(), status.subscribe());
+    // Keys from the terminal, when there is one; the guard restores it however `run` ends.
+    let keys = crate::session::keys::start(tx.clone());
+    // Ctrl-Z and `fg` pause and resume, on a terminal.
+    if interactive {
+        crate::session::suspend::listen(tx.clone(), status.subscribe(), live.clone());
+    }
+    if let Some(live) = &live {
+        // The status area says "? keys" itself.
+        live.set_keys(keys.is_some());
+        live.follow(status.subscribe());
+    } else if keys.is_some() {
+        captions.info("press ? for the keys");
+    }
+
+    if let Some(target) = crate::session::start::target(args.at, args.wait) {
+        status.send_modify(|s| s.starts_at = Some(target.timestamp()));
+        captions.info(&format!(
+            "waiting until {} to start {}; `limber ctl resume` starts it now, Ctrl-C or `limber ctl stop` cancels",
+            crate::session::start::describe(&target),
+            routine.name
+        ));
+        let started = runtime.block_on(async {
+            tokio::select! {
+                () = crate::session::start::sleep_until(&target) => true,
+                started = async {
+                    // Resume (or toggle: a button, SIGUSR1) starts it now; stop cancels it.
+                    while let Some(c) = rx.recv().await {
+                        match c {
+                            Control::Stop => return false,
+                            Control::Resume | Control::Toggle => return true,
+                            _ => {}
+                        }
+                    }
+                    std::future::pending::<bool>().await
+                } => started,
+            }
+        });
+        status.send_modify(|s| s.starts_at = None);
+        if !started {
+            captions.summary(&format!("Stopped {} before it began.", routine.name));
+            return Ok(ExitCode::from(INTERRUPTED));
+        }
+    }
+
+    let mut device: Option<Rc<RodioOutput>> = None;
+    let wanted = args.device.clone().or_else(|| config.device.clone());
+    let opened = RodioOutput::open_with(OutputSettings {
+        device: wanted.clone(),
+        keep_alive: config.keep_alive,
+    });
+    let output: Rc<dyn Output> = match opened {
+        Ok(output) => {
+            let output = Rc::new(output);
+            device = Some(Rc::clone(&output));
+            output
+        }
+        // An output asked for by name is meant: no other will do.
+        Err(why) if wanted.is_some() => return Err(Error::Device(why)),
+        // With nothing to hear, captions are the session: only on a screen, and only if wanted.
+        Err(why) if interactive && args.captions() != Some(false) => {
+            captions = match &live {
+                Some(live) => Box::new(live.clone()),
+                None => Box::new(Terminal::new(tty)),
+            };
+            captions.notice(&format!(
+                "no audio output ({why}); carrying on with captions only. Check that a speaker is connected and not muted"
+            ));
+            Rc::new(Silent)
+        }
+        Err(why) => return Err(Error::NoAudio(why)),
+    };
+
+    // A voice played into no output would only cost time.
+    let mut voices = if device.is_some() {
+        voices(config, &choice, synth, Rc::clone(&output), &mut *captions)
+    } else {
+        Voices::none()
+    };
+
+    let hooks = args
+        .on_event
+        .clone()
+        .or_else(|| config.on_event.clone())
+        .map(|program| {
+            Rc::new(std::cell::RefCell::new(crate::session::hooks::Hooks::new(
+                program,
+            )))
+        });
+    let report = runtime.block_on(async {
+        let mut controls = Controls::new(rx);
+        controls.status = status;
+        controls.on_resume = config.on_resume;
+        if let Some(hooks) = &hooks {
+            let hooks = Rc::clone(hooks);
+            controls.on_event = Box::new(move |event| {
+                crate::session::events::event(event);
+                hooks.borrow_mut().fire(event);
+            });
+        } else {
+            controls.on_event = Box::new(crate::session::events::event);
+        }
+        controls.voice_volume = choice.volume;
+        let mut devices = Devices {
+            voices: &mut voices,
+            output: &*output,
+            sounds: &sounds,
+            captions: &mut *captions,
+            sound_volume: args.sound_volume.unwrap_or(config.sound_volume),
+            words_per_minute: settings.words_per_minute,
+            gap: settings.gap,
+        };
+        if device.is_some() && config.lead_in > 0 {
+            // Wakes an output that sleeps, so the first words are not clipped.
+            let lead_in = crate::sound::output::quiet_clip(config.lead_in);
+            devices.output.play(&lead_in, 1.0);
+            tokio::time::sleep(std::time::Duration::from_millis(config.lead_in)).await;
+        }
+        play(&timeline, &mut devices, &mut controls).await
+    });
+    // Speech still being made for this session is not needed any more.
+    crate::voice::command::stop_all();
+
+    if let Some((count, Some(first))) = device.map(|d| d.errors()).filter(|(n, _)| *n > 0) {
+        let times = if count == 1 {
+            "an error".to_string()
+        } else {
+            format!("{count} errors")
+        };
+        captions.notice(&format!(
+            "the audio output reported {times} during the session (the first: {first}); if the sound dropped out, check the device"
+        ));
+    }
+    // The last hooks (finish or stop) are not cut short.
+    if let Some(hooks) = hooks.and_then(|h| Rc::try_unwrap(h).ok()) {
+        runtime.block_on(hooks.into_inner().finish());
+    }
+    let total = timeline.steps.len();
+    let done = report.steps_done();
+    let took = clock(report.elapsed);
+    let skipped = match report.skipped.len() {
+        0 => String::new(),
+        n => format!(", {n} skipped"),
+    };
+    if report.finished {
+        captions.summary(&format!(
+            "Finished {}: {done} of {total} steps in {took}{skipped}.",
+            routine.name
+        ));
+        Ok(ExitCode::SUCCESS)
+    } else {
+        let last = report
+            .played
+            .last()
+            .and_then(|p| timeline.cues[p.index].step)
+            .and_then(|n| timeline.steps.iter().find(|s| s.step == n))
+            .map(|s| format!("; stopped during step {} ({})", s.step, s.title))
+            .unwrap_or_default();
+        captions.summary(&format!(
+            "Stopped {} after {took}: {done} of {total} steps done{skipped}{last}.",
+            routine.name
+        ));
+        Ok(ExitCode::from(INTERRUPTED))
+    }
+}
+
+/// The voices to use, best first; each that cannot start is reported once.
+///
+/// The chosen engine comes first, and espeak-ng stands behind any other: it is small, always
+/// installed by the setup, and makes the same sound files.
+fn voices(
+    config: &Config,
+    choice: &Choice,
+    synth: Option<std::sync::Arc<Synth>>,
+    output: Rc<dyn Output>,
+    captions: &mut dyn Captions,
+) -> Voices {
+    if choice.engine == Engine::None {
+        return Voices::none();
+    }
+    let espeak = Engine::Preset("espeak-ng");
+    let mut order = vec![choice.engine];
+    if choice.engine != espeak {
+        order.push(espeak);
+    }
+    let mut engines: Vec<Box<dyn Voice>> = Vec::new();
+    let mut problems = Vec::new();
+    let mut synth = synth;
+    for engine in order {
+        let started: Result<Box<dyn Voice>, String> = match engine {
+            Engine::System => System::new(&SystemSettings {
+                rate: choice.rate,
+                pitch: choice.pitch,
+                volume: choice.volume,
+                // A voice name is for the engine it was chosen with.
+                voice: choice.name.clone().filter(|_| engine == choice.engine),
+            })
+            .map(|v| Box::new(v) as Box<dyn Voice>),
+            _ => {
+                let made = match synth.take() {
+                    Some(s) => Ok(s),
+                    None => Choice {
+                        engine,
+                        name: choice.name.clone().filter(|_| engine == choice.engine),
+                        ..choice.clone()
+                    }
+                    .synth(config, &mut |w| captions.notice(&w))
+                    .unwrap_or_else(|| Err("it makes no sound files".into()))
+                    .map(std::sync::Arc::new),
+                };
+                made.and_then(|s| Speaker::new(s, Rc::clone(&output), choice.volume))
+                    .map(|v| Box::new(v) as Box<dyn Voice>)
+            }
+        };
+        match started {
+            Ok(v) => engines.push(v),
+            Err(why) => problems.push(format!("{} cannot start ({why})", describe(engine))),
+        }
+    }
+    // A voice behind a working one matters only if that one fails, and then the notice that it
+    // failed names the one taking over.
+    let chosen_failed = problems
+        .first()
+        .is_some_and(|p| p.starts_with(&describe(choice.engine)));
+    if chosen_failed {
+        let next = match engines.first() {
+            Some(v) => format!("using {}", v.name()),
+            None => "the session runs with chimes and captions; install espeak-ng (scripts/setup does) to hear the words".into(),
+        };
+        let why = if engines.is_empty() {
+            problems.join(", and ")
+        } else {
+            problems[0].clone()
+        };
+        captions.notice(&format!("{why}; {next}"));
+    }
+    Voices::new(engines)
+}
+
+fn describe(engine: Engine) -> String {
+    match engine {
+        Engine::System => "the system voice".into(),
+        other => other.name().to_string(),
+    }
+}

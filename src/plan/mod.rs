@@ -1,0 +1,37 @@
+//! The timeline: what a routine says and plays, and when, to the millisecond.
+//!
+//! [`timeline::plan`] turns a [`crate::routine::Routine`] and the [`settings::Settings`] (phrases,
+//! rests, the length of each sound and line) into a [`timeline::Timeline`]: a pure value, the same
+//! for the live session, the rendered file and `limber plan`, which prints it as text or JSON.
+
+pub mod settings;
+pub mod timeline;
+
+use crate::error::{Diagnostic, Error};
+use crate::routine::format::MAX_SESSION_SECONDS;
+use crate::routine::library::Found;
+use crate::routine::{Routine, validate};
+
+/// A routine to use: valid, and short enough to be one session once planned.
+///
+/// The length is the one last check of a routine, made only when the file has no other problem:
+/// it needs the timeline, which needs a valid routine.
+pub fn load(found: &Found) -> Result<Routine, Error> {
+    let routine = found.load()?;
+    let total = timeline::plan(&routine, &settings::Settings::default()).total;
+    if total / 1000 > MAX_SESSION_SECONDS {
+        return Err(Error::Invalid {
+            origin: found.source.origin.clone(),
+            diagnostics: vec![Diagnostic {
+                path: "steps".into(),
+                at: validate::key_start(&found.source, "steps"),
+                message: format!(
+                    "the session would last {}; a session is at most 4 hours",
+                    timeline::spoken_length(total)
+                ),
+                help: Some("split it into several routines".into()),
+            }],
+        });
+    }
+    Ok(routine)
+}

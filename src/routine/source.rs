@@ -1,0 +1,288 @@
+//! Reading a routine's text safely and locating things in it.
+//!
+//! A routine file is read with hard bounds (size, nesting) before any parsing, so that a 50 MB log
+//! file or a million nested brackets given by mistake costs a few milliseconds and one clear line,
+//! not memory or a stack overflow. Parsing keeps byte ranges for every value, which is what lets
+//! every later error say `file:line:column`.
+
+use std::io::Read;
+use std::path::Path;
+
+use jsonc_parser::ast::Value;
+use jsonc_parser::{CollectOptions, ParseOptions};
+
+use crate::error::Error;
+
+/// The largest routine file accepted. The longest built-in routine is about 10 KB.
+pub const MAX_BYTES: u64 = 1024 * 1024;
+/// The deepest nesting of arrays and objects accepted. A routine needs four levels.
+pub const MAX_DEPTH: usize = 32;
+
+/// The text of a routine and where it came from, with a line index for error locations.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// How the source is named in messages: a path, or `built-in:NAME`.
+    pub origin: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+    /// What the text should be, for the message when it is empty.
+    expected: &'static str,
+}
+
+const ROUTINE_EXAMPLE: &str = "a routine is a JSON object such as {\"name\": \"My stretches\", \"steps\": [{\"say\": \"Hello.\"}]}";
+
+pub use crate::error::Location;
+
+impl Source {
+    /// A byte-order mark, which some Windows editors write, is dropped: it is not part of the JSON.
+    pub fn new(origin: impl Into<String>, text: impl Into<String>) -> Self {
+        let mut text: String = text.into();
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Source {
+            origin: origin.into(),
+            text,
+            line_starts,
+            expected: ROUTINE_EXAMPLE,
+        }
+    }
+
+    /// The same source, described as a configuration file in messages.
+    pub fn as_config(mut self) -> Self {
+        self.expected =
+            "a configuration is a JSON object such as {\"countdown\": 5}, or delete the file";
+        self
+    }
+
+    /// Reads a file, refusing anything too large or not text before it is held in memory.
+    pub fn read(path: &Path) -> Result<Source, Error> {
+        let origin = path.display().to_string();
+        let io = |e: std::io::Error| Error::Read {
+            path: origin.clone(),
+            reason: e.to_string(),
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let meta = file.metadata().map_err(io)?;
+        if meta.is_dir() {
+            return Err(Error::NotARoutine {
+                origin,
+                reason: "is a folder, not a routine file".into(),
+            });
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() as u64 > MAX_BYTES {
+            let size = meta.len().max(bytes.len() as u64);
+            return Err(Error::NotARoutine {
+                origin,
+                reason: format!(
+                    "is {}; a routine file is at most 1 MB (routines are short JSON files)",
+                    human_size(size)
+                ),
+            });
+        }
+        if bytes.contains(&0) {
+            return Err(Error::NotARoutine {
+                origin,
+                reason: "is a binary file, not a JSON routine".into(),
+            });
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+            let at = Source::new("", prefix).locate(valid);
+            Error::Syntax {
+                origin: origin.clone(),
+                line: at.line,
+                column: at.column,
+                message: "this is not UTF-8 text; save the file as UTF-8".into(),
+            }
+        })?;
+        Ok(Source::new(origin, text))
+    }
+
+    /// The line and column of a byte offset.
+    pub fn locate(&self, offset: usize) -> Location {
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let end = offset.min(self.text.len());
+        let column = self
+            .text
+            .get(start..end)
+            .map_or(1, |s| s.chars().count() + 1);
+        Location { line, column }
+    }
+
+    /// Parses the text as strict JSON (no comments, no trailing commas), keeping byte ranges.
+    pub fn parse(&self) -> Result<Value<'_>, Error> {
+        if self.text.trim().is_empty() {
+            return Err(Error::NotARoutine {
+                origin: self.origin.clone(),
+                reason: format!("is empty; {}", self.expected),
+            });
+        }
+        if let Some((offset, message)) = prescan(&self.text) {
+            let at = self.locate(offset);
+            return Err(Error::Syntax {
+                origin: self.origin.clone(),
+                line: at.line,
+                column: at.column,
+                message,
+            });
+        }
+        let options = ParseOptions {
+            allow_comments: false,
+            allow_loose_object_property_names: false,
+            allow_trailing_commas: false,
+            allow_missing_commas: false,
+            allow_single_quoted_strings: false,
+            allow_hexadecimal_numbers: false,
+            allow_unary_plus_numbers: false,
+            allow_bare_decimal_point_numbers: false,
+            allow_non_finite_numbers: false,
+            allow_extended_string_escapes: false,
+        };
+        let parsed = jsonc_parser::parse_to_ast(&self.text, &CollectOptions::default(), &options)
+            .map_err(|e| Error::Syntax {
+            origin: self.origin.clone(),
+            line: e.line_display(),
+            column: e.column_display(),
+            message: syntax_message(&e.kind().to_string()),
+        })?;
+        parsed.value.ok_or_else(|| Error::NotARoutine {
+            origin: self.origin.clone(),
+            reason: "holds no JSON value".into(),
+        })
+    }
+}
+
+/// The parser's messages are accurate but terse; say what to do for the common slips.
+fn syntax_message(kind: &str) -> String {
+    let lower = kind.to_lowercase();
+    let hint = if lower.contains("trailing comma") {
+        "; remove the comma after the last item"
+    } else if lower.contains("comments are not allowed") {
+        "; JSON has no comments: put notes in \"description\" or in a \"say\" step"
+    } else if lower.contains("single-quoted") {
+        "; use double quotes \" around text"
+    } else if lower.contains("expected comma") {
+        "; items in a list or object are separated by commas"
+    } else if lower.contains("escape") {
+        "; in text, a backslash starts an escape such as \\n or \\\"; write \\\\ for a backslash"
+    } else if lower.contains("unterminated string") {
+        "; a text is missing its closing quote \""
+    } else if lower.contains("unterminated") {
+        "; a closing ] or } is missing"
+    } else if lower.contains("expected string for object property") || lower.contains("word") {
+        "; keys are written in double quotes, like \"hold\""
+    } else {
+        ""
+    };
+    let mut message = kind.to_string();
+    if let Some(first) = message.get_mut(0..1) {
+        first.make_ascii_lowercase();
+    }
+    format!("{message}{hint}")
+}
+
+/// Finds what the parser would handle badly, in one pass over the bytes: nesting deeper than
+/// [`MAX_DEPTH`] (which would cost stack), and a text whose closing quote is missing (which the
+/// parser reports as a confusing "unexpected token" somewhere later).
+fn prescan(text: &str) -> Option<(usize, String)> {
+    let (mut depth, mut string_start, mut escaped) = (0usize, None, false);
+    for (i, b) in text.bytes().enumerate() {
+        if let Some(start) = string_start {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => string_start = None,
+                (false, b'\n') => {
+                    return Some((
+                        start,
+                        "this text has no closing quote before the end of its line; add the \" \
+                         that ends it"
+                            .into(),
+                    ));
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => string_start = Some(i),
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some((
+                        i,
+                        format!(
+                            "nested more than {MAX_DEPTH} levels deep; a routine needs only a few \
+                             levels"
+                        ),
+                    ));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn human_size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_lines_and_columns_in_characters() {
+        let s = Source::new("t", "{\n  \"ä\": 1,\n  \"b\": 2\n}");
+        assert_eq!(s.locate(0), Location { line: 1, column: 1 });
+        let b = s.text.find("\"b\"").unwrap();
+        assert_eq!(s.locate(b), Location { line: 3, column: 3 });
+        let one = s.text.find('1').unwrap();
+        assert_eq!(s.locate(one), Location { line: 2, column: 8 });
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let text = "[".repeat(100_000);
+        let err = Source::new("deep.json", text)
+            .parse()
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "deep.json:1:33: nested more than 32 levels deep; a routine needs only a few levels"
+        );
+    }
+
+    #[test]
+    fn brackets_inside_strings_do_not_count_as_nesting() {
+        let text = format!("{{\"say\": \"{}\"}}", "[".repeat(100));
+        assert_eq!(prescan(&text), None);
+    }
+
+    #[test]
+    fn trailing_comma_gets_a_fix() {
+        let err = Source::new("t.json", "{\"a\": 1,}")
+            .parse()
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("t.json:1:8: trailing commas"), "{err}");
+        assert!(err.contains("remove the comma"), "{err}");
+    }
+}

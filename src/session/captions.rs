@@ -1,0 +1,174 @@
+//! Captions: each cue written out as it is spoken or played, for whoever can see a screen.
+//!
+//! On a terminal a line under the captions counts down the current hold. Anywhere else (a pipe,
+//! a log, systemd's journal) the captions are plain lines with no control codes.
+
+use std::io::Write;
+
+use crate::plan::timeline::{Cue, CueKind, Place, What, clock};
+
+/// Where captions go.
+pub trait Captions {
+    /// A cue has started, `elapsed` ms into the session.
+    fn cue(&mut self, cue: &Cue, elapsed: u64);
+    /// Whether to call [`Captions::remaining`]: only a screen can show a countdown line.
+    fn wants_countdown(&self) -> bool {
+        false
+    }
+    /// Whole seconds left in the current hold, once a second while it lasts.
+    fn remaining(&mut self, _seconds: u64) {}
+    /// Something the person should know that is not part of the routine: a fault.
+    fn notice(&mut self, text: &str);
+    /// What the person did, or what limber does about it (paused, skipping): quieter than a
+    /// fault, left out with `-q`.
+    fn info(&mut self, text: &str) {
+        self.notice(text);
+    }
+    /// The last line of a session.
+    fn summary(&mut self, text: &str);
+}
+
+/// Where in the routine a cue falls, as a caption prefix: "Bird dog, right, rep 2 of 8".
+pub fn place_text(place: &Place) -> String {
+    let mut parts = vec![place.exercise.clone()];
+    if let Some(side) = place.side {
+        parts.push(side.to_string());
+    }
+    if let (Some(set), Some(sets)) = (place.set, place.sets) {
+        parts.push(format!("set {set} of {sets}"));
+    }
+    if let (Some(rep), Some(reps)) = (place.rep, place.reps)
+        && reps > 1
+    {
+        let unit = if place.breathing { "breath" } else { "rep" };
+        parts.push(format!("{unit} {rep} of {reps}"));
+    }
+    parts.join(", ")
+}
+
+/// The caption of a cue, or `None` for cues that are better left unwritten (ticks).
+pub fn caption(cue: &Cue) -> Option<String> {
+    let place = cue.place.as_ref().map(place_text);
+    let body = match (&cue.kind, &cue.what) {
+        (_, What::Text(t)) => t.clone(),
+        (CueKind::Chime, _) | (CueKind::Breath, _) => format!("({})", cue.detail()),
+        (CueKind::Silence, What::Quiet(_)) => format!("[{} {}]", cue.label(), cue.detail()),
+        _ => return None,
+    };
+    Some(match place {
+        Some(p) if cue.kind == CueKind::Speech => format!("{p} | {body}"),
+        _ => body,
+    })
+}
+
+/// Captions on standard output.
+pub struct Terminal {
+    tty: bool,
+    /// A countdown line is showing and must be cleared before the next caption.
+    countdown: bool,
+}
+
+impl Terminal {
+    pub fn new(tty: bool) -> Terminal {
+        Terminal {
+            tty,
+            countdown: false,
+        }
+    }
+
+    fn line(&mut self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        if self.countdown {
+            let _ = write!(out, "\r\x1b[2K");
+            self.countdown = false;
+        }
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+}
+
+impl Captions for Terminal {
+    fn wants_countdown(&self) -> bool {
+        self.tty
+    }
+
+    fn cue(&mut self, cue: &Cue, elapsed: u64) {
+        if let Some(text) = caption(cue) {
+            self.line(&format!("{}  {text}", clock(elapsed)));
+        }
+    }
+
+    fn remaining(&mut self, seconds: u64) {
+        if self.tty {
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, "\r\x1b[2K       {seconds} s left");
+            let _ = out.flush();
+            self.countdown = true;
+        }
+    }
+
+    fn notice(&mut self, text: &str) {
+        if self.countdown {
+            self.line("");
+        }
+        crate::log::fault(text);
+    }
+
+    fn info(&mut self, text: &str) {
+        if crate::log::level() >= crate::log::NORMAL {
+            if self.countdown {
+                self.line("");
+            }
+            crate::log::info(text);
+        }
+    }
+
+    fn summary(&mut self, text: &str) {
+        self.line(text);
+    }
+}
+
+/// No captions; notices still go to stderr, where a service's log keeps them.
+pub struct Quiet;
+
+impl Captions for Quiet {
+    fn cue(&mut self, _: &Cue, _: u64) {}
+    fn notice(&mut self, text: &str) {
+        crate::log::fault(text);
+    }
+    fn info(&mut self, text: &str) {
+        crate::log::info(text);
+    }
+    fn summary(&mut self, text: &str) {
+        println!("{text}");
+    }
+}
+
+/// Captions for tests: every line, as it would be written.
+#[derive(Default)]
+pub struct Recorded {
+    pub lines: Vec<String>,
+    pub notices: Vec<String>,
+    pub countdowns: usize,
+}
+
+impl Captions for Recorded {
+    fn wants_countdown(&self) -> bool {
+        true
+    }
+
+    fn cue(&mut self, cue: &Cue, elapsed: u64) {
+        if let Some(text) = caption(cue) {
+            self.lines.push(format!("{}  {text}", clock(elapsed)));
+        }
+    }
+    fn remaining(&mut self, _: u64) {
+        self.countdowns += 1;
+    }
+    fn notice(&mut self, text: &str) {
+        self.notices.push(text.to_string());
+    }
+    fn summary(&mut self, text: &str) {
+        self.lines.push(text.to_string());
+    }
+}

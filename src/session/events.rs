@@ -1,0 +1,29 @@
+//! Each event of a session on stderr, one line each, with `-v`.
+
+use crate::log::{VERBOSE, level, line};
+use crate::session::player::Event;
+
+/// An event of the session, with `-v`.
+pub fn event(event: &Event) {
+    if level() < VERBOSE {
+        return;
+    }
+    let mut text = event.name.replace('_', " ");
+    if let Some(step) = event.step {
+        text.push_str(&format!(": step {step}"));
+        if let Some(title) = &event.title {
+            text.push_str(&format!(" ({title})"));
+        }
+    }
+    if let Some(place) = &event.place {
+        if let Some(side) = place.side {
+            text.push_str(&format!(", {side}"));
+        }
+        if let (Some(rep), Some(reps)) = (place.rep, place.reps)
+            && reps > 1
+        {
+            text.push_str(&format!(", rep {rep} of {reps}"));
+        }
+    }
+    line(VERBOSE, &text);
+}

@@ -1,0 +1,281 @@
+//! A whole session as one audio file: every cue of the timeline at its exact sample.
+//!
+//! The rendering and the live session share everything that decides what is heard and when: the
+//! timeline (planned with the real speech lengths from the cache), the same sound clips, the same
+//! volumes, and rodio's own conversion to the output rate. The file is mixed a second at a time,
+//! so memory stays small however long the session, and written under a temporary name that is
+//! renamed into place when it is whole: a render that fails, or is stopped by Ctrl-C, leaves no
+//! half a file.
+
+use std::collections::HashMap;
+use std::num::NonZero;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::plain;
+use crate::plan::settings::Sound;
+use crate::plan::timeline::{Timeline, What};
+use crate::routine::Ms;
+use crate::sound::clip::{Clip, SoundSet};
+use crate::sound::encode::{self, Chapter, Encoder, Format, Spec, Tags};
+
+/// What goes into the file besides the timeline.
+pub struct Mix<'a> {
+    pub sounds: &'a SoundSet,
+    pub sound_volume: f32,
+    /// The voice, or `None` for chimes only.
+    pub speech: Option<&'a dyn Speech>,
+    pub voice_volume: f32,
+    /// Samples per second of the file.
+    pub rate: u32,
+    /// Asked between seconds of the file: `true` stops the render (Ctrl-C), with nothing written.
+    pub stopped: fn() -> bool,
+}
+
+/// What makes the spoken lines, as clips.
+pub trait Speech {
+    fn clip(&self, text: &str) -> Result<Clip, String>;
+}
+
+/// The sample where a moment of the timeline falls.
+pub fn sample_at(ms: Ms, rate: u32) -> u64 {
+    ms * u64::from(rate) / 1000
+}
+
+/// A clip converted to mono at `rate`, as the live output would convert it.
+pub fn convert(clip: &Clip, rate: u32) -> Vec<f32> {
+    let (Some(channels), Some(from), Some(to)) = (
+        NonZero::new(clip.channels),
+        NonZero::new(clip.rate),
+        NonZero::new(rate),
+    ) else {
+        return Vec::new();
+    };
+    let source = rodio::buffer::SamplesBuffer::new(channels, from, clip.samples.to_vec());
+    rodio::source::UniformSourceIterator::new(source, NonZero::<u16>::MIN, to).collect()
+}
+
+/// One sound placed in the file.
+struct Placed {
+    start: u64,
+    samples: Arc<Vec<f32>>,
+    gain: f32,
+}
+
+/// Writes `timeline` to the WAV file `path`; returns the number of samples written.
+pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String> {
+    render_as(timeline, mix, path, Format::Wav)
+}
+
+/// Writes `timeline` to `path` in `format` (standard output when `path` is `-`), with its
+/// chapters in the file where the format has them; returns the number of samples written.
+pub fn render_as(
+    timeline: &Timeline,
+    mix: &Mix,
+    path: &Path,
+    format: Format,
+) -> Result<u64, String> {
+    let spec = Spec {
+        rate: mix.rate,
+        channels: 1,
+        frames: Some(sample_at(timeline.total, mix.rate)),
+    };
+    let tags = Tags {
+        title: Some(timeline.routine.clone()),
+        chapters: marks(timeline)
+            .into_iter()
+            .map(|m| Chapter {
+                title: m.title.to_string(),
+                start_ms: m.start,
+                end_ms: m.end,
+            })
+            .collect(),
+    };
+    if path == Path::new("-") {
+        let out = std::io::stdout().lock();
+        let sink = Box::new(encode::Stream(std::io::BufWriter::new(out)));
+        let fail = |e: std::io::Error| format!("cannot write to standard output: {}", plain(&e));
+        let mut encoder = encode::open(format, spec, &tags, sink).map_err(fail)?;
+        mix_into(timeline, mix, &mut *encoder).map_err(|e| e.words(fail))?;
+        return encoder.finish().map_err(fail);
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let fail = |e: std::io::Error| format!("cannot write {}: {}", path.display(), plain(&e));
+    let file = tempfile::Builder::new()
+        .prefix(".limber-render-")
+        .suffix(&format!(".{}", format.extension()))
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot write in {}: {}", dir.display(), plain(&e)))?;
+    let sink = Box::new(encode::Seekable(std::io::BufWriter::new(file.as_file())));
+    let mut encoder = encode::open(format, spec, &tags, sink).map_err(fail)?;
+    mix_into(timeline, mix, &mut *encoder).map_err(|e| e.words(fail))?;
+    let total = encoder.finish().map_err(fail)?;
+    // Readable by others, as a file a person saves usually is (a media server, say).
+    let _ = file
+        .as_file()
+        .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    file.persist(path).map_err(|e| fail(e.error))?;
+    Ok(total)
+}
+
+/// Why mixing stopped short.
+enum Short {
+    /// Ctrl-C or SIGTERM.
+    Stopped,
+    /// The voice could not make a line.
+    Speech(String),
+    /// The file could not be written.
+    Io(std::io::Error),
+}
+
+impl Short {
+    fn words(self, fail: impl Fn(std::io::Error) -> String) -> String {
+        match self {
+            Short::Stopped => "stopped".into(),
+            Short::Speech(why) => why,
+            Short::Io(e) => fail(e),
+        }
+    }
+}
+
+/// Mixes the whole timeline into `out`, a second at a time.
+fn mix_into(timeline: &Timeline, mix: &Mix, out: &mut dyn Encoder) -> Result<(), Short> {
+    let total = sample_at(timeline.total, mix.rate);
+    let mut sounds: HashMap<Sound, Arc<Vec<f32>>> = HashMap::new();
+    let mut cues = timeline.cues.iter().peekable();
+    let mut playing: Vec<Placed> = Vec::new();
+    let block = u64::from(mix.rate);
+    let mut buffer = vec![0f32; block as usize];
+    let mut at = 0;
+    while at < total {
+        if (mix.stopped)() {
+            return Err(Short::Stopped);
+        }
+        let end = (at + block).min(total);
+        // Everything that starts in this block joins the mix.
+        while let Some(cue) = cues.peek() {
+            let start = sample_at(cue.at, mix.rate);
+            if start >= end {
+                break;
+            }
+            let cue = cues.next().expect("peeked");
+            let placed =
+                match &cue.what {
+                    What::Sound(sound) => Some(Placed {
+                        start,
+                        samples: Arc::clone(sounds.entry(*sound).or_insert_with(|| {
+                            Arc::new(convert(mix.sounds.clip(*sound), mix.rate))
+                        })),
+                        gain: mix.sound_volume,
+                    }),
+                    What::Text(text) => match mix.speech {
+                        Some(speech) => Some(Placed {
+                            start,
+                            samples: Arc::new(convert(
+                                &speech.clip(text).map_err(Short::Speech)?,
+                                mix.rate,
+                            )),
+                            gain: mix.voice_volume,
+                        }),
+                        None => None,
+                    },
+                    What::Quiet(_) => None,
+                };
+            playing.extend(placed);
+        }
+        buffer[..(end - at) as usize].fill(0.0);
+        for p in &playing {
+            let from = p.start.max(at);
+            let to = (p.start + p.samples.len() as u64).min(end);
+            for i in from..to {
+                buffer[(i - at) as usize] += p.samples[(i - p.start) as usize] * p.gain;
+            }
+        }
+        out.write(&buffer[..(end - at) as usize])
+            .map_err(Short::Io)?;
+        playing.retain(|p| p.start + p.samples.len() as u64 > end);
+        at = end;
+    }
+    Ok(())
+}
+
+/// A chapter of a rendered session: its step (none for the opening words), title, start and end.
+struct Mark<'a> {
+    step: Option<usize>,
+    title: &'a str,
+    start: Ms,
+    end: Ms,
+}
+
+/// Where each chapter of a rendered session starts and ends.
+fn marks(timeline: &Timeline) -> Vec<Mark<'_>> {
+    // A chapter for each exercise and breathing, taking in the words and rests before it, so
+    // jumping to one starts with its introduction. A player starts at the first chapter: the
+    // opening words are one of their own.
+    let mut marks: Vec<Mark> = Vec::new();
+    let first = timeline.steps.first().map_or(timeline.total, |s| s.start);
+    if first > 0 {
+        marks.push(Mark {
+            step: None,
+            title: "Opening",
+            start: 0,
+            end: first,
+        });
+    }
+    let any_main = timeline.steps.iter().any(|s| s.main);
+    let mut from = first;
+    for (i, s) in timeline.steps.iter().enumerate() {
+        if s.main || !any_main {
+            marks.push(Mark {
+                step: Some(s.step),
+                title: &s.title,
+                start: from,
+                end: s.end,
+            });
+            from = s.end;
+        } else if !timeline.steps[i..].iter().any(|t| t.main) {
+            // Words and rests after the last exercise close its chapter.
+            if let Some(last) = marks.last_mut() {
+                last.end = s.end;
+            }
+        }
+    }
+    // The closing words belong to the last chapter.
+    if let Some(last) = marks.last_mut() {
+        last.end = timeline.total;
+    }
+    marks
+}
+
+/// The chapters of a rendered session, as text (`00:01:05.250 Bridge` lines) or JSON.
+pub fn chapters(timeline: &Timeline, json: bool) -> String {
+    let marks = marks(timeline);
+    if json {
+        let items: Vec<serde_json::Value> = marks
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "step": m.step,
+                    "title": m.title,
+                    "start_seconds": m.start as f64 / 1000.0,
+                    "end_seconds": m.end as f64 / 1000.0,
+                })
+            })
+            .collect();
+        let mut text = serde_json::to_string_pretty(&serde_json::json!({
+            "routine": timeline.routine,
+            "total_seconds": timeline.total as f64 / 1000.0,
+            "chapters": items,
+        }))
+        .expect("chapters serialize");
+        text.push('\n');
+        return text;
+    }
+    marks
+        .iter()
+        .map(|m| format!("{} {}\n", crate::sound::encode::clock(m.start), m.title))
+        .collect()
+}
