@@ -6,7 +6,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::config::{Choice, Config};
 use crate::error::Error;
@@ -21,6 +21,7 @@ mod list;
 mod plan;
 mod prepare;
 mod render;
+mod routines;
 mod run;
 mod voices;
 
@@ -29,6 +30,11 @@ pub const INTERRUPTED: u8 = 130;
 
 /// Runs limber with the process's arguments.
 pub fn main() -> ExitCode {
+    if std::env::args_os().len() == 1 {
+        // Plain `limber`: what it is and the commands, short, as a usage mistake.
+        eprint!("{}", short_usage());
+        return ExitCode::from(2);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -62,6 +68,27 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         print(&text)?;
         return Ok(ExitCode::SUCCESS);
     }
+    match &cli.command {
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "limber", &mut out);
+            print(&String::from_utf8_lossy(&out))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::Write(format!("cannot write the manual: {e}")))?;
+            print(&String::from_utf8_lossy(&out))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Config => {
+            print(routines::CONFIG_EXAMPLE)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     if let Command::Ctl { command, json } = cli.command {
         // Controlling a session never depends on the configuration either.
         return ctl::ctl(command.word(), json);
@@ -72,25 +99,57 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::List { json } => list::list(&config, json),
         Command::Plan {
             routine,
+            from,
+            only,
             json,
             voice,
-        } => plan::plan(&config, &routine, json, &voice),
+        } => plan::plan(&config, &routine, (from, only), json, &voice),
+        Command::Show { routine } => routines::show(&config, &routine),
+        Command::New { name, from } => routines::new(&config, &name, from.as_deref()),
         Command::Prepare { routines, voice } => prepare::prepare(&config, &routines, &voice),
         Command::Render(args) => render::render(&config, &args),
         Command::Check { files } => check::check(&config, &files),
         Command::Voices { engine } => voices::list_voices(engine.as_deref()),
         Command::Devices => devices::list_devices(),
-        Command::Schema { .. } | Command::Ctl { .. } => unreachable!("handled above"),
+        Command::Schema { .. }
+        | Command::Ctl { .. }
+        | Command::Completions { .. }
+        | Command::Man
+        | Command::Config => unreachable!("handled above"),
     }
+}
+
+/// What plain `limber` prints: one line on what it is, the usage, and each command in a line.
+fn short_usage() -> String {
+    let cmd = Cli::command();
+    let mut out = format!(
+        "limber {}: a voice coach for floor exercises.\n\nUsage: limber COMMAND [OPTIONS]\n\nCommands:\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for sub in cmd.get_subcommands() {
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        // The first clause is enough here: `limber help COMMAND` has the rest.
+        let short = about
+            .split([':', ',', ';'])
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('.');
+        out.push_str(&format!("  {:<12} {short}\n", sub.get_name()));
+    }
+    out.push_str(
+        "\nStart with `limber list`, then `limber run NAME`. `limber help COMMAND` tells more.\n",
+    );
+    out
 }
 
 /// Writes to stdout; a reader that went away (`limber plan x | head`) is not an error.
 pub(crate) fn print(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::Write(format!("cannot write output: {e}")))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write(format!(
+            "cannot write output: {}",
+            crate::error::plain(&e)
+        ))),
         _ => Ok(()),
     }
 }

@@ -42,7 +42,7 @@ pub fn list_voices(only: Option<&str>) -> Result<ExitCode, Error> {
     }
     if wanted("piper") {
         parts.push(format!(
-            "piper ({}): each voice is a model file, set as \"model\" in the configuration (docs/voices.md)\n",
+            "piper ({}): each voice is a model file, set as \"model\" in the configuration (`limber config` shows where)\n",
             installed("piper")
         ));
     }
