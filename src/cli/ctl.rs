@@ -46,7 +46,7 @@ fn confirm(path: &std::path::Path, command: &str) -> String {
     let at = |s: &Option<Value>| s.as_ref().map_or("the session".to_string(), place);
     let paused = now.as_ref().is_some_and(|s| s["paused"] == true);
     let waiting = now.as_ref().is_some_and(|s| !s["starts_at"].is_null());
-    match command {
+    let line = match command {
         "resume" | "toggle" if waiting => format!("Starting {} now.", at(&before)),
         "pause" => format!("Paused {}.", at(&now)),
         "toggle" if paused => format!("Paused {}.", at(&now)),
@@ -58,6 +58,11 @@ fn confirm(path: &std::path::Path, command: &str) -> String {
         "volume-up" => "The voice is louder.".to_string(),
         "volume-down" => "The voice is quieter.".to_string(),
         other => format!("Sent {other} to {}.", at(&now)),
+    };
+    // A title that ends a sentence of its own ("Well done.", "Lie on your back…") ends it here.
+    match line.strip_suffix('.') {
+        Some(s) if s.ends_with(['.', '…', '!', '?']) => s.to_string(),
+        _ => line,
     }
 }
 

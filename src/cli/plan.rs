@@ -9,17 +9,25 @@ use crate::error::Error;
 use crate::routine::library;
 use crate::voice::lengths;
 
-pub fn plan(config: &Config, name: &str, json: bool, voice: &VoiceArgs) -> Result<ExitCode, Error> {
+pub fn plan(
+    config: &Config,
+    name: &str,
+    (from, only): (Option<String>, Option<String>),
+    json: bool,
+    voice: &VoiceArgs,
+) -> Result<ExitCode, Error> {
     let routine = crate::plan::load(&library::find(name, config.routines.as_deref())?)?;
+    let part = crate::plan::timeline::Part::of(&routine, from.as_deref(), only.as_deref())
+        .map_err(Error::Usage)?;
     let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
     let choice = voice.choice(config);
     let settings = choice.settings(&config.settings_for(&sounds));
     let synth = choice
         .synth(config, &mut |w| eprintln!("limber: {w}"))
         .and_then(Result::ok);
-    let all = 0..routine.steps.len();
+    let range = part.range(routine.steps.len());
     let timeline =
-        lengths::plan(&routine, &settings, all, synth.as_ref(), None).map_err(Error::Write)?;
+        lengths::plan(&routine, &settings, range, synth.as_ref(), None).map_err(Error::Write)?;
     let lines = lengths::lines(&timeline);
     let measured = synth
         .as_ref()
@@ -58,7 +66,14 @@ pub fn plan(config: &Config, name: &str, json: bool, voice: &VoiceArgs) -> Resul
                 voice.flags()
             ),
         };
-        print(&format!("{timeline}\n\n{note}\n"))?;
+        // The length `limber list` gives, the same however full the cache: from the speaking rate.
+        let about =
+            crate::words::about_minutes(crate::plan::timeline::plan(&routine, &settings).total);
+        let about = match part.range(routine.steps.len()) == (0..routine.steps.len()) {
+            true => format!(", {about} as `limber list` says"),
+            false => String::new(),
+        };
+        print(&format!("{timeline}{about}\n\n{note}\n"))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -37,6 +37,15 @@ pub fn wanted(stdout_tty: bool) -> bool {
     stdout_tty && std::env::var("TERM").map_or(true, |t| t != "dumb" && !t.is_empty())
 }
 
+/// The terminal's width; 80 when it does not say (a pseudo-terminal that was given no size).
+fn columns() -> usize {
+    terminal::size()
+        .ok()
+        .map(|(w, _)| w as usize)
+        .filter(|w| *w > 0)
+        .unwrap_or(80)
+}
+
 /// Whether to use colour: not when `NO_COLOR` is set to anything (<https://no-color.org>).
 pub fn colour() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
@@ -334,7 +343,7 @@ impl Screen {
             return;
         }
         self.refresh();
-        let width = terminal::size().map_or(80, |(w, _)| w as usize);
+        let width = columns();
         // One column spare: a line that fills the last column makes some terminals wrap.
         let lines = lines(&self.view(), width.saturating_sub(1), self.colour);
         if !force && width == self.width && lines == self.drawn {
@@ -489,7 +498,7 @@ fn message(screen: &Mutex<Screen>, text: &str) {
         let mut out = std::io::stdout().lock();
         s.erase(&mut out);
         let _ = out.flush();
-        let width = terminal::size().map_or(80, |(w, _)| w as usize);
+        let width = columns();
         let mut err = std::io::stderr().lock();
         for line in wrap(&format!("limber: {text}"), width.saturating_sub(1), 8) {
             if s.colour {
@@ -548,7 +557,7 @@ impl Captions for Live {
         let Some(text) = caption(cue) else {
             return;
         };
-        let width = terminal::size().map_or(80, |(w, _)| w as usize);
+        let width = columns();
         let time = clock(elapsed);
         let mut lines = wrap(&format!("{time}  {text}"), width.saturating_sub(1), 7);
         if s.colour {
