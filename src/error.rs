@@ -52,6 +52,11 @@ pub enum Error {
     /// Controlling a session: none running, one already running, a socket that cannot be used.
     #[error("{0}")]
     Control(String),
+
+    /// A session log that cannot be read: the file and line, what is wrong, and that nothing
+    /// was changed.
+    #[error("{0}")]
+    History(#[from] crate::history::store::LogError),
 }
 
 impl Error {
@@ -71,7 +76,8 @@ impl Error {
             Error::Read { .. }
             | Error::NotARoutine { .. }
             | Error::Syntax { .. }
-            | Error::Invalid { .. } => self.to_string(),
+            | Error::Invalid { .. }
+            | Error::History(_) => self.to_string(),
             _ => format!("limber: {self}"),
         }
     }

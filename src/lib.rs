@@ -10,11 +10,12 @@
 //!
 //! Arrows go one way, from the command line down to the routine:
 //! `cli` -> `session` -> `config` -> `voice` -> `sound` -> `plan` -> `routine` -> `error`, `log`,
-//! `words`.
+//! `words`; `history` (the session log) is used by `cli` and `session` and uses only `routine`.
 
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod history;
 pub mod log;
 pub mod plan;
 pub mod routine;

@@ -136,11 +136,14 @@ fn plan_prints_the_timeline_with_its_total() {
         ))
         .stdout(predicate::str::contains("chime     hold start"))
         .stdout(predicate::function(|out: &str| {
-            let lines: Vec<&str> = out.lines().rev().take(3).collect();
-            let total = lines[2];
-            total.starts_with("Total ")
-                && total.ends_with(" steps, about 22 minutes as `limber list` says")
+            // The total, then each exercise's level (a new user's are all level 1).
+            let at = out.find("\nTotal ").unwrap_or(0);
+            let total = out[at + 1..].lines().next().unwrap_or("");
+            total.ends_with(" steps, about 22 minutes as `limber list` says")
                 && total.contains(" s), ")
+                && out[at..].contains(
+                    "\n\nLevels (from the session log; --level N or --no-progress choose for one session):\n  Knee-to-chest stretch: level 1 of 2, 30 s x 2; next: 30 s x 3 after 2 more good sessions\n",
+                )
         }))
         // Nothing is in this new user's speech cache yet.
         .stdout(predicate::str::ends_with(

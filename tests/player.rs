@@ -340,6 +340,7 @@ async fn a_thirty_minute_session_ends_on_the_planned_second() {
             countdown: Some(3),
             halfway: Some(true),
             setup_time: None,
+            progress: None,
         }));
     }
     let routine = Routine {
@@ -492,6 +493,7 @@ fn tiny() -> Routine {
             countdown: Some(3),
             halfway: Some(false),
             setup_time: None,
+            progress: None,
         })
     };
     Routine {

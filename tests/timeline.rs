@@ -31,6 +31,7 @@ fn exercise(name: &str, work: Work) -> Exercise {
         countdown: Some(0),
         halfway: Some(false),
         setup_time: None,
+        progress: None,
     }
 }
 
@@ -388,6 +389,7 @@ fn any_exercise() -> impl Strategy<Value = Step> {
                     countdown: Some(countdown),
                     halfway: Some(halfway),
                     setup_time: Some(3000),
+                    progress: None,
                 })
             },
         )

@@ -98,6 +98,8 @@ pub enum Command {
         json: bool,
         #[command(flatten)]
         voice: VoiceArgs,
+        #[command(flatten)]
+        levels: LevelArgs,
     },
     /// Make every line a routine speaks ahead of time, so a session starts at once and its plan
     /// is exact.
@@ -134,6 +136,9 @@ Without FILE, checks every routine in your routines folder."
     Ctl {
         #[arg(value_enum)]
         command: CtlCommand,
+        /// With `rate`: easy, fine, hard or pain.
+        #[arg(value_name = "RATING", required_if_eq("command", "rate"), value_parser = rating)]
+        rating: Option<crate::history::record::Rating>,
         /// With `status`: print JSON, for scripts.
         #[arg(long)]
         json: bool,
@@ -170,6 +175,20 @@ Without FILE, checks every routine in your routines folder."
         after_help = "Read it now with `limber man | man -l -`, or install it:\n  mkdir -p ~/.local/share/man/man1 && limber man > ~/.local/share/man/man1/limber.1"
     )]
     Man,
+    /// The sessions you have done: the last ones, this week against your goal, the streak of
+    /// weeks that met it, and a calendar of the last 12 weeks.
+    #[command(after_help = HISTORY_HELP)]
+    History(HistoryArgs),
+    /// Say how the last session went (easy, fine, hard or pain), any time after it.
+    #[command(after_help = RATE_HELP)]
+    Rate {
+        /// easy, fine, hard or pain (1 to 4 also work).
+        #[arg(value_name = "RATING", value_parser = rating)]
+        rating: crate::history::record::Rating,
+        /// A few words to keep with the rating.
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
     /// Print the JSON Schema for routine files, for editors that complete and check JSON.
     #[command(
         after_help = "Point an editor at it, or add \"$schema\": \"./routine.schema.json\" at the top of a routine:\n  limber schema > routine.schema.json"
@@ -227,6 +246,86 @@ from another terminal, over SSH, or from a script. Exit status 1 when no session
    \"starts_at\" (while waiting for --at or --wait)}
 Signals do the same without limber: SIGUSR1 pauses or resumes, SIGUSR2 skips to the next step.";
 
+const HISTORY_HELP: &str = "\
+Every session is recorded in ~/.local/state/limber/history.jsonl (or $XDG_STATE_HOME/limber, the
+configuration's history.file, or $LIMBER_HISTORY): one JSON object a line, a begin record when a
+session starts, an end record when it ends, and a rating record for each answer. Old logs moved
+aside as history-NAME.jsonl in the same folder are read too. A line cut short by a crash is
+skipped (-v says where); a line limber cannot read is an error naming it, and nothing is changed.
+
+The weekly goal is 3 sessions unless the configuration's history.goal says otherwise. A session
+counts when it was finished, or stopped after at least half its length. Weeks start on Monday.
+
+With --json:
+  {\"sessions\": [{\"session\", \"start\", \"date\", \"routine\": {\"id\", \"name\", \"hash\"},
+     \"voice\", \"planned_seconds\", \"seconds\", \"paused_seconds\",
+     \"ended\" (completed, skipped, stopped or unfinished), \"steps\", \"done\", \"skipped\",
+     \"exercises\": [{\"step\", \"name\", \"planned_reps\", \"sets\", \"hold_seconds\", \"level\",
+                    \"reps_done\", \"sides_done\", \"seconds_held\"}...],
+     \"rating\", \"note\"}...],
+   \"goal\", \"week\": {\"start\", \"sessions\", \"minutes\", \"goal\", \"met\"}, \"streak\",
+   \"weeks\": [the same as \"week\", oldest first], \"calendar\": [{\"date\", \"minutes\", \"sessions\"}...]}
+\"seconds\" leaves out the time paused; \"sessions\" are oldest first.
+
+Examples:
+  limber history
+  limber history --routine core-strength --since 2026-11-01
+  limber history --plot progress.svg";
+
+const RATE_HELP: &str = "\
+Rates the last session in the log, however long ago it ended; a later rating replaces an earlier
+one. During a session, or while it asks how it went, the keys 1 to 4 and `limber ctl rate WORD`
+answer instead. \"pain\" makes the routine's exercises a step easier next time, and the next
+session says so.";
+
+fn rating(word: &str) -> Result<crate::history::record::Rating, String> {
+    crate::history::record::Rating::parse(word)
+        .ok_or_else(|| format!("\"{word}\" is not a rating: say easy, fine, hard or pain"))
+}
+
+/// `limber history`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// Only the sessions of this routine (its name as `limber list` shows it, or its title).
+    #[arg(long, value_name = "ROUTINE")]
+    pub routine: Option<String>,
+    /// Only the sessions on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<jiff::civil::Date>,
+    /// Print JSON instead, for scripts (the shape is below).
+    #[arg(long, conflicts_with = "plot")]
+    pub json: bool,
+    /// Draw progress into FILE as an SVG picture: minutes a week, and each exercise's hold and
+    /// reps session by session.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// How many of the last sessions to list.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub last: usize,
+}
+
+/// Which levels of the routine's progressions to use, for one session or plan.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct LevelArgs {
+    /// Play every exercise that has a progression at level N (or its top), whatever the log says.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100), conflicts_with = "no_progress")]
+    pub level: Option<u32>,
+    /// Play every exercise as the routine writes it (level 1), whatever the log says.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+impl LevelArgs {
+    pub fn choice(&self) -> crate::history::progression::Choice {
+        use crate::history::progression::Choice;
+        match (self.level, self.no_progress) {
+            (Some(n), _) => Choice::Level(n),
+            (None, true) => Choice::Off,
+            (None, false) => Choice::Log,
+        }
+    }
+}
+
 /// What `limber ctl` asks of the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CtlCommand {
@@ -250,6 +349,8 @@ pub enum CtlCommand {
     VolumeUp,
     /// Speak more quietly.
     VolumeDown,
+    /// Answer how the session went (easy, fine, hard, pain), during it or while it asks.
+    Rate,
 }
 
 impl CtlCommand {
@@ -266,6 +367,7 @@ impl CtlCommand {
             CtlCommand::Status => "status",
             CtlCommand::VolumeUp => "volume-up",
             CtlCommand::VolumeDown => "volume-down",
+            CtlCommand::Rate => "rate",
         }
     }
 }
@@ -334,6 +436,8 @@ pub struct RunArgs {
     /// Start after this long: 90s, 10m, 1h30m.
     #[arg(long, value_name = "LENGTH", value_parser = crate::session::start::parse_wait)]
     pub wait: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub levels: LevelArgs,
 }
 
 /// `limber render`'s arguments.
@@ -367,6 +471,8 @@ pub struct RenderArgs {
     pub sound_volume: Option<f32>,
     #[command(flatten)]
     pub voice: VoiceArgs,
+    #[command(flatten)]
+    pub levels: LevelArgs,
 }
 
 /// The voice to speak with; each overrides the configuration.

@@ -17,6 +17,7 @@ pub mod args;
 mod check;
 mod ctl;
 mod devices;
+mod history;
 mod list;
 mod plan;
 mod prepare;
@@ -89,9 +90,20 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         _ => {}
     }
-    if let Command::Ctl { command, json } = cli.command {
+    if let Command::Ctl {
+        command,
+        json,
+        rating,
+    } = cli.command
+    {
         // Controlling a session never depends on the configuration either.
-        return ctl::ctl(command.word(), json);
+        return match (command, rating) {
+            (args::CtlCommand::Rate, Some(r)) => ctl::ctl(&format!("rate {}", r.word()), json),
+            (_, Some(_)) => Err(Error::Usage(
+                "only `limber ctl rate` takes a rating: `limber ctl rate easy`".into(),
+            )),
+            _ => ctl::ctl(command.word(), json),
+        };
     }
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
@@ -103,9 +115,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             only,
             json,
             voice,
-        } => plan::plan(&config, &routine, (from, only), json, &voice),
+            levels,
+        } => plan::plan(&config, &routine, (from, only), json, &voice, levels),
         Command::Show { routine } => routines::show(&config, &routine),
         Command::New { name, from } => routines::new(&config, &name, from.as_deref()),
+        Command::History(args) => history::history(&config, &args),
+        Command::Rate { rating, note } => history::rate(&config, rating, note.as_deref()),
         Command::Prepare { routines, voice } => prepare::prepare(&config, &routines, &voice),
         Command::Render(args) => render::render(&config, &args),
         Command::Check { files } => check::check(&config, &files),
@@ -140,6 +155,50 @@ fn short_usage() -> String {
         "\nStart with `limber list`, then `limber run NAME`. `limber help COMMAND` tells more.\n",
     );
     out
+}
+
+/// A routine at the levels its progressions have reached (or those chosen by hand), for `run`,
+/// `plan` and `render`.
+pub(crate) struct Leveled {
+    pub routine: crate::routine::Routine,
+    pub levels: Vec<crate::history::progression::Level>,
+    /// The last session of this routine was rated "pain".
+    pub eased: bool,
+    /// The log, when it could be read.
+    pub history: Option<crate::history::sessions::History>,
+}
+
+pub(crate) fn leveled(
+    config: &Config,
+    id: &str,
+    routine: &crate::routine::Routine,
+    levels: args::LevelArgs,
+) -> Leveled {
+    use crate::history::progression::{Choice, apply};
+    let history = match config
+        .history_file
+        .as_deref()
+        .map(|p| history::load(config).map(|(h, _)| h).map_err(|e| (p, e)))
+    {
+        Some(Ok(h)) => Some(h),
+        Some(Err((_, e))) => {
+            crate::log::fault(&format!(
+                "{}; every exercise is at level 1 for now",
+                e.report()
+            ));
+            None
+        }
+        None => None,
+    };
+    let choice = levels.choice();
+    let (routine, levels) = apply(routine, id, history.as_ref(), choice);
+    let eased = choice == Choice::Log && history.as_ref().is_some_and(|h| h.pain_last(id));
+    Leveled {
+        routine,
+        levels,
+        eased,
+        history,
+    }
 }
 
 /// Writes to stdout; a reader that went away (`limber plan x | head`) is not an error.

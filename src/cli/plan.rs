@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::args::VoiceArgs;
+use super::args::{LevelArgs, VoiceArgs};
 use super::print;
 use crate::config::{Config, Engine};
 use crate::error::Error;
@@ -15,13 +15,18 @@ pub fn plan(
     (from, only): (Option<String>, Option<String>),
     json: bool,
     voice: &VoiceArgs,
+    levels: LevelArgs,
 ) -> Result<ExitCode, Error> {
-    let routine = crate::plan::load(&library::find(name, config.routines.as_deref())?)?;
+    let found = library::find(name, config.routines.as_deref())?;
+    let written = crate::plan::load(&found)?;
+    let leveled = super::leveled(config, &found.id, &written, levels);
+    let routine = leveled.routine;
     let part = crate::plan::timeline::Part::of(&routine, from.as_deref(), only.as_deref())
         .map_err(Error::Usage)?;
     let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
     let choice = voice.choice(config);
-    let settings = choice.settings(&config.settings_for(&sounds));
+    let mut settings = choice.settings(&config.settings_for(&sounds));
+    settings.eased = leveled.eased;
     let synth = choice
         .synth(config, &mut |w| eprintln!("limber: {w}"))
         .and_then(Result::ok);
@@ -40,6 +45,7 @@ pub fn plan(
             "lines": lines.len(),
             "measured": measured,
         });
+        value["levels"] = serde_json::to_value(&leveled.levels).expect("levels serialize");
         let mut text = serde_json::to_string_pretty(&value).expect("a plan serializes");
         text.push('\n');
         print(&text)?;
@@ -73,7 +79,19 @@ pub fn plan(
             true => format!(", {about} as `limber list` says"),
             false => String::new(),
         };
-        print(&format!("{timeline}{about}\n\n{note}\n"))?;
+        let mut levels = String::new();
+        if !leveled.levels.is_empty() {
+            let whence = if leveled.levels.iter().any(|l| l.by_hand) {
+                "chosen for this session"
+            } else {
+                "from the session log; --level N or --no-progress choose for one session"
+            };
+            levels.push_str(&format!("\nLevels ({whence}):\n"));
+            for l in &leveled.levels {
+                levels.push_str(&format!("  {}\n", crate::history::progression::describe(l)));
+            }
+        }
+        print(&format!("{timeline}{about}\n{levels}\n{note}\n"))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -47,7 +47,11 @@ pub fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
             )));
         }
     }
-    let routine = crate::plan::load(&library::find(&args.routine, config.routines.as_deref())?)?;
+    let found = library::find(&args.routine, config.routines.as_deref())?;
+    let written = crate::plan::load(&found)?;
+    // A rendering plays the exercises at the levels a session would (it records nothing).
+    let leveled = super::leveled(config, &found.id, &written, args.levels);
+    let routine = leveled.routine;
     let part =
         Part::of(&routine, args.from.as_deref(), args.only.as_deref()).map_err(Error::Usage)?;
     let mut choice = args.voice.choice(config);
@@ -61,7 +65,8 @@ pub fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
         _ => Some(synth_for(config, &choice)?),
     };
     let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
-    let settings = choice.settings(&config.settings_for(&sounds));
+    let mut settings = choice.settings(&config.settings_for(&sounds));
+    settings.eased = leveled.eased;
     stop_on_signal();
     let started = std::time::Instant::now();
     let range = part.range(routine.steps.len());

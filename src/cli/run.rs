@@ -17,12 +17,14 @@ use std::rc::Rc;
 use super::INTERRUPTED;
 use super::args::RunArgs;
 use crate::config::Choice;
-use crate::config::{Config, Engine};
+use crate::config::{Ask, Config, Engine};
 use crate::error::Error;
+use crate::history::record::{Begin, RoutineId};
 use crate::plan::timeline::{Part, clock};
 use crate::routine::library;
 use crate::session::captions::{Captions, Quiet, Terminal};
 use crate::session::player::{Control, Controls, Devices, Status, play};
+use crate::session::record::{self, Recorder};
 use crate::sound::output::{Output, OutputSettings, RodioOutput, Silent};
 use crate::voice::speaker::{Speaker, Synth};
 use crate::voice::system::{System, SystemSettings};
@@ -30,9 +32,10 @@ use crate::voice::{Voice, Voices};
 
 pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     let name = args.routine.as_deref().unwrap_or(library::DEFAULT_ROUTINE);
-    let routine = crate::plan::load(&library::find(name, config.routines.as_deref())?)?;
+    let found = library::find(name, config.routines.as_deref())?;
+    let written = crate::plan::load(&found)?;
     let part =
-        Part::of(&routine, args.from.as_deref(), args.only.as_deref()).map_err(Error::Usage)?;
+        Part::of(&written, args.from.as_deref(), args.only.as_deref()).map_err(Error::Usage)?;
 
     // One session at a time: the control socket is the lock, taken before any device is opened.
     let claim = crate::session::control::claim()?;
@@ -49,9 +52,13 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         (false, _) => Box::new(Quiet),
     };
 
+    // The exercises at the levels the session log has reached.
+    let leveled = super::leveled(config, &found.id, &written, args.levels);
+    let routine = &leveled.routine;
     let sounds = config.sounds(&mut |w| captions.notice(&w));
     let choice = args.voice.choice(config);
-    let settings = choice.settings(&config.settings_for(&sounds));
+    let mut settings = choice.settings(&config.settings_for(&sounds));
+    settings.eased = leveled.eased;
     // The speech cache of the chosen voice: lines it holds play at once, and their real lengths
     // make the plan exact.
     let synth = match choice.synth(config, &mut |w| captions.notice(&w)) {
@@ -63,8 +70,9 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         None => None,
     };
     let range = part.range(routine.steps.len());
-    let timeline = crate::voice::lengths::plan(&routine, &settings, range, synth.as_deref(), None)
-        .map_err(Error::Write)?;
+    let timeline =
+        crate::voice::lengths::plan(routine, &settings, range.clone(), synth.as_deref(), None)
+            .map_err(Error::Write)?;
     // The lines of earlier sessions make room for this one's, if the cache is full.
     if let Some(synth) = &synth {
         synth.trim(&crate::voice::lengths::lines(&timeline));
@@ -176,7 +184,41 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
                 program,
             )))
         });
-    let report = runtime.block_on(async {
+    // From here the session is in the log, even if it is killed; answers to "how did it go?"
+    // are taken from now on (a person in pain can press 4 and stop).
+    let levels: Vec<(usize, u32)> = leveled.levels.iter().map(|l| (l.step, l.level)).collect();
+    let planned = record::planned(routine, range.clone(), &levels);
+    let mut answers = record::take_answers();
+    let recorder = config.history_file.as_deref().and_then(|path| {
+        let (at, tz) = record::now();
+        let begin = Begin {
+            at,
+            tz,
+            routine: RoutineId {
+                id: found.id.clone(),
+                name: routine.name.clone(),
+                hash: record::content_hash(found.source.text.as_bytes()),
+            },
+            planned_s: timeline.total as f64 / 1000.0,
+            steps: timeline.steps.len(),
+            voice: voices.name().unwrap_or("none").to_string(),
+            part: args
+                .from
+                .as_ref()
+                .map(|f| format!("--from {f}"))
+                .or_else(|| args.only.as_ref().map(|o| format!("--only {o}"))),
+            level_override: args.levels.choice().by_hand(),
+            exercises: planned.clone(),
+        };
+        match Recorder::start(path, begin) {
+            Ok(r) => Some(r),
+            Err(why) => {
+                captions.notice(&format!("{why}; this session is not recorded"));
+                None
+            }
+        }
+    });
+    let (report, mut rx) = runtime.block_on(async {
         let mut controls = Controls::new(rx);
         controls.status = status;
         controls.on_resume = config.on_resume;
@@ -205,7 +247,8 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
             devices.output.play(&lead_in, 1.0);
             tokio::time::sleep(std::time::Duration::from_millis(config.lead_in)).await;
         }
-        play(&timeline, &mut devices, &mut controls).await
+        let report = play(&timeline, &mut devices, &mut controls).await;
+        (report, controls.rx)
     });
     // Speech still being made for this session is not needed any more.
     crate::voice::command::stop_all();
@@ -231,9 +274,58 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         0 => String::new(),
         n => format!(", {n} skipped"),
     };
+    // The end record, and how this session compares with the ones before it.
+    let end = record::end(&timeline, &report, &planned);
+    let mut compared = None;
+    if let Some(r) = &recorder {
+        if let Err(why) = r.end(end.clone()) {
+            captions.notice(&format!("{why}; the end of this session is not recorded"));
+        }
+        if let Some(history) = &leveled.history {
+            let this = r.session(end);
+            compared = crate::history::view::comparison(&history.sessions, &this, config.goal);
+        }
+    }
+    let ask = report.finished
+        && match config.ask {
+            Ask::Always => true,
+            Ask::Never => false,
+            Ask::Auto => keys.is_some(),
+        };
+    let rating = runtime.block_on(async {
+        // An answer given during the session needs no question.
+        if let Ok(given) = answers.try_recv() {
+            return Some(given);
+        }
+        if !ask {
+            return None;
+        }
+        record::ask(
+            &mut voices,
+            &mut *captions,
+            &settings.phrases,
+            compared.as_deref(),
+            &mut answers,
+            &mut rx,
+            std::time::Duration::from_millis(config.answer_time),
+        )
+        .await
+    });
+    record::stop_answers();
+    if let (Some(r), Some((rating, by))) = (&recorder, rating)
+        && let Err(why) = r.rate(rating, None, by)
+    {
+        captions.notice(&format!("{why}; the rating is not recorded"));
+    }
+    let rated = match rating {
+        Some((r, _)) => format!(" Rated {}.", r.word()),
+        None if recorder.is_some() => " `limber rate easy|fine|hard|pain` says how it went.".into(),
+        None => String::new(),
+    };
+    let compared = compared.map(|c| format!(" {c}")).unwrap_or_default();
     if report.finished {
         captions.summary(&format!(
-            "Finished {}: {done} of {total} steps in {took}{skipped}.",
+            "Finished {}: {done} of {total} steps in {took}{skipped}.{compared}{rated}",
             routine.name
         ));
         Ok(ExitCode::SUCCESS)
@@ -246,7 +338,7 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
             .map(|s| format!("; stopped during step {} ({})", s.step, s.title))
             .unwrap_or_default();
         captions.summary(&format!(
-            "Stopped {} after {took}: {done} of {total} steps done{skipped}{last}.",
+            "Stopped {} after {took}: {done} of {total} steps done{skipped}{last}.{rated}",
             routine.name
         ));
         Ok(ExitCode::from(INTERRUPTED))

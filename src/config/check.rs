@@ -81,6 +81,12 @@ fn config(c: &mut Checker, value: &Value) -> ConfigFile {
         config.resume = c.choice(&controls, "resume");
         config.on_event = c.optional_text(&controls, "on_event");
     }
+    if let Some(history) = c.object(&obj, "history") {
+        config.goal = c.count(&history, "goal");
+        config.ask = c.choice(&history, "ask");
+        config.answer_time = c.seconds(&history, "answer_time");
+        config.history_file = c.optional_text(&history, "file");
+    }
     config.captions = c.choice(&obj, "captions").and_then(|c| match c.as_str() {
         "on" => Some(true),
         "off" => Some(false),

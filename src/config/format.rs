@@ -78,6 +78,43 @@ pub static CONFIG: Shape = Shape {
             Kind::Object(&CONTROLS),
             "Pausing, and a program to tell about the session's events.",
         ),
+        f(
+            "history",
+            Kind::Object(&HISTORY),
+            "The session log: the weekly goal, and asking how a session went.",
+        ),
+    ],
+    required: &[],
+    one_of: &[],
+};
+
+pub static HISTORY: Shape = Shape {
+    name: "history",
+    doc: "The session log: the weekly goal, and asking how a session went.",
+    fields: &[
+        f(
+            "goal",
+            Kind::Count { min: 0, max: 14 },
+            "Sessions a week to aim for, shown by `limber history`; 0 for no goal.",
+        ),
+        f(
+            "ask",
+            Kind::Choice(&["auto", "always", "never"]),
+            "Ask how the session went when it ends: \"auto\" when keys can answer (a terminal), \"always\" (by the bedside: a button or `limber ctl rate` answers), or \"never\".",
+        ),
+        f(
+            "answer_time",
+            Kind::Seconds {
+                min: 3.0,
+                max: 300.0,
+            },
+            "Seconds the question waits for an answer.",
+        ),
+        f(
+            "file",
+            Kind::OptionalText { max_chars: 4096 },
+            "The log file; empty for history.jsonl in the state folder (~/.local/state/limber). $LIMBER_HISTORY overrides it.",
+        ),
     ],
     required: &[],
     one_of: &[],

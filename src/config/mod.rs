@@ -66,6 +66,21 @@ pub struct ConfigFile {
     pub resume: Option<String>,
     /// `controls.on_event`: a program; empty for none.
     pub on_event: Option<String>,
+    /// `history.goal`, `history.ask`, `history.answer_time`, `history.file`.
+    pub goal: Option<u32>,
+    pub ask: Option<String>,
+    pub answer_time: Option<Ms>,
+    pub history_file: Option<String>,
+}
+
+/// When a session asks how it went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ask {
+    /// When keys can answer: a terminal.
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 /// The speech engine to use.
@@ -167,7 +182,17 @@ pub struct Config {
     pub on_resume: OnResume,
     /// The program the hooks run, if any.
     pub on_event: Option<PathBuf>,
+    /// Sessions a week to aim for (0: none).
+    pub goal: u32,
+    /// When to ask how a session went, and how long to wait for the answer.
+    pub ask: Ask,
+    pub answer_time: Ms,
+    /// The session log, if there is a place for it.
+    pub history_file: Option<PathBuf>,
 }
+
+/// How long the question at the end waits, unless the configuration says otherwise.
+pub const ANSWER_TIME: Ms = 20_000;
 
 /// Near-silent sound before the first cue, unless the configuration says otherwise: enough for
 /// most Bluetooth speakers and HDMI outputs to wake.
@@ -275,7 +300,27 @@ impl Config {
                 true => resolve(p, base.as_deref()),
                 false => PathBuf::from(p),
             });
+        let ask = match c.ask.as_deref() {
+            Some("always") => Ask::Always,
+            Some("never") => Ask::Never,
+            _ => Ask::Auto,
+        };
+        // $LIMBER_HISTORY, then the configuration, then the state folder.
+        let history_file = std::env::var_os("LIMBER_HISTORY")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                c.history_file
+                    .as_deref()
+                    .filter(|f| !f.is_empty())
+                    .map(|f| resolve(f, base.as_deref()))
+            })
+            .or_else(crate::history::store::default_path);
         Config {
+            goal: c.goal.unwrap_or(crate::history::stats::DEFAULT_GOAL),
+            ask,
+            answer_time: c.answer_time.unwrap_or(ANSWER_TIME),
+            history_file,
             settings: s,
             voice,
             device: c.device.filter(|d| !d.is_empty()),
@@ -429,6 +474,7 @@ pub fn example() -> serde_json::Value {
         "phrases": phrases,
         "audio": { "device": "", "lead_in": secs(LEAD_IN), "keep_alive": true },
         "controls": { "resume": "continue", "on_event": "" },
+        "history": { "goal": crate::history::stats::DEFAULT_GOAL, "ask": "auto", "answer_time": secs(ANSWER_TIME), "file": "" },
     })
 }
 

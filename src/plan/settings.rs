@@ -23,6 +23,9 @@ pub struct Settings {
     /// The real lengths of lines the voice has already made (from the speech cache); any other
     /// line's length is estimated from the speaking rate.
     pub spoken: std::collections::HashMap<String, Ms>,
+    /// The last session of this routine was rated "pain": the session opens by saying that the
+    /// exercises are a step easier, with the advice to see a clinician if the pain goes on.
+    pub eased: bool,
 }
 
 impl Settings {
@@ -49,6 +52,7 @@ impl Default for Settings {
             sounds: SoundLengths::default(),
             phrases: Phrases::default(),
             spoken: Default::default(),
+            eased: false,
         }
     }
 }
@@ -185,6 +189,10 @@ macro_rules! phrases {
 
 phrases! {
     start: "Starting {name}.", ["name"], "Said first; {name} is the routine's name.";
+    eased: "Last time it hurt, so today the exercises are a step easier. Stop if anything hurts, and if the pain goes on, see a doctor or physiotherapist.", [], "Said after the opening words when the last session of the routine was rated pain.";
+    ask: "How did that feel? Press 1 for easy, 2 for fine, 3 for hard, or 4 if it hurt.", [], "Asked when a session ends, if the configuration's history.ask says so.";
+    noted: "Noted: {rating}.", ["rating"], "The answer to the question, said back; {rating} is easy, fine or hard.";
+    noted_pain: "Noted. Next time the exercises will be a step easier. If the pain goes on, stop, and see a doctor or physiotherapist.", [], "Said back when the answer is that it hurt.";
     bells: "A high bell starts each hold, and a lower bell ends it.", [], "Said after the opening words of a routine with holds.";
     finish: "Session complete: {exercises} in about {duration}. Well done.", ["exercises", "duration"], "Said at the end, before the closing chime.";
     finish_short: "Session complete. Well done.", [], "Said at the end of a part with no exercises, before the closing chime.";

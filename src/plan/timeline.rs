@@ -243,6 +243,9 @@ pub fn plan_steps(
         place: None,
     };
     b.speak(fill(&settings.phrases.start, &[("name", &routine.name)]));
+    if settings.eased {
+        b.speak(settings.phrases.eased.clone());
+    }
     // Someone new to limber hears what the two bells mean before the first one rings.
     let holds = routine.steps[range.clone()].iter().any(
         |s| matches!(s, Step::Exercise(e) if matches!(e.work, Work::Hold(_) | Work::Duration(_))),

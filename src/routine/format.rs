@@ -339,6 +339,11 @@ pub static EXERCISE_STEP: Shape = Shape {
             SETUP_TIME,
             "Seconds of quiet after the setup, to get into position.",
         ),
+        f(
+            "progress",
+            Kind::Object(&PROGRESS),
+            "How the exercise grows from session to session: its hold and reps a step at a time, up to a maximum, after good sessions; a session rated \"pain\" moves it back a step.",
+        ),
     ],
     required: &["exercise"],
     one_of: &["hold", "phases", "duration"],
@@ -355,8 +360,76 @@ pub static PHASE: Shape = Shape {
     one_of: &[],
 };
 
+pub static PROGRESS: Shape = Shape {
+    name: "progress",
+    doc: "How an exercise grows: at least one of hold and reps, and after how many good sessions. See docs/routines.md#progress.",
+    fields: &[
+        f(
+            "hold",
+            Kind::Object(&GROW_HOLD),
+            "The hold (or a duration) grows by step seconds a level, up to max.",
+        ),
+        f(
+            "reps",
+            Kind::Object(&GROW_REPS),
+            "The reps grow by step a level, up to max.",
+        ),
+        f(
+            "after",
+            Kind::Count { min: 1, max: 20 },
+            "Good sessions in a row (rated easy or fine, or finished and not rated) that move it up a level. Default 2.",
+        ),
+    ],
+    required: &[],
+    one_of: &[],
+};
+
+pub static GROW_HOLD: Shape = Shape {
+    name: "hold progression",
+    doc: "Seconds added to the hold each level, and the longest it may grow to.",
+    fields: &[
+        f(
+            "step",
+            Kind::Seconds {
+                min: 1.0,
+                max: 600.0,
+            },
+            "Seconds added each level.",
+        ),
+        f(
+            "max",
+            Kind::Seconds {
+                min: 1.0,
+                max: 3600.0,
+            },
+            "The longest the hold may grow to, in seconds: at least the exercise's own hold.",
+        ),
+    ],
+    required: &["step", "max"],
+    one_of: &[],
+};
+
+pub static GROW_REPS: Shape = Shape {
+    name: "reps progression",
+    doc: "Reps added each level, and the most there may be.",
+    fields: &[
+        f(
+            "step",
+            Kind::Count { min: 1, max: 100 },
+            "Reps added each level.",
+        ),
+        f(
+            "max",
+            Kind::Count { min: 1, max: 100 },
+            "The most reps there may be: at least the exercise's own reps.",
+        ),
+    ],
+    required: &["step", "max"],
+    one_of: &[],
+};
+
 /// Every shape that is a JSON object with keys, for the schema and its sync test.
-pub static OBJECT_SHAPES: [&Shape; 8] = [
+pub static OBJECT_SHAPES: [&Shape; 11] = [
     &ROUTINE,
     &DEFAULTS,
     &SAY_STEP,
@@ -365,4 +438,7 @@ pub static OBJECT_SHAPES: [&Shape; 8] = [
     &BREATHING,
     &EXERCISE_STEP,
     &PHASE,
+    &PROGRESS,
+    &GROW_HOLD,
+    &GROW_REPS,
 ];

@@ -80,6 +80,25 @@ pub struct Exercise {
     pub countdown: Option<u32>,
     pub halfway: Option<bool>,
     pub setup_time: Option<Ms>,
+    /// How it grows from session to session; the level it has reached comes from the log.
+    pub progress: Option<Progress>,
+}
+
+/// How an exercise grows, as the routine file says (`"progress"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Milliseconds added to the hold (or a timed activity's length) each level, and its maximum.
+    pub hold: Option<Grow>,
+    /// Reps added each level, and their maximum.
+    pub reps: Option<Grow>,
+    /// Good sessions in a row that move it up a level.
+    pub after: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grow {
+    pub step: u64,
+    pub max: u64,
 }
 
 /// What one rep of an exercise is.

@@ -12,7 +12,7 @@ use crate::error::{Diagnostic, Error};
 use crate::routine::format::{self, Field, Kind, Shape};
 use crate::routine::source::Source;
 use crate::routine::template::{Template, Var};
-use crate::routine::{Breathe, Exercise, Ms, Phase, Routine, Side, Step, Work};
+use crate::routine::{Breathe, Exercise, Grow, Ms, Phase, Progress, Routine, Side, Step, Work};
 
 /// Parses and validates a routine's text.
 pub fn load(source: &Source) -> Result<Routine, Error> {
@@ -1037,6 +1037,11 @@ impl<'s> Checker<'s> {
             _ => "{seconds} is the hold's length; in a flow, use it in a phase's \"say\"".into(),
         });
 
+        let progress = if obj.has("progress") {
+            Some(self.progress(obj, hold.or(duration), reps.unwrap_or(1))?)
+        } else {
+            None
+        };
         let work = if let Some(h) = hold {
             Work::Hold(h)
         } else if let Some(d) = duration {
@@ -1058,6 +1063,102 @@ impl<'s> Checker<'s> {
             countdown: countdown.or(defaults.countdown),
             halfway: halfway.or(defaults.halfway),
             setup_time: setup_time.or(defaults.setup_time),
+            progress,
+        })
+    }
+
+    /// `"progress"`: how the exercise grows. `hold` is the exercise's hold or duration, `reps`
+    /// its reps; each maximum must be at least the value it grows from.
+    fn progress(&mut self, obj: &Obj, hold: Option<Ms>, reps: u32) -> Option<Progress> {
+        let p = self.object(obj, "progress")?;
+        let after = self.count(&p, "after");
+        let mut ok = true;
+        if !p.has("hold") && !p.has("reps") {
+            self.error(
+                &p.path,
+                obj.key_start("progress"),
+                "a progression needs \"hold\", \"reps\" or both",
+                "for example \"progress\": {\"hold\": {\"step\": 5, \"max\": 30}, \"after\": 2}",
+            );
+            ok = false;
+        }
+        let mut grow_hold = None;
+        if let Some(h) = self.object(&p, "hold") {
+            let step = self.seconds(&h, "step");
+            let max = self.seconds(&h, "max");
+            if obj.has("phases") {
+                self.error(
+                    &p.path("hold"),
+                    p.key_start("hold"),
+                    "a flow has no hold to grow: each position keeps its own time",
+                    "remove \"hold\" from \"progress\"; a flow can grow its rounds with \"reps\"",
+                );
+                ok = false;
+            }
+            if let (Some(max), Some(base)) = (max, hold)
+                && max < base
+            {
+                self.error(
+                    &h.path("max"),
+                    h.key_start("max"),
+                    format!(
+                        "is {}, shorter than the exercise's own {}",
+                        seconds_word(max as f64 / 1000.0),
+                        seconds_word(base as f64 / 1000.0)
+                    ),
+                    format!(
+                        "\"max\" is the longest the hold grows to: make it at least {}",
+                        crate::routine::template::format_seconds(base as f64 / 1000.0)
+                    ),
+                );
+                ok = false;
+            }
+            match (step, max) {
+                (Some(step), Some(max)) => grow_hold = Some(Grow { step, max }),
+                _ => ok = false,
+            }
+        }
+        let mut grow_reps = None;
+        if let Some(r) = self.object(&p, "reps") {
+            let step = self.count(&r, "step");
+            let max = self.count(&r, "max");
+            if obj.has("duration") {
+                self.error(
+                    &p.path("reps"),
+                    p.key_start("reps"),
+                    "a \"duration\" exercise is one timed activity, with no reps to grow",
+                    "remove \"reps\" from \"progress\"; grow its length with \"hold\"",
+                );
+                ok = false;
+            }
+            if let Some(max) = max
+                && max < reps
+            {
+                self.error(
+                    &r.path("max"),
+                    r.key_start("max"),
+                    format!("is {max}, fewer than the exercise's own {reps} reps"),
+                    format!("\"max\" is the most reps it grows to: make it at least {reps}"),
+                );
+                ok = false;
+            }
+            match (step, max) {
+                (Some(step), Some(max)) => {
+                    grow_reps = Some(Grow {
+                        step: u64::from(step),
+                        max: u64::from(max),
+                    })
+                }
+                _ => ok = false,
+            }
+        }
+        if p.has("after") && after.is_none() {
+            ok = false;
+        }
+        ok.then_some(Progress {
+            hold: grow_hold,
+            reps: grow_reps,
+            after: after.unwrap_or(2),
         })
     }
 
@@ -1290,6 +1391,57 @@ mod tests {
             e[0]
         );
         assert!(e[0].contains("needs \"sides\""));
+    }
+
+    #[test]
+    fn a_progression_is_read_with_its_defaults() {
+        let text = r#"{"name": "P", "steps": [
+  {"exercise": "Plank", "reps": 3, "hold": 15,
+   "progress": {"hold": {"step": 5, "max": 30}, "reps": {"step": 1, "max": 5}}},
+  {"exercise": "Walk", "duration": 300, "progress": {"hold": {"step": 60, "max": 600}, "after": 3}}
+]}"#;
+        let routine = load(&Source::new("r.json", text)).unwrap();
+        let Step::Exercise(plank) = &routine.steps[0] else {
+            panic!()
+        };
+        assert_eq!(
+            plank.progress,
+            Some(Progress {
+                hold: Some(Grow {
+                    step: 5000,
+                    max: 30_000
+                }),
+                reps: Some(Grow { step: 1, max: 5 }),
+                after: 2,
+            })
+        );
+        let Step::Exercise(walk) = &routine.steps[1] else {
+            panic!()
+        };
+        assert_eq!(walk.progress.unwrap().after, 3);
+    }
+
+    #[test]
+    fn a_progression_that_cannot_grow_is_an_error_with_a_fix() {
+        let text = r#"{"name": "P", "steps": [
+  {"exercise": "A", "reps": 8, "hold": 10, "progress": {"hold": {"step": 5, "max": 5}, "reps": {"step": 0, "max": 6}, "after": 0}},
+  {"exercise": "B", "hold": 10, "progress": {}},
+  {"exercise": "C", "reps": 4, "rest": 0, "phases": [{"say": "Up.", "hold": 2}], "progress": {"hold": {"step": 1, "max": 3}}},
+  {"exercise": "D", "duration": 60, "progress": {"reps": {"step": 1, "max": 3}, "hold": {"max": 90}}}
+]}"#;
+        assert_eq!(
+            errors(text),
+            [
+                "r.json:2:77: steps[0].progress.hold.max: is 5 seconds, shorter than the exercise's own 10 seconds\n  help: \"max\" is the longest the hold grows to: make it at least 10",
+                "r.json:2:105: steps[0].progress.reps.step: must be at least 1, found 0\n  help: Reps added each level.",
+                "r.json:2:108: steps[0].progress.reps.max: is 6, fewer than the exercise's own 8 reps\n  help: \"max\" is the most reps it grows to: make it at least 8",
+                "r.json:2:128: steps[0].progress.after: must be at least 1, found 0\n  help: Good sessions in a row (rated easy or fine, or finished and not rated) that move it up a level. Default 2.",
+                "r.json:3:33: steps[1].progress: a progression needs \"hold\", \"reps\" or both\n  help: for example \"progress\": {\"hold\": {\"step\": 5, \"max\": 30}, \"after\": 2}",
+                "r.json:4:95: steps[2].progress.hold: a flow has no hold to grow: each position keeps its own time\n  help: remove \"hold\" from \"progress\"; a flow can grow its rounds with \"reps\"",
+                "r.json:5:50: steps[3].progress.reps: a \"duration\" exercise is one timed activity, with no reps to grow\n  help: remove \"reps\" from \"progress\"; grow its length with \"hold\"",
+                "r.json:5:89: steps[3].progress.hold: a hold progression is missing \"step\"\n  help: add \"step\": seconds added each level",
+            ]
+        );
     }
 
     #[test]

@@ -186,6 +186,17 @@ fn answer(
     if command == "status" {
         return json!({"ok": true, "status": status_json(&status.borrow())});
     }
+    if let Some(word) = command.strip_prefix("rate ") {
+        return match crate::history::record::Rating::parse(word) {
+            None => {
+                json!({"ok": false, "error": format!("\"{word}\" is not a rating: say easy, fine, hard or pain")})
+            }
+            Some(r) if crate::session::record::answer(r, "ctl") => json!({"ok": true}),
+            Some(_) => {
+                json!({"ok": false, "error": "the session takes no answer now; `limber rate WORD` rates the last session"})
+            }
+        };
+    }
     // Waiting for --at or --wait, there is nothing yet to pause or skip.
     let waiting = status.borrow().starts_at.is_some();
     if waiting && !matches!(command.as_str(), "stop" | "resume" | "toggle") {

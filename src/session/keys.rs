@@ -114,6 +114,11 @@ pub fn start(tx: UnboundedSender<Control>) -> Option<Keys> {
         let mut stdin = std::io::stdin().lock();
         let mut byte = [0u8; 1];
         while let Ok(1) = stdin.read(&mut byte) {
+            // 1 to 4 answer how the session went.
+            if let Some(r) = crate::session::record::key_rating(byte[0]) {
+                crate::session::record::answer(r, "key");
+                continue;
+            }
             if let Some(c) = control(byte[0])
                 && tx.send(c).is_err()
             {

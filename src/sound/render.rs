@@ -2,7 +2,8 @@
 //!
 //! The rendering and the live session share everything that decides what is heard and when: the
 //! timeline (planned with the real speech lengths from the cache), the same sound clips, the same
-//! volumes, and rodio's own conversion to the output rate. The file is mixed a second at a time,
+//! volumes, and rodio's own conversion to the output rate. The file is mixed a second at a time
+//! and handed to an encoder (WAV, FLAC or MP3: `sound::encode`),
 //! so memory stays small however long the session, and written under a temporary name that is
 //! renamed into place when it is whole: a render that fails, or is stopped by Ctrl-C, leaves no
 //! half a file.
@@ -17,7 +18,8 @@ use crate::plan::settings::Sound;
 use crate::plan::timeline::{Timeline, What};
 use crate::routine::Ms;
 use crate::sound::clip::{Clip, SoundSet};
-use crate::sound::encode::{self, Chapter, Encoder, Format, Spec, Tags};
+use crate::sound::encode::{self, Chapter, Format, Spec, Tags};
+use crate::sound::mixer::{Command, Group, Mixer, Samples};
 
 /// What goes into the file besides the timeline.
 pub struct Mix<'a> {
@@ -55,20 +57,13 @@ pub fn convert(clip: &Clip, rate: u32) -> Vec<f32> {
     rodio::source::UniformSourceIterator::new(source, NonZero::<u16>::MIN, to).collect()
 }
 
-/// One sound placed in the file.
-struct Placed {
-    start: u64,
-    samples: Arc<Vec<f32>>,
-    gain: f32,
-}
-
 /// Writes `timeline` to the WAV file `path`; returns the number of samples written.
 pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String> {
     render_as(timeline, mix, path, Format::Wav)
 }
 
 /// Writes `timeline` to `path` in `format` (standard output when `path` is `-`), with its
-/// chapters in the file where the format has them; returns the number of samples written.
+/// chapters in the file where the format has them; returns the number of frames written.
 pub fn render_as(
     timeline: &Timeline,
     mix: &Mix,
@@ -77,7 +72,7 @@ pub fn render_as(
 ) -> Result<u64, String> {
     let spec = Spec {
         rate: mix.rate,
-        channels: 1,
+        channels: CHANNELS as u16,
         frames: Some(sample_at(timeline.total, mix.rate)),
     };
     let tags = Tags {
@@ -96,7 +91,9 @@ pub fn render_as(
         let sink = Box::new(encode::Stream(std::io::BufWriter::new(out)));
         let fail = |e: std::io::Error| format!("cannot write to standard output: {}", plain(&e));
         let mut encoder = encode::open(format, spec, &tags, sink).map_err(fail)?;
-        mix_into(timeline, mix, &mut *encoder).map_err(|e| e.words(fail))?;
+        frames(timeline, mix, CHANNELS, &mut |block| {
+            encoder.write(block).map_err(fail)
+        })?;
         return encoder.finish().map_err(fail);
     }
     let dir = path
@@ -111,7 +108,9 @@ pub fn render_as(
         .map_err(|e| format!("cannot write in {}: {}", dir.display(), plain(&e)))?;
     let sink = Box::new(encode::Seekable(std::io::BufWriter::new(file.as_file())));
     let mut encoder = encode::open(format, spec, &tags, sink).map_err(fail)?;
-    mix_into(timeline, mix, &mut *encoder).map_err(|e| e.words(fail))?;
+    frames(timeline, mix, CHANNELS, &mut |block| {
+        encoder.write(block).map_err(fail)
+    })?;
     let total = encoder.finish().map_err(fail)?;
     // Readable by others, as a file a person saves usually is (a media server, say).
     let _ = file
@@ -121,85 +120,72 @@ pub fn render_as(
     Ok(total)
 }
 
-/// Why mixing stopped short.
-enum Short {
-    /// Ctrl-C or SIGTERM.
-    Stopped,
-    /// The voice could not make a line.
-    Speech(String),
-    /// The file could not be written.
-    Io(std::io::Error),
-}
+/// The channels of a rendered file: the voice and chimes are mono.
+const CHANNELS: usize = 1;
 
-impl Short {
-    fn words(self, fail: impl Fn(std::io::Error) -> String) -> String {
-        match self {
-            Short::Stopped => "stopped".into(),
-            Short::Speech(why) => why,
-            Short::Io(e) => fail(e),
-        }
-    }
-}
-
-/// Mixes the whole timeline into `out`, a second at a time.
-fn mix_into(timeline: &Timeline, mix: &Mix, out: &mut dyn Encoder) -> Result<(), Short> {
+/// Mixes `timeline` on the session's [`Mixer`] and hands the frames to `write`, interleaved
+/// `f32` at `mix.rate` with `channels` channels, a second at a time (so an encoder can sit
+/// behind it); returns the number of frames made.
+pub fn frames(
+    timeline: &Timeline,
+    mix: &Mix,
+    channels: usize,
+    write: &mut dyn FnMut(&[f32]) -> Result<(), String>,
+) -> Result<u64, String> {
     let total = sample_at(timeline.total, mix.rate);
-    let mut sounds: HashMap<Sound, Arc<Vec<f32>>> = HashMap::new();
+    let mut mixer = Mixer::new(mix.rate);
+    let mut sounds: HashMap<Sound, Samples> = HashMap::new();
     let mut cues = timeline.cues.iter().peekable();
-    let mut playing: Vec<Placed> = Vec::new();
     let block = u64::from(mix.rate);
-    let mut buffer = vec![0f32; block as usize];
+    let mut buffer = vec![0f32; block as usize * channels];
     let mut at = 0;
     while at < total {
         if (mix.stopped)() {
-            return Err(Short::Stopped);
+            return Err("stopped".into());
         }
         let end = (at + block).min(total);
-        // Everything that starts in this block joins the mix.
+        // Everything that starts in this block goes on the schedule.
         while let Some(cue) = cues.peek() {
             let start = sample_at(cue.at, mix.rate);
             if start >= end {
                 break;
             }
             let cue = cues.next().expect("peeked");
-            let placed =
-                match &cue.what {
-                    What::Sound(sound) => Some(Placed {
-                        start,
-                        samples: Arc::clone(sounds.entry(*sound).or_insert_with(|| {
-                            Arc::new(convert(mix.sounds.clip(*sound), mix.rate))
-                        })),
-                        gain: mix.sound_volume,
-                    }),
-                    What::Text(text) => match mix.speech {
-                        Some(speech) => Some(Placed {
-                            start,
-                            samples: Arc::new(convert(
-                                &speech.clip(text).map_err(Short::Speech)?,
-                                mix.rate,
-                            )),
-                            gain: mix.voice_volume,
-                        }),
-                        None => None,
-                    },
-                    What::Quiet(_) => None,
-                };
-            playing.extend(placed);
-        }
-        buffer[..(end - at) as usize].fill(0.0);
-        for p in &playing {
-            let from = p.start.max(at);
-            let to = (p.start + p.samples.len() as u64).min(end);
-            for i in from..to {
-                buffer[(i - at) as usize] += p.samples[(i - p.start) as usize] * p.gain;
+            let placed = match &cue.what {
+                What::Sound(sound) => Some((
+                    Arc::clone(
+                        sounds
+                            .entry(*sound)
+                            .or_insert_with(|| convert(mix.sounds.clip(*sound), mix.rate).into()),
+                    ),
+                    mix.sound_volume,
+                    Group::Sound,
+                )),
+                What::Text(text) => match mix.speech {
+                    Some(speech) => Some((
+                        convert(&speech.clip(text)?, mix.rate).into(),
+                        mix.voice_volume,
+                        Group::Voice,
+                    )),
+                    None => None,
+                },
+                What::Quiet(_) => None,
+            };
+            if let Some((samples, gain, group)) = placed {
+                mixer.apply(Command::Play {
+                    at: start,
+                    samples,
+                    gain,
+                    group,
+                });
             }
         }
-        out.write(&buffer[..(end - at) as usize])
-            .map_err(Short::Io)?;
-        playing.retain(|p| p.start + p.samples.len() as u64 > end);
+        let out = &mut buffer[..(end - at) as usize * channels];
+        mixer.fill(out, channels);
+        write(out)?;
         at = end;
     }
-    Ok(())
+    Ok(total)
 }
 
 /// A chapter of a rendered session: its step (none for the opening words), title, start and end.
@@ -276,6 +262,6 @@ pub fn chapters(timeline: &Timeline, json: bool) -> String {
     }
     marks
         .iter()
-        .map(|m| format!("{} {}\n", crate::sound::encode::clock(m.start), m.title))
+        .map(|m| format!("{} {}\n", encode::clock(m.start), m.title))
         .collect()
 }

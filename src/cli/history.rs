@@ -1,0 +1,113 @@
+//! `limber history`: the sessions done, the week against the goal, the streak, the calendar,
+//! as text, as JSON, or as an SVG picture; and `limber rate`, for the last session.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use super::args::HistoryArgs;
+use super::print;
+use crate::config::Config;
+use crate::error::Error;
+use crate::history::plot;
+use crate::history::record::Rating;
+use crate::history::sessions::History;
+use crate::history::view::{Filter, Report};
+
+/// The log, with a note under `-v` for each line skipped because it was cut short.
+pub fn load(config: &Config) -> Result<(History, std::path::PathBuf), Error> {
+    let path = log_path(config)?;
+    let history = History::load(&path)?;
+    for (file, line) in &history.torn {
+        crate::log::line(
+            crate::log::VERBOSE,
+            &format!(
+                "{}:{line}: skipped a line cut short (a session killed while writing, or a full disk); the records around it are whole",
+                file.display()
+            ),
+        );
+    }
+    Ok((history, path))
+}
+
+fn log_path(config: &Config) -> Result<std::path::PathBuf, Error> {
+    config.history_file.clone().ok_or_else(|| {
+        Error::Usage(
+            "there is no state folder for the session log: set $LIMBER_HISTORY or \"history\": {\"file\": ...} in the configuration".into(),
+        )
+    })
+}
+
+pub fn history(config: &Config, args: &HistoryArgs) -> Result<ExitCode, Error> {
+    let (history, _) = load(config)?;
+    let filter = Filter {
+        routine: args.routine.clone(),
+        since: args.since,
+    };
+    let today = jiff::Zoned::now().date();
+    let report = Report::new(&history, &filter, today, config.goal);
+    if let Some(file) = &args.plot {
+        let shown: Vec<_> = history
+            .sessions
+            .iter()
+            .filter(|s| filter.keeps(s))
+            .collect();
+        let data = plot::Data::new(shown.iter().copied(), &report.weeks, config.goal);
+        let title = match &args.routine {
+            Some(r) => format!("limber: {r}"),
+            None => "limber: your progress".to_string(),
+        };
+        let svg = plot::svg(&data, &title).map_err(Error::Write)?;
+        std::fs::write(file, svg)
+            .map_err(|e| Error::Write(format!("cannot write {}: {e}", file.display())))?;
+        crate::log::info(&format!(
+            "wrote {} ({} sessions, {} weeks)",
+            file.display(),
+            shown.len(),
+            data.weeks.len()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.json {
+        let mut text = serde_json::to_string_pretty(&report).expect("the report serializes");
+        text.push('\n');
+        print(&text)?;
+    } else {
+        let color = std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        print(&report.text(color, args.last))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `limber rate`: rates the last session begun.
+pub fn rate(config: &Config, rating: Rating, note: Option<&str>) -> Result<ExitCode, Error> {
+    let (history, path) = load(config)?;
+    let Some(last) = history.last() else {
+        return Err(Error::Usage(
+            "there is no session to rate yet: `limber run` starts one".into(),
+        ));
+    };
+    let note = note
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    crate::session::record::rate(&path, &last.id, rating, note, "rate").map_err(Error::Write)?;
+    let name = last
+        .begin
+        .as_ref()
+        .map_or("the last session", |b| b.routine.name.as_str());
+    let when = last
+        .begin
+        .as_ref()
+        .and_then(|b| b.at.get(..16))
+        .map(|t| t.replace('T', " "))
+        .unwrap_or_default();
+    let mut said = format!("Rated {name} ({when}): {}.", rating.word());
+    if rating == Rating::Pain {
+        said.push_str(
+            " Next time its exercises are a step easier. If the pain goes on, stop, and see a doctor or physiotherapist (docs/safety.md).",
+        );
+    }
+    print(&format!("{said}\n"))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,393 @@
+//! Sessions put together from the log's records, whatever files and order they came in.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use jiff::civil::{Date, DateTime};
+
+use super::level::{Ladder, Outcome, Standing, standing};
+use super::record::{Begin, End, Ended, Line, Rated, Rating};
+use super::store::{self, LogError};
+
+/// One session: what it was to be, how it ended, how it felt. Any part may be missing: a session
+/// that was killed has no end, one whose begin is in a file since deleted has no begin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub id: String,
+    pub begin: Option<Begin>,
+    pub end: Option<End>,
+    pub rating: Option<Rated>,
+    /// When it began (or, without a begin, the earliest time it has), for ordering.
+    pub start: Option<Timestamp>,
+    /// The day it began, in the time zone it was done in.
+    pub date: Option<Date>,
+}
+
+/// How a session ended, for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    /// Reached its end with nothing skipped.
+    Completed,
+    /// Reached its end with steps skipped.
+    Skipped,
+    Stopped,
+    /// No end was recorded: killed, a crash, a power cut (or still running).
+    Unfinished,
+}
+
+impl Session {
+    pub fn routine_id(&self) -> Option<&str> {
+        self.begin.as_ref().map(|b| b.routine.id.as_str())
+    }
+
+    pub fn finished(&self) -> bool {
+        self.end
+            .as_ref()
+            .is_some_and(|e| e.ended == Ended::Finished)
+    }
+
+    pub fn how(&self) -> Ending {
+        match &self.end {
+            None => Ending::Unfinished,
+            Some(e) if e.ended == Ended::Stopped => Ending::Stopped,
+            Some(e) if e.skipped.is_empty() => Ending::Completed,
+            Some(_) => Ending::Skipped,
+        }
+    }
+
+    /// Seconds of exercise: from the first cue to the end, less the time paused.
+    pub fn active_seconds(&self) -> f64 {
+        self.end
+            .as_ref()
+            .map_or(0.0, |e| (e.elapsed_s - e.paused_s).max(0.0))
+    }
+
+    pub fn rating(&self) -> Option<Rating> {
+        self.rating.as_ref().map(|r| r.rating)
+    }
+
+    /// Whether the exercise named `name` was done: at least one rep, and not skipped.
+    pub fn did(&self, name: &str) -> bool {
+        self.end.as_ref().is_some_and(|e| {
+            e.exercises
+                .iter()
+                .any(|d| d.name == name && d.reps > 0 && !e.skipped.contains(&d.step))
+        })
+    }
+}
+
+/// Everything read from the log.
+#[derive(Debug, Default)]
+pub struct History {
+    /// In the order they began.
+    pub sessions: Vec<Session>,
+    /// Lines skipped because they were cut short, with their file.
+    pub torn: Vec<(PathBuf, usize)>,
+}
+
+impl History {
+    /// Reads the log at `path` and the older logs beside it.
+    pub fn load(path: &Path) -> Result<History, LogError> {
+        let mut lines = Vec::new();
+        let mut torn = Vec::new();
+        for file in store::files(path) {
+            let read = store::read_file(&file)?;
+            lines.extend(read.lines.into_iter().map(|(_, l)| l));
+            torn.extend(read.torn.into_iter().map(|n| (file.clone(), n)));
+        }
+        Ok(History {
+            sessions: assemble(lines),
+            torn,
+        })
+    }
+
+    /// The sessions of the routine `id`, in order.
+    pub fn of<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Session> + 'a {
+        self.sessions
+            .iter()
+            .filter(move |s| s.routine_id() == Some(id))
+    }
+
+    /// Where the exercise `name` of routine `id` stands.
+    pub fn standing(&self, id: &str, name: &str, ladder: &Ladder) -> Standing {
+        standing(
+            ladder,
+            self.of(id).map(|s| Outcome {
+                rating: s.rating(),
+                finished: s.finished(),
+                did: s.did(name),
+                by_hand: s.begin.as_ref().is_some_and(|b| b.level_override.is_some()),
+            }),
+        )
+    }
+
+    /// Whether the last session of routine `id` that ended or was rated was rated "pain": the
+    /// next one opens by saying the exercises are easier, with the advice.
+    pub fn pain_last(&self, id: &str) -> bool {
+        self.of(id)
+            .filter(|s| s.end.is_some() || s.rating.is_some())
+            .last()
+            .is_some_and(|s| s.rating() == Some(Rating::Pain))
+    }
+
+    /// The last session begun, of any routine.
+    pub fn last(&self) -> Option<&Session> {
+        self.sessions.iter().rev().find(|s| s.begin.is_some())
+    }
+}
+
+/// Puts records together by session. The result does not depend on the order of `lines`.
+pub fn assemble(lines: impl IntoIterator<Item = Line>) -> Vec<Session> {
+    let mut by_id: HashMap<String, Session> = HashMap::new();
+    for line in lines {
+        let s = by_id
+            .entry(line.session.clone())
+            .or_insert_with(|| Session {
+                id: line.session.clone(),
+                begin: None,
+                end: None,
+                rating: None,
+                start: None,
+                date: None,
+            });
+        // Where a record is repeated (a log copied into two files), one is kept, the same one
+        // whatever the order.
+        if let Some(b) = line.begin {
+            keep(&mut s.begin, b, |b| (stamp(&b.at), b.at.clone()));
+        }
+        if let Some(e) = line.end {
+            keep(&mut s.end, e, |e| (stamp(&e.at), e.at.clone()));
+        }
+        if let Some(r) = line.rating {
+            // The latest rating is the one that holds.
+            keep(&mut s.rating, r, |r| {
+                (stamp(&r.at), format!("{}{:?}", r.at, r.rating))
+            });
+        }
+    }
+    let mut sessions: Vec<Session> = by_id
+        .into_values()
+        .map(|mut s| {
+            let first = s
+                .begin
+                .as_ref()
+                .map(|b| &b.at)
+                .or(s.end.as_ref().map(|e| &e.at))
+                .or(s.rating.as_ref().map(|r| &r.at));
+            s.start = first.and_then(|t| stamp(t));
+            s.date = first
+                .and_then(|t| t.parse::<DateTime>().ok())
+                .map(|d| d.date());
+            s
+        })
+        .collect();
+    sessions.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
+    sessions
+}
+
+/// Keeps the greater of `slot` and `new` by `key`.
+fn keep<T, K: Ord>(slot: &mut Option<T>, new: T, key: impl Fn(&T) -> K) {
+    match slot {
+        Some(old) if key(old) >= key(&new) => {}
+        _ => *slot = Some(new),
+    }
+}
+
+fn stamp(text: &str) -> Option<Timestamp> {
+    text.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::level::{Grow, Progress};
+    use crate::history::record::{Done, RoutineId};
+    use proptest::prelude::*;
+
+    pub(crate) fn begin(at: &str, routine: &str) -> Begin {
+        Begin {
+            at: at.into(),
+            tz: None,
+            routine: RoutineId {
+                id: routine.into(),
+                name: routine.into(),
+                hash: "0".into(),
+            },
+            planned_s: 600.0,
+            voice: "none".into(),
+            part: None,
+            level_override: None,
+            steps: 1,
+            exercises: vec![],
+        }
+    }
+
+    pub(crate) fn end(at: &str, ended: Ended, exercise: &str) -> End {
+        End {
+            at: at.into(),
+            ended,
+            elapsed_s: 600.0,
+            paused_s: 0.0,
+            done: vec![1],
+            skipped: vec![],
+            exercises: vec![Done {
+                step: 1,
+                name: exercise.into(),
+                reps: 8,
+                sides: vec![],
+                hold_s: 40.0,
+            }],
+        }
+    }
+
+    /// The lines of `n` sessions of "r", each finished and rated as `ratings` says.
+    fn log(ratings: &[Option<Rating>]) -> Vec<Line> {
+        let mut lines = Vec::new();
+        for (i, r) in ratings.iter().enumerate() {
+            let id = format!("s{i}");
+            let day = 1 + i % 28;
+            let month = 1 + i / 28;
+            let at = format!("2026-{month:02}-{day:02}T08:00:00+01:00");
+            let later = format!("2026-{month:02}-{day:02}T08:10:00+01:00");
+            lines.push(Line::begin(&id, begin(&at, "r")));
+            lines.push(Line::end(&id, end(&later, Ended::Finished, "Bridge")));
+            if let Some(r) = r {
+                lines.push(Line::rating(
+                    &id,
+                    Rated {
+                        at: later.clone(),
+                        rating: *r,
+                        note: None,
+                        by: None,
+                    },
+                ));
+            }
+        }
+        lines
+    }
+
+    fn ladder() -> Ladder {
+        Ladder {
+            hold: Some(5000),
+            reps: 8,
+            progress: Progress {
+                hold: Some(Grow {
+                    step: 1000,
+                    max: 12_000,
+                }),
+                reps: None,
+                after: 2,
+            },
+        }
+    }
+
+    fn history(lines: Vec<Line>) -> History {
+        History {
+            sessions: assemble(lines),
+            torn: vec![],
+        }
+    }
+
+    #[test]
+    fn records_join_by_session_and_sort_by_start() {
+        let mut lines = log(&[Some(Rating::Easy), None, Some(Rating::Pain)]);
+        lines.reverse();
+        let h = history(lines);
+        let ids: Vec<_> = h.sessions.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["s0", "s1", "s2"]);
+        assert_eq!(h.sessions[0].rating(), Some(Rating::Easy));
+        assert_eq!(h.sessions[0].date, Some(jiff::civil::date(2026, 1, 1)));
+        assert_eq!(h.sessions[0].how(), Ending::Completed);
+        assert!(h.pain_last("r"));
+        assert!(!h.pain_last("other"));
+        assert_eq!(h.standing("r", "Bridge", &ladder()).level, 1);
+        assert_eq!(h.standing("r", "Bridge", &ladder()).good, 0);
+    }
+
+    #[test]
+    fn the_latest_rating_holds() {
+        let mut lines = log(&[Some(Rating::Hard)]);
+        lines.push(Line::rating(
+            "s0",
+            Rated {
+                at: "2026-01-01T09:00:00+01:00".into(),
+                rating: Rating::Fine,
+                note: Some("better after a walk".into()),
+                by: Some("rate".into()),
+            },
+        ));
+        lines.rotate_left(2);
+        let h = history(lines);
+        assert_eq!(h.sessions[0].rating(), Some(Rating::Fine));
+    }
+
+    #[test]
+    fn a_killed_session_is_unfinished() {
+        let h = history(vec![Line::begin(
+            "k",
+            begin("2026-01-01T08:00:00+01:00", "r"),
+        )]);
+        assert_eq!(h.sessions[0].how(), Ending::Unfinished);
+        assert_eq!(h.sessions[0].active_seconds(), 0.0);
+        assert_eq!(h.standing("r", "Bridge", &ladder()).level, 1);
+    }
+
+    fn rating() -> impl Strategy<Value = Option<Rating>> {
+        prop::option::of(prop::sample::select(Rating::ALL.to_vec()))
+    }
+
+    proptest! {
+        /// The same ratings give the same level however the log was split across files,
+        /// reordered, or had lines repeated.
+        #[test]
+        fn the_level_does_not_depend_on_how_the_log_is_kept(
+            ratings in prop::collection::vec(rating(), 0..40),
+            cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+            order in any::<u64>(),
+            repeat in any::<prop::sample::Index>(),
+        ) {
+            let lines = log(&ratings);
+            let whole = history(lines.clone()).standing("r", "Bridge", &ladder());
+
+            // Split into files at the cuts, each file written and read back.
+            let dir = tempfile::tempdir().unwrap();
+            let mut at: Vec<usize> = cuts.iter().map(|c| c.index(lines.len() + 1)).collect();
+            at.push(0);
+            at.push(lines.len());
+            at.sort();
+            let mut names = Vec::new();
+            for (n, w) in at.windows(2).enumerate() {
+                let name = if n + 2 == at.len() {
+                    store::FILE.to_string()
+                } else {
+                    format!("history-{n:02}.jsonl")
+                };
+                let mut text = String::new();
+                for line in &lines[w[0]..w[1]] {
+                    text.push_str(&serde_json::to_string(line).unwrap());
+                    text.push('\n');
+                }
+                std::fs::write(dir.path().join(&name), text).unwrap();
+                names.push(name);
+            }
+            let read = History::load(&dir.path().join(store::FILE)).unwrap();
+            prop_assert_eq!(read.standing("r", "Bridge", &ladder()), whole);
+            prop_assert_eq!(&read.sessions, &history(lines.clone()).sessions);
+
+            // Reordered, with one line repeated.
+            let mut shuffled = lines.clone();
+            if !shuffled.is_empty() {
+                let again = shuffled[repeat.index(shuffled.len())].clone();
+                shuffled.push(again);
+            }
+            let mut seed = order;
+            for i in (1..shuffled.len()).rev() {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                shuffled.swap(i, (seed >> 33) as usize % (i + 1));
+            }
+            prop_assert_eq!(history(shuffled).standing("r", "Bridge", &ladder()), whole);
+        }
+    }
+}

@@ -1,0 +1,586 @@
+//! `limber history`: the log as a person reads it (the last sessions, this week against the goal,
+//! the streak, a calendar of twelve weeks) and as JSON for scripts.
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use super::record::{Ended, Rating};
+use super::sessions::{Ending, History, Session};
+use super::stats::{self, Day, Week};
+
+/// Which sessions to show.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// A routine's id (its file name) or name, in any case.
+    pub routine: Option<String>,
+    /// Sessions on or after this day.
+    pub since: Option<Date>,
+}
+
+impl Filter {
+    pub fn keeps(&self, s: &Session) -> bool {
+        let routine = self.routine.as_ref().is_none_or(|want| {
+            s.begin.as_ref().is_some_and(|b| {
+                b.routine.id.eq_ignore_ascii_case(want) || b.routine.name.eq_ignore_ascii_case(want)
+            })
+        });
+        let since = self
+            .since
+            .is_none_or(|d| s.date.is_some_and(|date| date >= d));
+        routine && since
+    }
+}
+
+/// Everything `limber history` shows; `--json` prints it as it is.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub sessions: Vec<SessionJson>,
+    pub goal: u32,
+    /// This week.
+    pub week: Week,
+    /// Weeks in a row that met the goal.
+    pub streak: u32,
+    /// Every week from the first session shown (or the calendar's first week) to this one.
+    pub weeks: Vec<Week>,
+    /// The last 12 weeks, a day each, Monday to Sunday.
+    pub calendar: Vec<Day>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionJson {
+    pub session: String,
+    pub start: Option<String>,
+    pub date: Option<Date>,
+    pub routine: Option<super::record::RoutineId>,
+    pub voice: Option<String>,
+    pub planned_seconds: Option<f64>,
+    /// Seconds of exercise (pauses left out); 0 when no end was recorded.
+    pub seconds: f64,
+    pub paused_seconds: f64,
+    pub ended: Ending,
+    /// Steps planned, done and skipped (numbers from 1).
+    pub steps: Option<usize>,
+    pub done: Vec<usize>,
+    pub skipped: Vec<usize>,
+    pub exercises: Vec<ExerciseJson>,
+    pub rating: Option<Rating>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExerciseJson {
+    pub step: usize,
+    pub name: String,
+    /// Planned: reps per side, sets, hold seconds, level.
+    pub planned_reps: Option<u32>,
+    pub sets: Option<u32>,
+    pub hold_seconds: Option<f64>,
+    pub level: Option<u32>,
+    /// Done: reps in all, sides, seconds held in all.
+    pub reps_done: u32,
+    pub sides_done: Vec<String>,
+    pub seconds_held: f64,
+}
+
+impl Report {
+    pub fn new(history: &History, filter: &Filter, today: Date, goal: u32) -> Report {
+        let shown: Vec<&Session> = history
+            .sessions
+            .iter()
+            .filter(|s| filter.keeps(s))
+            .collect();
+        let first = shown
+            .iter()
+            .filter_map(|s| s.date)
+            .min()
+            .unwrap_or(today)
+            .min(
+                today
+                    .checked_sub(jiff::Span::new().weeks(i64::from(stats::CALENDAR_WEEKS - 1)))
+                    .unwrap_or(today),
+            );
+        let weeks = stats::weeks(shown.iter().copied(), first, today, goal);
+        let week = *weeks.last().expect("at least this week");
+        Report {
+            sessions: shown.iter().map(|s| session_json(s)).collect(),
+            goal,
+            week,
+            streak: stats::streak(&weeks),
+            calendar: stats::calendar(shown.iter().copied(), today),
+            weeks,
+        }
+    }
+
+    /// The report for a person: `color` shades the calendar, else it is drawn in plain
+    /// characters. `last` is how many sessions are listed.
+    pub fn text(&self, color: bool, last: usize) -> String {
+        let mut out = String::new();
+        if self.sessions.is_empty() {
+            out.push_str("No sessions yet. `limber run` starts one; each is recorded here.\n");
+        } else {
+            let n = self.sessions.len().min(last);
+            out.push_str(&format!(
+                "Last {} of {} sessions:\n",
+                n,
+                self.sessions.len()
+            ));
+            let rows: Vec<[String; 5]> = self.sessions[self.sessions.len() - n..]
+                .iter()
+                .rev()
+                .map(row)
+                .collect();
+            let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+            let widths = [width(0), width(1), width(2), width(3)];
+            for r in &rows {
+                let line = format!(
+                    "  {:<w0$}  {:<w1$}  {:>w2$}  {:<w3$}  {}",
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    w0 = widths[0],
+                    w1 = widths[1],
+                    w2 = widths[2],
+                    w3 = widths[3],
+                );
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
+        }
+        out.push('\n');
+        let w = &self.week;
+        let to_go = w.goal.saturating_sub(w.sessions);
+        let against = match (w.goal, to_go) {
+            (0, _) => "no weekly goal".to_string(),
+            (g, 0) => format!("goal {g} a week: met"),
+            (g, 1) => format!("goal {g} a week: 1 more to go"),
+            (g, n) => format!("goal {g} a week: {n} more to go"),
+        };
+        out.push_str(&format!(
+            "This week: {} {}, {} min ({against})\n",
+            w.sessions,
+            plural(w.sessions, "session", "sessions"),
+            w.minutes.round() as u64
+        ));
+        if w.goal > 0 {
+            out.push_str(&match self.streak {
+                0 => "Streak: no week in a row has met the goal yet\n".to_string(),
+                n => format!(
+                    "Streak: {n} {} in a row met the goal\n",
+                    plural(n, "week", "weeks")
+                ),
+            });
+        }
+        out.push('\n');
+        out.push_str(&calendar_text(&self.calendar, color));
+        out
+    }
+}
+
+fn plural<'a>(n: u32, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+fn session_json(s: &Session) -> SessionJson {
+    let planned = s.begin.as_ref().map(|b| &b.exercises[..]).unwrap_or(&[]);
+    let done = s.end.as_ref().map(|e| &e.exercises[..]).unwrap_or(&[]);
+    let mut steps: Vec<usize> = planned.iter().map(|p| p.step).collect();
+    steps.extend(done.iter().map(|d| d.step));
+    steps.sort_unstable();
+    steps.dedup();
+    let exercises = steps
+        .into_iter()
+        .map(|step| {
+            let p = planned.iter().find(|p| p.step == step);
+            let d = done.iter().find(|d| d.step == step);
+            ExerciseJson {
+                step,
+                name: p
+                    .map(|p| p.name.clone())
+                    .or(d.map(|d| d.name.clone()))
+                    .unwrap_or_default(),
+                planned_reps: p.map(|p| p.reps),
+                sets: p.map(|p| p.sets),
+                hold_seconds: p.and_then(|p| p.hold_s),
+                level: p.and_then(|p| p.level),
+                reps_done: d.map_or(0, |d| d.reps),
+                sides_done: d.map(|d| d.sides.clone()).unwrap_or_default(),
+                seconds_held: d.map_or(0.0, |d| d.hold_s),
+            }
+        })
+        .collect();
+    SessionJson {
+        session: s.id.clone(),
+        start: s.begin.as_ref().map(|b| b.at.clone()),
+        date: s.date,
+        routine: s.begin.as_ref().map(|b| b.routine.clone()),
+        voice: s.begin.as_ref().map(|b| b.voice.clone()),
+        planned_seconds: s.begin.as_ref().map(|b| b.planned_s),
+        seconds: round1(s.active_seconds()),
+        paused_seconds: s.end.as_ref().map_or(0.0, |e| e.paused_s),
+        ended: s.how(),
+        steps: s.begin.as_ref().map(|b| b.steps),
+        done: s.end.as_ref().map(|e| e.done.clone()).unwrap_or_default(),
+        skipped: s
+            .end
+            .as_ref()
+            .map(|e| e.skipped.clone())
+            .unwrap_or_default(),
+        exercises,
+        rating: s.rating(),
+        note: s.rating.as_ref().and_then(|r| r.note.clone()),
+    }
+}
+
+/// Minutes and seconds: `23:05`.
+fn clock(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// One row of the list: date, routine, length, done of planned, rating.
+fn row(s: &SessionJson) -> [String; 5] {
+    let when = match (&s.start, s.date) {
+        (Some(at), Some(date)) => {
+            let time = at.get(11..16).unwrap_or("");
+            format!("{} {}", date.strftime("%a %e %b"), time)
+        }
+        _ => "?".into(),
+    };
+    let routine = s
+        .routine
+        .as_ref()
+        .map_or("(begin not recorded)".to_string(), |r| r.name.clone());
+    let length = match s.ended {
+        Ending::Unfinished => "-".to_string(),
+        _ => clock(s.seconds),
+    };
+    let steps = s.steps.map_or("?".to_string(), |n| n.to_string());
+    let done = match s.ended {
+        Ending::Completed => format!("{}/{steps} steps", s.done.len()),
+        Ending::Skipped => format!(
+            "{}/{steps} steps, {} skipped",
+            s.done.len(),
+            s.skipped.len()
+        ),
+        Ending::Stopped => format!("{}/{steps} steps, stopped", s.done.len()),
+        Ending::Unfinished => "no end recorded (killed?)".to_string(),
+    };
+    let mut rating = s.rating.map_or("-".to_string(), |r| r.word().to_string());
+    if let Some(note) = &s.note {
+        rating.push_str(&format!(": {note}"));
+    }
+    [when, routine, length, done, rating]
+}
+
+/// The plain characters for each shade, and the coloured cells' 256-colour codes.
+const PLAIN: [char; 5] = ['.', '-', '+', '*', '#'];
+const COLOURS: [u8; 5] = [238, 22, 28, 34, 46];
+
+/// The calendar: a row a weekday, a column a week, a cell a day, months above.
+pub fn calendar_text(days: &[Day], color: bool) -> String {
+    let weeks = days.len() / 7;
+    let mut out = format!("Last {weeks} weeks, a column a week:\n");
+    // Month names over the first week that starts in each month.
+    let mut months = String::from("      ");
+    let mut free = 0;
+    for w in 0..weeks {
+        let monday = days[w * 7].date;
+        let col = 6 + w * 2;
+        let new_month = w == 0 || monday.month() != days[(w - 1) * 7].date.month();
+        if new_month && col >= free {
+            while months.chars().count() < col {
+                months.push(' ');
+            }
+            months.push_str(&monday.strftime("%b").to_string());
+            free = months.chars().count() + 1;
+        }
+    }
+    out.push_str(months.trim_end());
+    out.push('\n');
+    let today = jiff::Zoned::now().date();
+    for (d, weekday) in stats::WEEKDAYS.iter().enumerate() {
+        out.push_str(&format!("  {}", &format!("{weekday:?}")[..3]));
+        for w in 0..weeks {
+            let day = &days[w * 7 + d];
+            out.push(' ');
+            if day.date > today && day.sessions == 0 {
+                out.push(' ');
+                continue;
+            }
+            let shade = stats::shade(day.minutes);
+            if color {
+                out.push_str(&format!("\x1b[38;5;{}m\u{25a0}\x1b[0m", COLOURS[shade]));
+            } else {
+                out.push(PLAIN[shade]);
+            }
+        }
+        out.push('\n');
+    }
+    let cell = |s: usize| {
+        if color {
+            format!("\x1b[38;5;{}m\u{25a0}\x1b[0m", COLOURS[s])
+        } else {
+            PLAIN[s].to_string()
+        }
+    };
+    out.push_str(&format!(
+        "  minutes a day: {} none  {} under 10  {} 10-19  {} 20-29  {} 30 or more\n",
+        cell(0),
+        cell(1),
+        cell(2),
+        cell(3),
+        cell(4)
+    ));
+    out
+}
+
+/// The end of a session, compared with the ones before it: "Third session this week. Bridge
+/// holds up from 5 to 6 seconds." `sessions` are the log's sessions before this one (of every
+/// routine); `this` is the one just ended.
+pub fn comparison(sessions: &[Session], this: &Session, goal: u32) -> Option<String> {
+    let date = this.date?;
+    let week = stats::week_of(date);
+    let mut parts = Vec::new();
+    if stats::counts(this) {
+        let before = sessions
+            .iter()
+            .filter(|s| {
+                s.id != this.id
+                    && s.date
+                        .is_some_and(|d| stats::week_of(d) == week && d <= date)
+            })
+            .filter(|s| stats::counts(s))
+            .count() as u32;
+        let nth = before + 1;
+        let mut sentence = format!("{} session this week", ordinal(nth));
+        if goal > 0 && nth == goal {
+            sentence.push_str(": the week's goal is met");
+        } else if goal > 0 && nth < goal {
+            let left = goal - nth;
+            sentence.push_str(&format!(", {left} more to meet the week's goal"));
+        }
+        parts.push(capitalise(&sentence));
+    }
+    // The last session of the same routine that got to each exercise.
+    let routine = this.routine_id()?;
+    let earlier: Vec<&Session> = sessions
+        .iter()
+        .filter(|s| s.id != this.id && s.routine_id() == Some(routine) && s.start < this.start)
+        .collect();
+    let begin = this.begin.as_ref()?;
+    let mut changes = Vec::new();
+    for p in &begin.exercises {
+        if !this.did(&p.name) {
+            continue;
+        }
+        let Some(before) = earlier.iter().rev().find_map(|s| {
+            s.begin
+                .as_ref()
+                .filter(|_| s.did(&p.name))
+                .and_then(|b| b.exercises.iter().find(|q| q.name == p.name))
+        }) else {
+            continue;
+        };
+        if let (Some(a), Some(b)) = (before.hold_s, p.hold_s)
+            && a != b
+        {
+            changes.push(format!(
+                "{} holds {} from {} to {} seconds",
+                p.name,
+                if b > a { "up" } else { "down" },
+                crate::routine::template::format_seconds(a),
+                crate::routine::template::format_seconds(b)
+            ));
+        }
+        if before.reps != p.reps {
+            changes.push(format!(
+                "{} {} from {} to {} reps",
+                p.name,
+                if p.reps > before.reps { "up" } else { "down" },
+                before.reps,
+                p.reps
+            ));
+        }
+    }
+    if !changes.is_empty() {
+        parts.push(capitalise(&changes.join("; ")));
+    }
+    if parts.is_empty() {
+        None
+    } else {
+        Some(parts.join(". ") + ".")
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+pub fn ordinal(n: u32) -> String {
+    const WORDS: [&str; 10] = [
+        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+        "tenth",
+    ];
+    match n {
+        1..=10 => WORDS[n as usize - 1].to_string(),
+        n if n % 10 == 1 && n % 100 != 11 => format!("{n}st"),
+        n if n % 10 == 2 && n % 100 != 12 => format!("{n}nd"),
+        n if n % 10 == 3 && n % 100 != 13 => format!("{n}rd"),
+        n => format!("{n}th"),
+    }
+}
+
+/// Whether the session ended, for summaries.
+pub fn ended_word(e: Ended) -> &'static str {
+    match e {
+        Ended::Finished => "finished",
+        Ended::Stopped => "stopped",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::record::{Begin, Done, End, Line, Planned, Rated, RoutineId};
+    use crate::history::sessions::assemble;
+    use jiff::civil::date;
+
+    fn planned(hold: f64, reps: u32) -> Planned {
+        Planned {
+            step: 2,
+            name: "Bridge".into(),
+            reps,
+            sets: 1,
+            sides: 1,
+            hold_s: Some(hold),
+            level: Some(1),
+        }
+    }
+
+    fn lines(id: &str, day: &str, hold: f64, rating: Option<Rating>) -> Vec<Line> {
+        let mut out = vec![
+            Line::begin(
+                id,
+                Begin {
+                    at: format!("{day}T07:30:00+01:00"),
+                    tz: Some("Europe/Berlin".into()),
+                    routine: RoutineId {
+                        id: "lower-back-basics".into(),
+                        name: "Lower back basics".into(),
+                        hash: "ab".into(),
+                    },
+                    planned_s: 1380.0,
+                    voice: "espeak-ng".into(),
+                    part: None,
+                    level_override: None,
+                    steps: 3,
+                    exercises: vec![planned(hold, 8)],
+                },
+            ),
+            Line::end(
+                id,
+                End {
+                    at: format!("{day}T07:55:00+01:00"),
+                    ended: Ended::Finished,
+                    elapsed_s: 1400.0,
+                    paused_s: 20.0,
+                    done: vec![1, 2, 3],
+                    skipped: vec![],
+                    exercises: vec![Done {
+                        step: 2,
+                        name: "Bridge".into(),
+                        reps: 8,
+                        sides: vec![],
+                        hold_s: hold * 8.0,
+                    }],
+                },
+            ),
+        ];
+        if let Some(r) = rating {
+            out.push(Line::rating(
+                id,
+                Rated {
+                    at: format!("{day}T07:56:00+01:00"),
+                    rating: r,
+                    note: None,
+                    by: Some("key".into()),
+                },
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn the_report_lists_sessions_and_the_week_in_plain_text() {
+        let mut all = lines("a", "2026-11-30", 5.0, Some(Rating::Easy));
+        all.extend(lines("b", "2026-12-01", 6.0, None));
+        let history = History {
+            sessions: assemble(all),
+            torn: vec![],
+        };
+        let report = Report::new(&history, &Filter::default(), date(2026, 12, 2), 3);
+        assert_eq!(report.week.sessions, 2);
+        assert_eq!(report.streak, 0);
+        assert_eq!(report.calendar.len(), 84);
+        let text = report.text(false, 10);
+        assert!(text.starts_with("Last 2 of 2 sessions:\n  Tue  1 Dec 07:30  Lower back basics  23:00  3/3 steps  -\n  Mon 30 Nov 07:30  Lower back basics  23:00  3/3 steps  easy\n"), "{text}");
+        assert!(
+            text.contains("This week: 2 sessions, 46 min (goal 3 a week: 1 more to go)"),
+            "{text}"
+        );
+        assert!(!text.contains('\x1b'), "plain text has no colour");
+        assert!(text.contains("  Mon"));
+
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["sessions"][0]["ended"], "completed");
+        assert_eq!(json["sessions"][0]["rating"], "easy");
+        assert_eq!(json["sessions"][0]["exercises"][0]["hold_seconds"], 5.0);
+        assert_eq!(json["week"]["start"], "2026-11-30");
+
+        let only = Filter {
+            routine: Some("LOWER BACK BASICS".into()),
+            since: Some(date(2026, 12, 1)),
+        };
+        assert_eq!(
+            Report::new(&history, &only, date(2026, 12, 2), 3)
+                .sessions
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn the_end_compares_with_the_sessions_before() {
+        let mut all = lines("a", "2026-11-30", 5.0, Some(Rating::Easy));
+        all.extend(lines("b", "2026-12-01", 5.0, None));
+        all.extend(lines("c", "2026-12-02", 6.0, None));
+        let sessions = assemble(all);
+        let said = comparison(&sessions[..2], &sessions[2], 3).unwrap();
+        assert_eq!(
+            said,
+            "Third session this week: the week's goal is met. Bridge holds up from 5 to 6 seconds."
+        );
+        let said = comparison(&sessions[..1], &sessions[1], 3).unwrap();
+        assert_eq!(
+            said,
+            "Second session this week, 1 more to meet the week's goal."
+        );
+    }
+
+    #[test]
+    fn ordinals() {
+        assert_eq!(ordinal(3), "third");
+        assert_eq!(ordinal(11), "11th");
+        assert_eq!(ordinal(22), "22nd");
+    }
+}

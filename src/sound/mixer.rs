@@ -1,0 +1,454 @@
+//! The one mixer: every sound of a session placed at a frame on the output's own sample counter.
+//!
+//! A [`Mixer`] holds a schedule of clips (speech, chimes, breath tones, ticks), each due at a frame
+//! position, and makes the output block by block as interleaved `f32` frames. The renderer drives
+//! it straight into a file; the live output drives it from the audio device's callback, and the
+//! player reaches it through a [`Schedule`], which sends commands over a bounded lock-free channel.
+//!
+//! The callback side never allocates, never locks and never frees memory: the voices live in a
+//! vector whose capacity is set once, the channel's slots are allocated up front (the standard
+//! library's bounded channel only takes a lock to wake a blocked sender, and senders here never
+//! block), and every clip handed over is also kept by the [`Schedule`] until the mixer is done
+//! with it, so the last reference to a clip is always dropped outside the callback.
+//!
+//! The frame counter is the session's clock: the mixer publishes how many frames it has made, and
+//! a clip due at frame `f` starts exactly there however late the player woke up, as long as it
+//! was scheduled before the mixer got to `f` (the player schedules a look-ahead ahead). A clip
+//! that arrives late starts at once, whole: the first syllable is never lost.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+
+/// What a clip is heard as: speech and sounds have their own volume and can be stopped apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Voice,
+    Sound,
+}
+
+/// Mono samples at the mixer's rate.
+pub type Samples = Arc<[f32]>;
+
+/// A change to the schedule.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Plays `samples` from frame `at` (or at once, if that has passed).
+    Play {
+        at: u64,
+        samples: Samples,
+        gain: f32,
+        group: Group,
+    },
+    /// Stops every clip of the group (all with `None`), with a short fade so nothing clicks.
+    Cancel(Option<Group>),
+    /// Sets the gain of what the group is playing now.
+    Gain(Group, f32),
+    /// The keep-alive tone on (with its level) or off.
+    KeepAlive(Option<f32>),
+}
+
+/// At most this many clips sound at once; a session has two or three.
+pub const VOICES: usize = 32;
+
+/// How long a cancelled clip takes to fade out: short enough to be heard as stopping at once.
+const FADE_MS: u64 = 5;
+
+/// The keep-alive tone's pitch: far below speech, inaudible at its level on any speaker.
+pub const KEEP_ALIVE_HZ: u64 = 40;
+
+#[derive(Debug)]
+struct Voice {
+    at: u64,
+    samples: Samples,
+    gain: f32,
+    group: Group,
+    /// Frames of fade left after a cancel, from `fade_from`.
+    fading: Option<(u64, u64)>,
+}
+
+/// The mixer itself: owned by whoever makes the frames (the renderer, the device's callback).
+pub struct Mixer {
+    rate: u32,
+    position: u64,
+    voices: Vec<Voice>,
+    keep_alive: Option<f32>,
+    /// The keep-alive tone at full scale, a whole number of its cycles, made once.
+    tone: Vec<f32>,
+    commands: Option<Receiver<Command>>,
+    clock: Arc<AtomicU64>,
+    /// Clips the schedule could not take (all voices busy), for the report.
+    dropped: Arc<AtomicU64>,
+}
+
+impl Mixer {
+    /// A mixer at `rate` frames a second, for one caller to feed directly (a rendering).
+    pub fn new(rate: u32) -> Mixer {
+        // The fewest frames that hold a whole number of the tone's cycles: it loops seamlessly.
+        let gcd = |mut a: u64, mut b: u64| {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        };
+        let rate64 = u64::from(rate.max(1));
+        let len = rate64 / gcd(rate64, KEEP_ALIVE_HZ);
+        let tone = (0..len)
+            .map(|k| {
+                (std::f64::consts::TAU * KEEP_ALIVE_HZ as f64 * k as f64 / rate64 as f64).sin()
+                    as f32
+            })
+            .collect();
+        Mixer {
+            tone,
+            rate,
+            position: 0,
+            voices: Vec::with_capacity(VOICES),
+            keep_alive: None,
+            commands: None,
+            clock: Arc::new(AtomicU64::new(0)),
+            dropped: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// A mixer fed from another thread through the returned [`Schedule`] (a live output).
+    pub fn scheduled(rate: u32) -> (Mixer, Schedule) {
+        // Far more than a session ever has in flight between two device periods.
+        let (tx, rx) = sync_channel(256);
+        let mut mixer = Mixer::new(rate);
+        mixer.commands = Some(rx);
+        let schedule = Schedule {
+            tx,
+            clock: Arc::clone(&mixer.clock),
+            dropped: Arc::clone(&mixer.dropped),
+            rate,
+            held: Vec::new(),
+        };
+        (mixer, schedule)
+    }
+
+    pub fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// Frames made so far.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// Applies one change to the schedule.
+    pub fn apply(&mut self, command: Command) {
+        match command {
+            Command::Play {
+                at,
+                samples,
+                gain,
+                group,
+            } => {
+                if samples.is_empty() {
+                    return;
+                }
+                if self.voices.len() == self.voices.capacity() {
+                    self.dropped.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                self.voices.push(Voice {
+                    at: at.max(self.position),
+                    samples,
+                    gain,
+                    group,
+                    fading: None,
+                });
+            }
+            Command::Cancel(which) => {
+                let fade = (u64::from(self.rate) * FADE_MS / 1000).max(1);
+                let now = self.position;
+                self.voices.retain_mut(|v| {
+                    if which.is_some_and(|g| g != v.group) {
+                        return true;
+                    }
+                    // Not started yet: gone. Sounding: fades out from here.
+                    if v.at >= now {
+                        return false;
+                    }
+                    if v.fading.is_none() {
+                        v.fading = Some((now, fade));
+                    }
+                    true
+                });
+            }
+            Command::Gain(group, gain) => {
+                for v in self.voices.iter_mut().filter(|v| v.group == group) {
+                    v.gain = gain;
+                }
+            }
+            Command::KeepAlive(level) => self.keep_alive = level,
+        }
+    }
+
+    /// Makes the next `out.len() / channels` frames, interleaved, every channel the same.
+    pub fn fill(&mut self, out: &mut [f32], channels: usize) {
+        if let Some(rx) = self.commands.take() {
+            while let Ok(c) = rx.try_recv() {
+                self.apply(c);
+            }
+            self.commands = Some(rx);
+        }
+        let channels = channels.max(1);
+        let frames = out.len() / channels;
+        let start = self.position;
+        let cycle = self.tone.len().max(1) as u64;
+        for (k, frame) in out.chunks_exact_mut(channels).enumerate() {
+            let at = start + k as u64;
+            let mut acc = 0.0f32;
+            for v in &self.voices {
+                if at < v.at {
+                    continue;
+                }
+                let i = (at - v.at) as usize;
+                let Some(s) = v.samples.get(i) else {
+                    continue;
+                };
+                let gain = match v.fading {
+                    Some((from, len)) => {
+                        let gone = at.saturating_sub(from);
+                        v.gain * (len.saturating_sub(gone)) as f32 / len as f32
+                    }
+                    None => v.gain,
+                };
+                acc += s * gain;
+            }
+            if let Some(level) = self.keep_alive {
+                acc += level * self.tone[(at % cycle) as usize];
+            }
+            frame.fill(acc);
+        }
+        self.position = start + frames as u64;
+        let end = self.position;
+        self.voices.retain(|v| {
+            let over = v.at + v.samples.len() as u64 <= end;
+            let faded = v.fading.is_some_and(|(from, len)| from + len <= end);
+            !(over || faded)
+        });
+        self.clock.store(self.position, Ordering::Release);
+    }
+
+    /// Whether anything is still to be heard (the keep-alive tone aside).
+    pub fn busy(&self) -> bool {
+        !self.voices.is_empty()
+    }
+}
+
+/// The player's side of a live mixer: schedules clips at frames and reads the frame counter.
+pub struct Schedule {
+    tx: SyncSender<Command>,
+    clock: Arc<AtomicU64>,
+    dropped: Arc<AtomicU64>,
+    rate: u32,
+    /// Every clip sent, until the mixer has let go of it.
+    held: Vec<Samples>,
+}
+
+impl Schedule {
+    pub fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// Frames the mixer has made so far: the output's sample counter.
+    pub fn position(&self) -> u64 {
+        self.clock.load(Ordering::Acquire)
+    }
+
+    /// Clips that could not be played because too many were sounding.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Sends a change; false when the mixer is gone (the device with it) or has not kept up.
+    pub fn send(&mut self, command: Command) -> bool {
+        self.held.retain(|s| Arc::strong_count(s) > 1);
+        if let Command::Play { samples, .. } = &command
+            && !self.held.iter().any(|h| Arc::ptr_eq(h, samples))
+        {
+            self.held.push(Arc::clone(samples));
+        }
+        match self.tx.try_send(command) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clip(n: usize, value: f32) -> Samples {
+        vec![value; n].into()
+    }
+
+    fn play(m: &mut Mixer, at: u64, samples: &Samples, gain: f32, group: Group) {
+        m.apply(Command::Play {
+            at,
+            samples: Arc::clone(samples),
+            gain,
+            group,
+        });
+    }
+
+    /// Runs the mixer for `frames` in periods of `period`, mono.
+    fn run(m: &mut Mixer, frames: usize, period: usize) -> Vec<f32> {
+        let mut out = vec![0.0; frames];
+        for block in out.chunks_mut(period) {
+            m.fill(block, 1);
+        }
+        out
+    }
+
+    #[test]
+    fn a_clip_starts_at_its_exact_frame_and_crosses_periods_whole() {
+        let mut m = Mixer::new(1000);
+        let ramp: Samples = (1..=300).map(|i| i as f32 / 1000.0).collect();
+        play(&mut m, 250, &ramp, 1.0, Group::Sound);
+        // Periods of 128 frames: the clip starts inside the second and spans three boundaries.
+        let out = run(&mut m, 1024, 128);
+        assert!(out[..250].iter().all(|s| *s == 0.0));
+        assert_eq!(&out[250..550], &ramp[..]);
+        assert!(out[550..].iter().all(|s| *s == 0.0));
+        assert!(!m.busy(), "a clip heard to its end is let go");
+    }
+
+    #[test]
+    fn clips_add_up_with_their_gains_on_every_channel() {
+        let mut m = Mixer::new(1000);
+        play(&mut m, 0, &clip(10, 0.5), 0.5, Group::Voice);
+        play(&mut m, 5, &clip(10, 0.25), 2.0, Group::Sound);
+        let mut out = vec![0.0; 40];
+        m.fill(&mut out, 2);
+        let left: Vec<f32> = out.iter().step_by(2).copied().collect();
+        let right: Vec<f32> = out.iter().skip(1).step_by(2).copied().collect();
+        assert_eq!(left, right);
+        assert_eq!(left[..5], [0.25; 5]);
+        assert_eq!(left[5..10], [0.75; 5]);
+        assert_eq!(left[10..15], [0.5; 5]);
+        assert_eq!(left[15..], [0.0; 5]);
+    }
+
+    #[test]
+    fn a_late_clip_starts_at_once_and_whole() {
+        let mut m = Mixer::new(1000);
+        run(&mut m, 100, 100);
+        let ramp: Samples = (1..=20).map(|i| i as f32).collect();
+        play(&mut m, 40, &ramp, 1.0, Group::Voice);
+        let out = run(&mut m, 50, 50);
+        assert_eq!(&out[..20], &ramp[..]);
+    }
+
+    #[test]
+    fn cancel_stops_a_group_with_a_short_fade_and_drops_what_has_not_started() {
+        let mut m = Mixer::new(1000);
+        let voice = clip(1000, 1.0);
+        let chime = clip(1000, 0.5);
+        play(&mut m, 0, &voice, 1.0, Group::Voice);
+        play(&mut m, 0, &chime, 1.0, Group::Sound);
+        play(&mut m, 500, &voice, 1.0, Group::Voice);
+        run(&mut m, 100, 100);
+        m.apply(Command::Cancel(Some(Group::Voice)));
+        let out = run(&mut m, 700, 100);
+        // The voice fades over 5 frames (5 ms at this rate); the chime goes on.
+        assert_eq!(out[0], 1.5);
+        assert!(out[1] < 1.5 && out[1] > 0.5);
+        assert!(out[5..].iter().all(|s| *s == 0.5), "{:?}", &out[..10]);
+        // The line due at frame 500 was taken off the schedule.
+        m.apply(Command::Cancel(None));
+        let out = run(&mut m, 300, 100);
+        assert!(out[5..].iter().all(|s| *s == 0.0));
+        assert!(!m.busy());
+    }
+
+    #[test]
+    fn gain_changes_what_is_sounding() {
+        let mut m = Mixer::new(1000);
+        play(&mut m, 0, &clip(100, 1.0), 1.0, Group::Voice);
+        play(&mut m, 0, &clip(100, 1.0), 1.0, Group::Sound);
+        run(&mut m, 10, 10);
+        m.apply(Command::Gain(Group::Voice, 0.25));
+        let out = run(&mut m, 10, 10);
+        assert_eq!(out, vec![1.25; 10]);
+    }
+
+    #[test]
+    fn the_keep_alive_tone_is_continuous_across_periods() {
+        let rate = 48_000;
+        let mut whole = Mixer::new(rate);
+        whole.apply(Command::KeepAlive(Some(0.0003)));
+        let one = run(&mut whole, 12_000, 12_000);
+        let mut parts = Mixer::new(rate);
+        parts.apply(Command::KeepAlive(Some(0.0003)));
+        // Odd period sizes, as a device may ask for.
+        let mut split = Vec::new();
+        for n in [1, 511, 2048, 4096, 5344] {
+            split.extend(run(&mut parts, n, n));
+        }
+        assert_eq!(one, split);
+        // 40 Hz: a cycle every 1200 frames, at its level.
+        let peak = one.iter().copied().fold(0.0f32, f32::max);
+        assert!((peak - 0.0003).abs() < 1e-6, "{peak}");
+        for k in 0..10 {
+            assert!((one[k * 1200 + 300] - 0.0003).abs() < 1e-7);
+        }
+        // The step between two frames is never more than the tone's own slope.
+        let slope = one
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0, f32::max);
+        assert!(slope < 0.0003 * std::f32::consts::TAU * 40.0 / 48_000.0 * 1.01);
+    }
+
+    #[test]
+    fn a_schedule_reaches_the_mixer_from_another_thread_and_reads_its_clock() {
+        let (mut m, mut s) = Mixer::scheduled(1000);
+        let c = clip(10, 1.0);
+        assert!(s.send(Command::Play {
+            at: 5,
+            samples: Arc::clone(&c),
+            gain: 1.0,
+            group: Group::Sound
+        }));
+        let out = std::thread::spawn(move || {
+            let out = run(&mut m, 30, 10);
+            (out, m)
+        })
+        .join()
+        .unwrap();
+        assert_eq!(s.position(), 30);
+        assert_eq!(out.0[5..15], [1.0; 10]);
+        // The mixer let go of the clip; the schedule keeps one copy, however often it is sent,
+        // and lets go of it on its own side once nobody else has it.
+        assert_eq!(Arc::strong_count(&c), 2);
+        for _ in 0..3 {
+            s.send(Command::Play {
+                at: 0,
+                samples: Arc::clone(&c),
+                gain: 1.0,
+                group: Group::Sound,
+            });
+        }
+        assert_eq!(s.held.len(), 1);
+        drop(out);
+        let weak = Arc::downgrade(&c);
+        drop(c);
+        s.send(Command::Cancel(None));
+        assert!(weak.upgrade().is_none());
+    }
+
+    #[test]
+    fn a_full_mixer_drops_a_clip_and_counts_it() {
+        let (mut m, s) = Mixer::scheduled(1000);
+        for _ in 0..VOICES + 1 {
+            play(&mut m, 0, &clip(10, 0.0), 1.0, Group::Sound);
+        }
+        assert_eq!(s.dropped(), 1);
+        assert_eq!(m.voices.capacity(), VOICES);
+    }
+}
