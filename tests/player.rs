@@ -459,7 +459,7 @@ async fn a_step_is_done_only_once_the_session_has_gone_past_it() {
         ..Settings::default()
     };
     let rest = plan(&r, &settings).steps[1].clone();
-    assert!(rest.title.starts_with("rest"), "{}", rest.title);
+    assert!(rest.title.starts_with("Rest, "), "{}", rest.title);
     // Two seconds into the rest: its words were said, but it is not done.
     let run = run_with(
         &r,

@@ -587,7 +587,11 @@ impl Captions for Live {
         s.timer = None;
         let mut out = std::io::stdout().lock();
         s.erase(&mut out);
-        let _ = queue!(out, Print(text), Print("\r\n"));
+        for line in text.lines() {
+            for l in wrap(line, columns().saturating_sub(1), 0) {
+                let _ = queue!(out, Print(l), Print("\r\n"));
+            }
+        }
         let _ = out.flush();
     }
 }
