@@ -29,7 +29,7 @@ use tokio::sync::watch;
 
 use crate::plan::settings::Sound;
 use crate::plan::timeline::{Cue, CueKind, Quiet, Timeline, What, clock};
-use crate::session::captions::{Captions, caption, place_text};
+use crate::session::captions::{Captions, caption};
 use crate::session::player::Status;
 
 /// Whether this terminal gets the live display: standard output is a terminal that is not dumb.
@@ -116,7 +116,7 @@ pub fn lines(view: &View, width: usize, colour: bool) -> Vec<String> {
     let place = s
         .place
         .as_ref()
-        .map(place_text)
+        .map(|p| p.to_string())
         .or_else(|| s.title.clone())
         .unwrap_or_else(|| s.routine.clone());
     out.push(paint(&fit(&place, width), &[Style::Bold, Style::Cyan]));
