@@ -12,6 +12,8 @@ fn limber(routines: &Path) -> Command {
     cmd.env("LIMBER_ROUTINES", routines)
         .env("XDG_CONFIG_HOME", routines)
         .env("XDG_CACHE_HOME", routines.join("cache"))
+        // No Piper or voices of the machine's: `auto` is espeak-ng here.
+        .env("XDG_DATA_HOME", routines.join("data"))
         .env("LIMBER_CONFIG", "");
     cmd
 }

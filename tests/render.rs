@@ -9,11 +9,15 @@ use limber::plan::timeline::{self, What};
 use limber::sound::clip::SoundSet;
 use limber::sound::render::{Mix, convert, render, sample_at};
 
+mod common;
+
 fn limber(home: &Path) -> Command {
     let mut cmd = Command::cargo_bin("limber").unwrap();
     cmd.env("LIMBER_ROUTINES", home.join("routines"))
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_CACHE_HOME", home.join("cache"))
+        // limber's own data (Piper and its voices) is the test's: none unless it gives some.
+        .env("XDG_DATA_HOME", home.join(".local/share"))
         .env("LIMBER_CONFIG", "");
     cmd
 }
@@ -422,5 +426,215 @@ fn ctrl_c_during_a_render_stops_the_engine_and_leaves_nothing() {
     assert!(
         state.is_err() || state.unwrap().contains(") Z "),
         "the engine {engine} still runs"
+    );
+}
+
+/// Piper, as `scripts/setup` installs it and `auto` finds it: a whole built-in routine is made by
+/// one piper process, and rendered with every line where the plan puts it, silence everywhere
+/// else, and every hold exact to the sample.
+#[test]
+fn piper_prepares_a_routine_in_one_process_and_renders_it_where_the_plan_says() {
+    let Some(data) = common::installed_piper() else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let counting = common::give_piper(home.path(), &data);
+    let config = home.path().join("config.json");
+    std::fs::write(
+        &config,
+        serde_json::json!({ "voice": { "program": counting, "timeout": 120 } }).to_string(),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = limber(home.path())
+            .env("LIMBER_CONFIG", &config)
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        (String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+    };
+    let (stdout, stderr) = run(&["prepare", "in-bed", "-v"]);
+    assert!(
+        stderr.contains("voice: auto: piper, with the voice en_US-joe-medium"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("Speech cache (piper): "), "{stdout}");
+    // One piper for all the lines.
+    assert_eq!(common::piper_starts(home.path()).len(), 1, "{stdout}");
+    assert!(
+        common::piper_starts(home.path())
+            .iter()
+            .all(|p| !common::alive(*p)),
+        "piper outlived prepare"
+    );
+
+    let (json, _) = run(&["plan", "in-bed", "--json"]);
+    let plan: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(plan["speech"]["engine"], "piper");
+    assert_eq!(plan["speech"]["voice"], "en_US-joe-medium");
+    assert_eq!(plan["speech"]["measured"], plan["speech"]["lines"]);
+    let out_path = home.path().join("in-bed.wav");
+    run(&["render", "in-bed", "-o", out_path.to_str().unwrap()]);
+    // Everything was in the cache: no piper at all.
+    assert_eq!(common::piper_starts(home.path()).len(), 1);
+
+    let (file, rate) = samples(&out_path);
+    let total = plan["total_seconds"].as_f64().unwrap();
+    assert!(((file.len() as f64 / rate as f64) - total).abs() < 0.001);
+    let at = |s: f64| ((s * rate as f64).round() as usize).min(file.len());
+    // The plan's times are to the hundredth of a second.
+    let slack = 0.011;
+    let mut sounding = vec![false; file.len()];
+    let cues = plan["cues"].as_array().unwrap();
+    let mut spoken = 0;
+    for cue in cues {
+        if cue["kind"] == "silence" {
+            continue;
+        }
+        let (from, to) = (
+            cue["at"].as_f64().unwrap(),
+            cue["at"].as_f64().unwrap() + cue["seconds"].as_f64().unwrap(),
+        );
+        sounding[at(from - slack)..at(to + slack)].fill(true);
+        if cue["kind"] == "speech" {
+            // Speech from its first moments: the first syllable is where the plan says.
+            let words = &file[at(from + slack)..at(to - slack)];
+            let loud = |part: &[i16]| part.iter().any(|s| s.unsigned_abs() > 1000);
+            let tenth = at(0.3).min(words.len());
+            assert!(
+                loud(&words[..tenth.max(1)]) || loud(&words[..words.len().min(at(0.5))]),
+                "no speech at the start of {:?} at {from} s",
+                cue["text"]
+            );
+            spoken += 1;
+        }
+    }
+    assert_eq!(
+        spoken,
+        cues.iter().filter(|c| c["kind"] == "speech").count()
+    );
+    assert!(spoken > 100, "{spoken}");
+    // Nothing sounds where the plan has nothing.
+    if let Some(stray) = (0..file.len()).find(|i| !sounding[*i] && file[*i] != 0) {
+        panic!(
+            "sound at {:.3} s, where the plan has none",
+            stray as f64 / rate as f64
+        );
+    }
+    // Each hold, from the first sample of its start chime to the first of its end chime, lasts
+    // exactly its seconds.
+    let sounds = SoundSet::built_in();
+    let chime = |sound: Sound| -> Vec<i16> {
+        convert(sounds.clip(sound), rate)
+            .iter()
+            .take(200)
+            .map(|s| (s * 0.8 * 32767.0).round() as i16)
+            .collect()
+    };
+    let (high, low) = (chime(Sound::HoldStart), chime(Sound::HoldEnd));
+    // The sample where the chime's own first samples are, within the plan's rounding.
+    let onset = |near: f64, expect: &[i16]| {
+        (at(near - slack)..at(near + slack)).find(|i| file[*i..].starts_with(expect))
+    };
+    let mut holds = 0;
+    for (i, cue) in cues.iter().enumerate() {
+        if cue["kind"] != "silence" || cue["silence"] != "hold" {
+            continue;
+        }
+        let start = cues[..i]
+            .iter()
+            .rev()
+            .find(|c| c["sound"] == "hold_start")
+            .unwrap();
+        let end = cues[i..].iter().find(|c| c["sound"] == "hold_end").unwrap();
+        let (Some(s), Some(e)) = (
+            onset(start["at"].as_f64().unwrap(), &high),
+            onset(end["at"].as_f64().unwrap(), &low),
+        ) else {
+            panic!("a hold's chimes are not where the plan says: {cue}");
+        };
+        let seconds = cue["seconds"].as_f64().unwrap();
+        assert_eq!(e - s, (seconds * rate as f64).round() as usize, "{cue}");
+        holds += 1;
+    }
+    assert!(holds > 20, "{holds}");
+}
+
+/// A Piper voice that is not there, or not a voice, is an error with Piper's own words, and
+/// nothing is made.
+#[test]
+fn a_missing_or_corrupt_piper_model_is_named() {
+    let Some(data) = common::installed_piper() else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    common::give_piper(home.path(), &data);
+    let config = home.path().join("config.json");
+    std::fs::write(
+        &config,
+        serde_json::json!({ "voice": { "engine": "piper", "model": "/nonexistent/en_US-x-medium.onnx" } })
+            .to_string(),
+    )
+    .unwrap();
+    let out = limber(home.path())
+        .env("LIMBER_CONFIG", &config)
+        .args(["prepare", "in-bed"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "limber: piper cannot start (its voice model /nonexistent/en_US-x-medium.onnx is not there)"
+    );
+
+    // A model file that is not one, beside the joe voice's own settings.
+    let voices = home.path().join(".local/share/limber/voices");
+    std::fs::write(voices.join("en_US-broken-medium.onnx"), b"not a model").unwrap();
+    std::fs::copy(
+        data.join("voices/en_US-joe-medium.onnx.json"),
+        voices.join("en_US-broken-medium.onnx.json"),
+    )
+    .unwrap();
+    let out = limber(home.path())
+        .args([
+            "prepare",
+            "in-bed",
+            "--voice",
+            "piper",
+            "--voice-name",
+            "en_US-broken-medium",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("piper failed (exit status: 1): ") && stderr.contains("INVALID_PROTOBUF"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(home.path().join("cache/limber/speech")).map_or(0, |d| d.count()),
+        0,
+        "nothing half-made is kept"
+    );
+    // A name that is no voice lists those there are.
+    let out = limber(home.path())
+        .args([
+            "plan",
+            "in-bed",
+            "--voice",
+            "piper",
+            "--voice-name",
+            "en_US-elvish-medium",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim_end(),
+        "limber: piper has no voice named \"en_US-elvish-medium\"; it has en_US-broken-medium, en_US-joe-medium"
     );
 }

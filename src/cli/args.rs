@@ -301,8 +301,8 @@ impl CtlCommand {
 
 const RUN_HELP: &str = "\
 Without ROUTINE, runs lower-back-basics. Flags override the configuration file.
-Voices: \"espeak-ng\" (the default), \"piper\" and \"pico2wave\" make each line as a sound
-file, kept in the speech cache; \"command\" runs your own program (see docs/voices.md);
+Voices: \"auto\" (the default) is Piper when it and a voice are installed, else espeak-ng.
+\"piper\", \"espeak-ng\" and \"pico2wave\" make each line as a sound file, kept in the speech cache; \"command\" runs your own program (see docs/voices.md);
 \"system\" is speech-dispatcher. When one fails, the next takes over; \"none\" plays chimes and
 writes captions only.
 Ctrl-C or SIGTERM stops at once, prints what was done, and exits with status 130.
@@ -418,26 +418,16 @@ pub struct VoiceArgs {
 impl VoiceArgs {
     /// The voice chosen by the configuration, changed by these arguments.
     pub fn choice(&self, config: &Config) -> Choice {
-        let engine = self
-            .voice
-            .as_deref()
-            .and_then(Engine::parse)
-            .unwrap_or(config.voice.engine);
-        // A voice named in the configuration is one of the configured engine's voices.
-        let configured_name = config
-            .voice
-            .name
-            .clone()
-            .filter(|_| engine == config.voice.engine);
-        Choice {
-            engine,
-            rate: self
-                .voice_rate
-                .unwrap_or(config.settings.words_per_minute.round() as u32),
-            pitch: self.voice_pitch.unwrap_or(config.voice.pitch),
-            volume: self.voice_volume.unwrap_or(config.voice.volume),
-            name: self.voice_name.clone().or(configured_name),
-        }
+        Choice::new(
+            config,
+            crate::config::Asked {
+                engine: self.voice.as_deref().and_then(Engine::parse),
+                name: self.voice_name.clone(),
+                rate: self.voice_rate,
+                pitch: self.voice_pitch,
+                volume: self.voice_volume,
+            },
+        )
     }
 
     /// The flags that shape the speech, as given: for a command to suggest another with the same

@@ -93,7 +93,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Prepare { routines, voice } => prepare::prepare(&config, &routines, &voice),
         Command::Render(args) => render::render(&config, &args),
         Command::Check { files } => check::check(&config, &files),
-        Command::Voices { engine } => voices::list_voices(engine.as_deref()),
+        Command::Voices { engine } => voices::list_voices(&config, engine.as_deref()),
         Command::Devices => devices::list_devices(),
         Command::Schema { .. } | Command::Ctl { .. } => unreachable!("handled above"),
     }

@@ -22,6 +22,11 @@ pub fn plan(
     let routine = leveled.routine;
     let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
     let choice = voice.choice(config);
+    choice.check_name().map_err(Error::Usage)?;
+    crate::log::line(
+        crate::log::VERBOSE,
+        &format!("voice: {}", choice.describe()),
+    );
     let mut settings = choice.settings(&config.settings_for(&sounds));
     settings.eased = leveled.eased;
     let synth = choice
@@ -39,6 +44,13 @@ pub fn plan(
         let mut value = serde_json::to_value(timeline.to_json()).expect("a plan serializes");
         value["speech"] = serde_json::json!({
             "engine": engine,
+            "auto": choice.auto,
+            "voice": choice
+                .model
+                .as_deref()
+                .and_then(|m| m.file_stem())
+                .map(|n| n.to_string_lossy().into_owned())
+                .or_else(|| choice.name.clone()),
             "lines": lines.len(),
             "measured": measured,
         });

@@ -12,6 +12,11 @@ use crate::voice::lengths;
 
 pub fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<ExitCode, Error> {
     let choice = voice.choice(config);
+    choice.check_name().map_err(Error::Usage)?;
+    crate::log::line(
+        crate::log::VERBOSE,
+        &format!("voice: {}", choice.describe()),
+    );
     let synth = synth_for(config, &choice)?;
     stop_on_signal();
     let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));

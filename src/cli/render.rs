@@ -45,10 +45,14 @@ pub fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
     let part =
         Part::of(&routine, args.from.as_deref(), args.only.as_deref()).map_err(Error::Usage)?;
     let mut choice = args.voice.choice(config);
+    choice.check_name().map_err(Error::Usage)?;
+    crate::log::line(
+        crate::log::VERBOSE,
+        &format!("voice: {}", choice.describe()),
+    );
     if choice.engine == Engine::System {
         eprintln!("limber: the system voice cannot write files; espeak-ng speaks instead");
-        choice.engine = Engine::Preset("espeak-ng");
-        choice.name = None;
+        choice = choice.with_engine(Engine::Preset("espeak-ng"));
     }
     let synth = match choice.engine {
         Engine::None => None,

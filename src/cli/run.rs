@@ -52,6 +52,11 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     let routine = &leveled.routine;
     let sounds = config.sounds(&mut |w| captions.notice(&w));
     let choice = args.voice.choice(config);
+    choice.check_name().map_err(Error::Usage)?;
+    crate::log::line(
+        crate::log::VERBOSE,
+        &format!("voice: {}", choice.describe()),
+    );
     let mut settings = choice.settings(&config.settings_for(&sounds));
     settings.eased = leveled.eased;
     // The speech cache of the chosen voice: lines it holds play at once, and their real lengths
@@ -361,14 +366,11 @@ fn voices(
             _ => {
                 let made = match synth.take() {
                     Some(s) => Ok(s),
-                    None => Choice {
-                        engine,
-                        name: choice.name.clone().filter(|_| engine == choice.engine),
-                        ..choice.clone()
-                    }
-                    .synth(config, &mut |w| captions.notice(&w))
-                    .unwrap_or_else(|| Err("it makes no sound files".into()))
-                    .map(std::sync::Arc::new),
+                    None => choice
+                        .with_engine(engine)
+                        .synth(config, &mut |w| captions.notice(&w))
+                        .unwrap_or_else(|| Err("it makes no sound files".into()))
+                        .map(std::sync::Arc::new),
                 };
                 made.and_then(|s| Speaker::new(s, Rc::clone(&output), choice.volume))
                     .map(|v| Box::new(v) as Box<dyn Voice>)

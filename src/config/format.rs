@@ -168,6 +168,7 @@ pub static CONTROLS: Shape = Shape {
 
 /// The speech engines `voice.engine` and `--voice` accept.
 pub const ENGINES: &[&str] = &[
+    "auto",
     "espeak-ng",
     "piper",
     "pico2wave",
@@ -183,7 +184,7 @@ pub static VOICE: Shape = Shape {
         f(
             "engine",
             Kind::Choice(ENGINES),
-            "\"espeak-ng\" (the default), \"piper\" (set \"model\"), \"pico2wave\", \"command\" (your own program: set \"program\" and \"arguments\"), \"system\" (speech-dispatcher, which cannot be prepared ahead or rendered), or \"none\" for chimes only.",
+            "\"auto\" (the default: Piper when it and a voice are installed, else espeak-ng), \"espeak-ng\", \"piper\" (a voice from `limber voices piper`, or \"model\"), \"pico2wave\", \"command\" (your own program: set \"program\" and \"arguments\"), \"system\" (speech-dispatcher, which cannot be prepared ahead or rendered), or \"none\" for chimes only.",
         ),
         f(
             "rate",
@@ -214,7 +215,7 @@ pub static VOICE: Shape = Shape {
         f(
             "model",
             Kind::OptionalText { max_chars: 4096 },
-            "A Piper voice model (the .onnx file, with its .onnx.json beside it). A relative path is relative to this file's folder.",
+            "A Piper voice model (the .onnx file, with its .onnx.json beside it), for a voice outside ~/.local/share/limber/voices. A relative path is relative to this file's folder.",
         ),
         f(
             "timeout",

@@ -17,7 +17,7 @@ pub mod format;
 mod voice;
 
 pub use check::load_config;
-pub use voice::Choice;
+pub use voice::{Asked, Choice};
 
 /// What resuming does to the hold or rep that a pause interrupted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -86,6 +86,8 @@ pub enum Ask {
 /// The speech engine to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
+    /// Piper when its program and a voice are installed, else espeak-ng.
+    Auto,
     /// A program limber knows: "espeak-ng", "piper", "pico2wave".
     Preset(&'static str),
     /// The user's own program.
@@ -98,6 +100,7 @@ pub enum Engine {
 impl Engine {
     pub fn parse(word: &str) -> Option<Engine> {
         match word {
+            "auto" => Some(Engine::Auto),
             "system" => Some(Engine::System),
             "command" => Some(Engine::Command),
             "none" => Some(Engine::None),
@@ -110,6 +113,7 @@ impl Engine {
 
     pub fn name(self) -> &'static str {
         match self {
+            Engine::Auto => "auto",
             Engine::Preset(name) => name,
             Engine::Command => "command",
             Engine::System => "system",
@@ -118,7 +122,7 @@ impl Engine {
     }
 }
 
-pub const DEFAULT_ENGINE: Engine = Engine::Preset("espeak-ng");
+pub const DEFAULT_ENGINE: Engine = Engine::Auto;
 
 /// How the voice speaks.
 #[derive(Debug, Clone, PartialEq)]

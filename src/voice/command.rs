@@ -50,6 +50,19 @@ pub fn stop_all() {
     }
 }
 
+/// Counts a process group as making speech, so [`stop_all`] kills it.
+pub(super) fn track(pid: u32) {
+    RUNNING.lock().unwrap_or_else(|p| p.into_inner()).push(pid);
+}
+
+/// A process group that no longer makes speech.
+pub(super) fn untrack(pid: u32) {
+    RUNNING
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .retain(|p| *p != pid);
+}
+
 /// Whether [`stop_all`] has been called.
 pub fn stopping() -> bool {
     STOPPING.load(Ordering::SeqCst)
@@ -274,12 +287,9 @@ impl CommandEngine {
             .spawn()
             .map_err(|e| fail(format!("cannot start {program}: {e}")))?;
         let pid = child.id();
-        RUNNING.lock().unwrap_or_else(|p| p.into_inner()).push(pid);
+        track(pid);
         let status = self.wait(&mut child, text);
-        RUNNING
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|p| *p != pid);
+        untrack(pid);
         let status = status.map_err(fail)?;
         let mut said = || {
             let mut text = String::new();
@@ -361,7 +371,7 @@ impl CommandEngine {
 }
 
 /// Kills a process group we started, so a program's own children go with it.
-fn kill_group(pid: u32) {
+pub(super) fn kill_group(pid: u32) {
     if let Some(pid) = i32::try_from(pid)
         .ok()
         .and_then(rustix::process::Pid::from_raw)

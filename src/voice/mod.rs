@@ -6,9 +6,11 @@
 //! says so once, and the session carries on (in the end with captions alone).
 
 pub mod cache;
+pub mod choose;
 pub mod command;
 pub mod espeak;
 pub mod lengths;
+pub mod piper;
 pub mod speaker;
 pub mod system;
 

@@ -13,6 +13,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::command::CommandEngine;
+use super::piper::Piper;
 use super::{Heard, Voice};
 use crate::routine::Ms;
 use crate::sound::clip::Clip;
@@ -25,6 +26,8 @@ const LOOK_AHEAD: usize = 12;
 /// An engine with its cache: turns text into speech, made once.
 pub struct Synth {
     pub engine: CommandEngine,
+    /// Piper, kept loaded for all the lines, when the engine is Piper.
+    piper: Option<Piper>,
     cache: Cache,
     identity: String,
     /// A temporary cache, when the real one cannot be used; removed with the session.
@@ -55,8 +58,12 @@ impl Synth {
                 (Cache::open(temp.path(), max_bytes)?, Some(temp))
             }
         };
+        let piper = (engine.name == "piper").then(|| Piper::new(engine.clone()));
         Ok(Synth {
-            identity: engine.identity(),
+            identity: piper
+                .as_ref()
+                .map_or_else(|| engine.identity(), Piper::identity),
+            piper,
             engine,
             cache,
             _scratch: scratch,
@@ -101,7 +108,10 @@ impl Synth {
         }
         let mut file = self.cache.scratch()?;
         let path = file.path().to_path_buf();
-        let clip = self.engine.synthesize(text, file.as_file_mut(), &path)?;
+        let clip = match &self.piper {
+            Some(piper) => piper.synthesize(text, file.as_file_mut())?,
+            None => self.engine.synthesize(text, file.as_file_mut(), &path)?,
+        };
         let _ = file.as_file_mut().rewind();
         // A cache that cannot keep it costs only the time to make it again.
         let _ = self.cache.keep(file, &key);
