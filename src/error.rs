@@ -56,7 +56,7 @@ pub enum Error {
     /// A session log that cannot be read: the file and line, what is wrong, and that nothing
     /// was changed.
     #[error("{0}")]
-    History(#[from] crate::history::store::LogError),
+    History(#[from] LogError),
 }
 
 impl Error {
@@ -129,4 +129,14 @@ impl Diagnostic {
 pub struct Location {
     pub line: usize,
     pub column: usize,
+}
+
+/// A problem with the session log that stops it being read: the file, the line and what is
+/// wrong (see `history::store`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{line}: {message}", path.display())]
+pub struct LogError {
+    pub path: std::path::PathBuf,
+    pub line: usize,
+    pub message: String,
 }

@@ -684,7 +684,7 @@ fn record(lab: &Lab, name: &str, seconds: f64) -> Vec<f32> {
     std::thread::sleep(Duration::from_secs(2) + Duration::from_secs_f64(seconds));
     let _ = rec.kill();
     let _ = rec.wait();
-    let (samples, rate) = limber::sound::listen::read_wav(&path).unwrap();
+    let (samples, rate) = limber_lab::listen::read_wav(&path).unwrap();
     assert_eq!(rate, 48_000);
     samples
 }
@@ -713,7 +713,7 @@ fn a_paused_session_keeps_the_speaker_awake_with_an_inaudible_tone() {
         // The last second of a paused session: nothing but the keep-alive, if any.
         let samples = record(&lab, &format!("paused-{keep_alive}.wav"), 1.5);
         let last = &samples[samples.len() - 48_000..];
-        let level = limber::sound::listen::rms(last);
+        let level = limber_lab::listen::rms(last);
         let crossings = last
             .windows(2)
             .filter(|w| (w[0] < 0.0) != (w[1] < 0.0))

@@ -13,12 +13,13 @@ use limber::history::record::{Begin, Done, End, Ended, Line, Planned, Rated, Rat
 use limber::plan::settings::Settings;
 use limber::plan::timeline::plan;
 use limber::routine::source::Source;
-use limber::session::captions::Recorded;
 use limber::session::player::{Control, Controls, Devices, Report, play};
 use limber::session::record;
 use limber::sound::clip::SoundSet;
-use limber::sound::output::RecordingOutput;
-use limber::voice::{FakeVoice, Voice, Voices};
+use limber::voice::{Voice, Voices};
+use limber_lab::captions::Recorded;
+use limber_lab::output::RecordingOutput;
+use limber_lab::voice::FakeVoice;
 
 mod common;
 

@@ -8,11 +8,12 @@ use limber::plan::settings::{Settings, Sound};
 use limber::plan::timeline::{CueKind, Timeline, What, plan};
 use limber::routine::library;
 use limber::routine::{Exercise, Routine, Step, Work};
-use limber::session::captions::Recorded;
 use limber::session::player::{Control, Controls, Devices, OnResume, Report, Status, play};
 use limber::sound::clip::SoundSet;
-use limber::sound::output::RecordingOutput;
-use limber::voice::{FakeVoice, Voice, Voices};
+use limber::voice::{Voice, Voices};
+use limber_lab::captions::Recorded;
+use limber_lab::output::RecordingOutput;
+use limber_lab::voice::FakeVoice;
 use tokio::time::Instant;
 
 type Said = Rc<RefCell<Vec<(Instant, String)>>>;
@@ -257,6 +258,12 @@ async fn every_cue_of_a_built_in_routine_starts_exactly_when_planned() {
         .iter()
         .filter(|c| limber::session::captions::caption(c).is_some())
         .collect();
+    assert_eq!(
+        run.captions.lines.len(),
+        captioned.len(),
+        "one caption per cue that has one: {:#?}",
+        run.captions.lines
+    );
     for (line, cue) in run.captions.lines.iter().zip(&captioned) {
         let when = limber::plan::timeline::clock(cue.at);
         assert!(line.starts_with(&when), "{line:?} should be at {when}");

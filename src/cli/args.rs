@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Choice, Config, Engine};
+use crate::session::player::Control;
 
 const AFTER_HELP: &str = "\
 Routines are JSON files. The built-in ones are listed by `limber list`; your own go in
@@ -169,7 +170,8 @@ Talks to the session over a socket in $XDG_RUNTIME_DIR/limber (or /tmp/limber-UI
 from another terminal, over SSH, or from a script. Exit status 1 when no session is running.
 `status` prints the routine, step, rep, side, whether paused, and the time left; with --json:
   {\"routine\", \"step\", \"steps\", \"title\", \"exercise\", \"side\", \"rep\", \"reps\",
-   \"set\", \"sets\", \"paused\", \"over\", \"step_left_seconds\", \"session_left_seconds\",
+   \"set\", \"sets\", \"place\" (all of them in words), \"paused\", \"over\", \"step_left_seconds\",
+   \"session_left_seconds\",
    \"starts_at\" (while waiting for --at or --wait)}
 Signals do the same without limber: SIGUSR1 pauses or resumes, SIGUSR2 skips to the next step.";
 
@@ -281,20 +283,28 @@ pub enum CtlCommand {
 }
 
 impl CtlCommand {
-    /// The word for it in the control protocol.
+    /// What it asks of the player; `None` for `status` and `rate`, which the session answers.
+    pub fn control(self) -> Option<Control> {
+        Some(match self {
+            CtlCommand::Pause => Control::Pause,
+            CtlCommand::Resume => Control::Resume,
+            CtlCommand::Toggle => Control::Toggle,
+            CtlCommand::Next => Control::Next,
+            CtlCommand::Previous => Control::Previous,
+            CtlCommand::Repeat => Control::Repeat,
+            CtlCommand::Stop => Control::Stop,
+            CtlCommand::VolumeUp => Control::VolumeUp,
+            CtlCommand::VolumeDown => Control::VolumeDown,
+            CtlCommand::Status | CtlCommand::Rate => return None,
+        })
+    }
+
+    /// The word for it in the control protocol: the session's own word for the control.
     pub fn word(self) -> &'static str {
         match self {
-            CtlCommand::Pause => "pause",
-            CtlCommand::Resume => "resume",
-            CtlCommand::Toggle => "toggle",
-            CtlCommand::Next => "next",
-            CtlCommand::Previous => "previous",
-            CtlCommand::Repeat => "repeat",
-            CtlCommand::Stop => "stop",
             CtlCommand::Status => "status",
-            CtlCommand::VolumeUp => "volume-up",
-            CtlCommand::VolumeDown => "volume-down",
             CtlCommand::Rate => "rate",
+            other => other.control().map_or("status", Control::word),
         }
     }
 }
@@ -473,6 +483,19 @@ pub enum SchemaOf {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ctl_words_are_the_sessions_words() {
+        use super::{Control, CtlCommand};
+        use clap::ValueEnum;
+        for command in CtlCommand::value_variants() {
+            let name = command.to_possible_value().unwrap();
+            assert_eq!(name.get_name(), command.word());
+            if let Some(control) = command.control() {
+                assert_eq!(Control::parse(command.word()), Some(control));
+            }
+        }
+    }
+
     use clap::CommandFactory;
 
     #[test]

@@ -18,18 +18,8 @@ fn status_text(s: &Value) -> String {
             s["title"].as_str().unwrap_or("")
         ));
     }
-    if let Some(exercise) = s["exercise"].as_str() {
-        let mut at = vec![exercise.to_string()];
-        if let Some(side) = s["side"].as_str() {
-            at.push(format!("{side} side"));
-        }
-        if let (Some(set), Some(sets)) = (s["set"].as_u64(), s["sets"].as_u64()) {
-            at.push(format!("set {set} of {sets}"));
-        }
-        if let (Some(rep), Some(reps)) = (s["rep"].as_u64(), s["reps"].as_u64()) {
-            at.push(format!("rep {rep} of {reps}"));
-        }
-        out.push_str(&format!("at:      {}\n", at.join(", ")));
+    if let Some(place) = s["place"].as_str() {
+        out.push_str(&format!("at:      {place}\n"));
     }
     let state = if let Some(at) = s["starts_at"].as_str() {
         let local = at

@@ -34,14 +34,7 @@ pub fn default_path() -> Option<PathBuf> {
         .and_then(|d| d.state_dir().map(|s| s.join(FILE)))
 }
 
-/// A problem with the log that stops it being read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}:{line}: {message}", path.display())]
-pub struct LogError {
-    pub path: PathBuf,
-    pub line: usize,
-    pub message: String,
-}
+pub use crate::error::LogError;
 
 /// Appends one record as one line, flushed to the disk before it returns.
 pub fn append(path: &Path, line: &Line) -> Result<(), String> {

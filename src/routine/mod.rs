@@ -6,6 +6,7 @@
 //! - [`template`]: the spoken text with placeholders, such as `{n} breaths`.
 //! - [`library`]: the routines a person can name: the built-in ones and their own.
 //! - [`schema`]: the JSON Schema for editors, made from [`format`].
+//! - [`suggest`]: "did you mean", one rule for keys, kinds, placeholders and names.
 //!
 //! This file is the model: a validated routine, what the file said, checked and with the
 //! routine's defaults applied. Values the routine leaves open (`rest`, `countdown`...) stay `None`
@@ -16,6 +17,7 @@ pub mod format;
 pub mod library;
 pub mod schema;
 pub mod source;
+pub mod suggest;
 pub mod template;
 pub mod validate;
 

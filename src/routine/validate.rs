@@ -11,6 +11,7 @@ use crate::error::Location;
 use crate::error::{Diagnostic, Error};
 use crate::routine::format::{self, Field, Kind, Shape};
 use crate::routine::source::Source;
+use crate::routine::suggest;
 use crate::routine::template::{Template, Var};
 use crate::routine::{Breathe, Exercise, Grow, Ms, Phase, Progress, Routine, Side, Step, Work};
 
@@ -266,7 +267,7 @@ impl<'s> Checker<'s> {
             seen.push((key, at));
             if shape.field(key).is_none() && !ignore.contains(&key) {
                 let help = unknown_key_help(key, shape);
-                if let Some(meant) = nearest_field(key, shape) {
+                if let Some(meant) = suggest::nearest(key, shape.fields.iter().map(|f| f.name)) {
                     misspelt.push(meant);
                 }
                 self.error(
@@ -826,12 +827,12 @@ impl<'s> Checker<'s> {
         let has = |k: &str| node.properties.iter().any(|p| prop_name(&p.name) == k);
         let Some(&(kind, shape)) = format::STEP_KINDS.iter().find(|(k, _)| has(k)) else {
             // A misspelt kind ("exersise", "sya") is reported once, as the unknown key it is.
-            let misspelt = format::STEP_KINDS.iter().find(|(k, _)| {
-                node.properties.iter().any(|p| {
-                    let key = prop_name(&p.name);
-                    let known = format::OBJECT_SHAPES.iter().any(|s| s.field(key).is_some());
-                    !known && strsim::damerau_levenshtein(k, &key.to_lowercase()) <= 2
-                })
+            let misspelt = node.properties.iter().find_map(|p| {
+                let key = prop_name(&p.name);
+                let known = format::OBJECT_SHAPES.iter().any(|s| s.field(key).is_some());
+                let kind = suggest::nearest(key, format::STEP_KINDS.iter().map(|(k, _)| *k));
+                let kind = kind.filter(|_| !known)?;
+                format::STEP_KINDS.iter().find(|(k, _)| *k == kind)
             });
             if let Some((_, shape)) = misspelt {
                 self.open(node, path, shape, &[]);
@@ -1223,26 +1224,6 @@ fn a_or_an(noun: &str) -> String {
     format!("{article} {noun}")
 }
 
-/// The field of `shape` a mistyped key most likely meant.
-fn nearest_field(key: &str, shape: &Shape) -> Option<&'static str> {
-    let key = key.to_lowercase();
-    shape
-        .fields
-        .iter()
-        .map(|f| {
-            (
-                f.name,
-                strsim::jaro_winkler(f.name, &key),
-                strsim::damerau_levenshtein(f.name, &key),
-            )
-        })
-        .filter(|(name, jw, dl)| {
-            *jw >= 0.8 || (*dl <= 1 && name.len() > 2) || (*dl <= 2 && name.len() > 5)
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(name, _, _)| name)
-}
-
 fn unknown_key_help(key: &str, shape: &Shape) -> String {
     // A key that is right, but in the wrong place, says where it belongs.
     for other in format::OBJECT_SHAPES {
@@ -1255,7 +1236,7 @@ fn unknown_key_help(key: &str, shape: &Shape) -> String {
             );
         }
     }
-    if let Some(name) = nearest_field(key, shape) {
+    if let Some(name) = suggest::nearest(key, shape.fields.iter().map(|f| f.name)) {
         return format!("did you mean \"{name}\"?");
     }
     let keys: Vec<String> = shape

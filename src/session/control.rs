@@ -228,6 +228,7 @@ pub fn status_json(s: &Status) -> Value {
         "reps": place.and_then(|p| p.reps),
         "set": place.and_then(|p| p.set),
         "sets": place.and_then(|p| p.sets),
+        "place": place.map(|p| p.to_string()),
         "paused": s.paused,
         "over": s.over,
         "step_left_seconds": secs(step_left),

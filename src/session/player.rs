@@ -908,7 +908,7 @@ pub fn resume_words(timeline: &Timeline, here: usize) -> String {
             true => Place { rep: None, ..p },
             false => p,
         })
-        .map(|p| crate::session::captions::place_text(&p))
+        .map(|p| p.to_string())
         .or_else(|| {
             let n = cue.and_then(|c| c.step)?;
             let span = timeline.steps.iter().find(|s| s.step == n)?;

@@ -18,10 +18,18 @@ pub struct Clip {
     pub rate: u32,
 }
 
+/// How long `frames` samples per channel last at `rate`, rounded up to the millisecond. The one
+/// rule for a sound's length, so a clip in memory and a file's header (the speech cache) agree.
+pub fn frames_ms(frames: u64, rate: u32) -> Ms {
+    (frames * 1000).div_ceil(u64::from(rate.max(1)))
+}
+
 impl Clip {
     pub fn duration_ms(&self) -> Ms {
-        let frames = self.samples.len() as u64 / u64::from(self.channels.max(1));
-        (frames * 1000).div_ceil(u64::from(self.rate.max(1)))
+        frames_ms(
+            self.samples.len() as u64 / u64::from(self.channels.max(1)),
+            self.rate,
+        )
     }
 
     /// Decodes a WAV file's bytes (8, 16, 24 or 32-bit integer, or 32-bit float).

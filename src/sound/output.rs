@@ -426,25 +426,6 @@ impl Output for RodioOutput {
     }
 }
 
-/// A fake output that records what it was asked to play and when (on tokio's clock).
-#[derive(Default)]
-pub struct RecordingOutput {
-    pub played: RefCell<Vec<(tokio::time::Instant, usize, f32)>>,
-    pub stops: RefCell<usize>,
-}
-
-impl Output for RecordingOutput {
-    fn play(&self, clip: &Clip, volume: f32) {
-        self.played
-            .borrow_mut()
-            .push((tokio::time::Instant::now(), clip.samples.len(), volume));
-    }
-
-    fn stop(&self) {
-        *self.stops.borrow_mut() += 1;
-    }
-}
-
 /// An output that plays nothing: a session with captions only.
 pub struct Silent;
 

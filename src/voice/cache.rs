@@ -90,7 +90,10 @@ impl Cache {
         if spec.sample_rate == 0 || reader.duration() == 0 {
             return None;
         }
-        Some((u64::from(reader.duration()) * 1000).div_ceil(u64::from(spec.sample_rate)))
+        Some(crate::sound::clip::frames_ms(
+            u64::from(reader.duration()),
+            spec.sample_rate,
+        ))
     }
 
     /// The size of a cached line's file.
