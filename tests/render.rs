@@ -382,14 +382,20 @@ fn an_engine_that_fails_is_named_with_its_own_error_and_nothing_is_written() {
 }
 
 #[test]
-fn render_asks_for_a_wav_name_and_the_system_voice_cannot_prepare() {
+fn render_asks_for_a_known_format_and_the_system_voice_cannot_prepare() {
     let home = tempfile::tempdir().unwrap();
     let out = limber(home.path())
-        .args(["render", "in-bed", "-o", "in-bed.mp3"])
+        .args(["render", "in-bed", "-o", "in-bed.ogg"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("name the output something.wav"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "cannot tell the format of in-bed.ogg: name it .wav, .flac or .mp3, or give --format"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = limber(home.path())
         .args(["prepare", "in-bed", "--voice", "system"])
         .output()

@@ -53,9 +53,14 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
 
     let tty = std::io::stdout().is_terminal();
     let interactive = tty || std::io::stdin().is_terminal();
-    let mut captions: Box<dyn Captions> = match args.captions().or(config.captions).unwrap_or(tty) {
-        true => Box::new(Terminal::new(tty)),
-        false => Box::new(Quiet),
+    let captioned = args.captions().or(config.captions).unwrap_or(tty);
+    // On a terminal that can draw, the live display; elsewhere plain lines.
+    let live = (captioned && crate::session::live::wanted(tty))
+        .then(|| crate::session::live::Live::new(crate::session::live::colour(), false));
+    let mut captions: Box<dyn Captions> = match (captioned, &live) {
+        (true, Some(live)) => Box::new(live.clone()),
+        (true, None) => Box::new(Terminal::new(tty)),
+        (false, _) => Box::new(Quiet),
     };
 
     // The exercises at the levels the session log has reached.
@@ -88,6 +93,9 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     if let Some(synth) = &synth {
         synth.trim(&crate::voice::lengths::lines(&timeline));
     }
+    if let Some(live) = &live {
+        live.timeline(&timeline);
+    }
 
     if stopped_already(&runtime, &mut rx, &tx) {
         captions.summary(&format!("Stopped {} before it began.", routine.name));
@@ -102,7 +110,15 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     crate::session::control::serve(claim.as_ref(), tx.clone(), status.subscribe());
     // Keys from the terminal, when there is one; the guard restores it however `run` ends.
     let keys = crate::session::keys::start(tx.clone());
-    if keys.is_some() {
+    // Ctrl-Z and `fg` pause and resume, on a terminal.
+    if interactive {
+        crate::session::suspend::listen(tx.clone(), status.subscribe(), live.clone());
+    }
+    if let Some(live) = &live {
+        // The status area says "? keys" itself.
+        live.set_keys(keys.is_some());
+        live.follow(status.subscribe());
+    } else if keys.is_some() {
         captions.info("press ? for the keys");
     }
 
@@ -156,7 +172,10 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         Err(why) if wanted.is_some() => return Err(Error::Device(why)),
         // With nothing to hear, captions are the session: only on a screen, and only if wanted.
         Err(why) if interactive && args.captions() != Some(false) => {
-            captions = Box::new(Terminal::new(tty));
+            captions = match &live {
+                Some(live) => Box::new(live.clone()),
+                None => Box::new(Terminal::new(tty)),
+            };
             captions.notice(&format!(
                 "no audio output ({why}); carrying on with captions only. Check that a speaker is connected and not muted"
             ));

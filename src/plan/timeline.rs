@@ -837,7 +837,7 @@ impl fmt::Display for Timeline {
         for cue in &self.cues {
             if cue.step != step {
                 step = cue.step;
-                match step.and_then(|n| self.steps.get(n - 1)) {
+                match step.and_then(|n| self.steps.iter().find(|s| s.step == n)) {
                     Some(span) => writeln!(f, "\n       step {}: {}", span.step, span.title)?,
                     None => writeln!(f)?,
                 }

@@ -124,11 +124,9 @@ impl Step {
     /// A short name for the step, for plans, captions and `--from`.
     pub fn title(&self) -> String {
         match self {
-            Step::Say(_) => "say".into(),
-            Step::Rest { rest, .. } => format!(
-                "rest {}",
-                crate::routine::template::format_seconds(*rest as f64 / 1000.0)
-            ),
+            // The first words, which is how a person remembers it.
+            Step::Say(text) => crate::words::first_words(&text.to_string(), 4),
+            Step::Rest { rest, .. } => format!("Rest, {}", crate::words::length(*rest)),
             Step::Breathe(b) => b.name.clone().unwrap_or_else(|| "breathing".into()),
             Step::Exercise(e) => e.name.clone(),
         }

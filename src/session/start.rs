@@ -75,7 +75,7 @@ pub fn target(at: Option<Time>, wait: Option<Duration>) -> Option<Zoned> {
     }
 }
 
-/// How it is said: "07:30 (in 9 h 12 min)" or "07:30 tomorrow (in 23 h 59 min)".
+/// How it is said: "07:30:00 (in 9 h 12 min)", "07:30:00 tomorrow (in 23 h 59 min)", "(in 5 s)".
 pub fn describe(target: &Zoned) -> String {
     let now = Zoned::now();
     let left = left(target);
@@ -86,14 +86,8 @@ pub fn describe(target: &Zoned) -> String {
     } else {
         " on a later day"
     };
-    let mins = left.as_secs().div_ceil(60);
-    let span = if mins >= 60 {
-        format!("{} h {} min", mins / 60, mins % 60)
-    } else if left.as_secs() >= 60 {
-        format!("{mins} min")
-    } else {
-        format!("{} s", left.as_secs())
-    };
+    // Rounded, not cut: `--wait 5s` is "in 5 s" a few microseconds later, not "in 4 s".
+    let span = crate::words::short(left);
     format!("{}{day} (in {span})", target.strftime("%H:%M:%S"))
 }
 

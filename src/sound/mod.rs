@@ -8,6 +8,7 @@
 
 pub mod chime;
 pub mod clip;
+pub mod encode;
 pub mod mixer;
 pub mod output;
 pub mod render;

@@ -204,7 +204,7 @@ impl CommandEngine {
     pub fn check(&self) -> Result<(), String> {
         if self.program.as_os_str().is_empty() {
             return Err(
-                "no program is set: give \"program\" and \"arguments\" in the configuration's \"voice\" (see docs/voices.md)".into(),
+                "no program is set: give \"program\" and \"arguments\" in the configuration's \"voice\" (`limber config` shows an example)".into(),
             );
         }
         if find_program(&self.program).is_none() {
