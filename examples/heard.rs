@@ -4,7 +4,7 @@
 //!     cargo run --example heard -- recording.wav
 
 use limber::plan::settings::Sound;
-use limber::sound::listen;
+use limber_lab::listen;
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {

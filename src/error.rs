@@ -56,7 +56,7 @@ pub enum Error {
     /// A session log that cannot be read: the file and line, what is wrong, and that nothing
     /// was changed.
     #[error("{0}")]
-    History(#[from] crate::history::store::LogError),
+    History(#[from] LogError),
 }
 
 impl Error {
@@ -129,4 +129,66 @@ impl Diagnostic {
 pub struct Location {
     pub line: usize,
     pub column: usize,
+}
+
+/// A problem with the session log that stops it being read: the file, the line and what is
+/// wrong (see `history::store`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{line}: {message}", path.display())]
+pub struct LogError {
+    pub path: std::path::PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+/// An operating system's error in plain words, without its number: "there is no such file or
+/// folder", not "No such file or directory (os error 2)".
+pub fn plain(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let words = match e.kind() {
+        K::NotFound => "there is no such file or folder",
+        K::PermissionDenied => "permission denied",
+        K::ConnectionRefused => "nothing is listening there",
+        K::ConnectionReset | K::ConnectionAborted => "the other side closed the connection",
+        K::BrokenPipe => "the other side stopped reading",
+        K::AlreadyExists => "it already exists",
+        K::StorageFull => "the disk is full",
+        K::ReadOnlyFilesystem => "the disk is read-only",
+        K::IsADirectory => "it is a folder",
+        K::NotADirectory => "a part of the path is not a folder",
+        K::TimedOut => "it took too long",
+        K::Interrupted => "it was interrupted",
+        K::InvalidFilename => "the name is too long or not allowed",
+        _ => {
+            // Other errors keep their words, less the number.
+            let text = e.to_string();
+            let text = match text.find(" (os error ") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            };
+            let mut chars = text.chars();
+            return match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => text,
+            };
+        }
+    };
+    words.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn os_errors_read_as_words_without_numbers() {
+        let e = std::io::Error::from_raw_os_error(2);
+        assert_eq!(super::plain(&e), "there is no such file or folder");
+        let e = std::io::Error::from_raw_os_error(104);
+        assert_eq!(super::plain(&e), "the other side closed the connection");
+        let e = std::io::Error::from_raw_os_error(7);
+        assert!(
+            !super::plain(&e).contains("os error"),
+            "{}",
+            super::plain(&e)
+        );
+    }
 }

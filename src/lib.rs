@@ -9,12 +9,13 @@
 //! ```
 //!
 //! Arrows go one way, from the command line down to the routine:
-//! `cli` -> `session` -> `config` -> `voice` -> `sound` -> `plan` -> `routine` -> `error`, `log`;
-//! `history` (the session log) is used by `cli` and `session` and uses only `routine`.
+//! `cli` -> `session` -> `config` -> `voice` -> `sound` -> `plan` -> `routine` -> `error`, `log`,
+//! `words`; `history` (the session log) is used by `cli` and `session` and uses only `routine`.
 
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod fuzz;
 pub mod history;
 pub mod log;
 pub mod plan;
@@ -22,5 +23,6 @@ pub mod routine;
 pub mod session;
 pub mod sound;
 pub mod voice;
+pub mod words;
 
 pub use error::Error;

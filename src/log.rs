@@ -10,7 +10,22 @@
 //! An error that ends limber is printed as it is, once, by `cli`.
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
+
+/// Where lines go instead of straight to stderr while a screen is drawn on (the live display,
+/// which writes them above its status area).
+type Sink = Box<dyn Fn(&str) + Send>;
+static SINK: Mutex<Option<Sink>> = Mutex::new(None);
+
+/// Sends every line to `sink` until [`unset_sink`].
+pub fn set_sink(sink: Sink) {
+    *SINK.lock().unwrap_or_else(|p| p.into_inner()) = Some(sink);
+}
+
+pub fn unset_sink() {
+    SINK.lock().unwrap_or_else(|p| p.into_inner()).take();
+}
 
 pub const QUIET: u8 = 0;
 pub const NORMAL: u8 = 1;
@@ -29,6 +44,10 @@ pub fn level() -> u8 {
 /// Writes one line on stderr if `level` is wanted.
 pub fn line(level: u8, text: &str) {
     if level > self::level() {
+        return;
+    }
+    if let Some(sink) = SINK.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        sink(text);
         return;
     }
     if std::io::stderr().is_terminal() || std::env::var_os("JOURNAL_STREAM").is_some() {

@@ -39,7 +39,7 @@ fn help_and_version() {
             "A voice coach for floor exercises",
         ))
         .stdout(predicate::str::contains("plan"))
-        .stdout(predicate::str::contains("docs/routines.md"));
+        .stdout(predicate::str::contains("limber new NAME --from"));
     for sub in ["list", "plan", "check", "schema"] {
         limber(dir.path())
             .args([sub, "--help"])
@@ -141,7 +141,7 @@ fn plan_prints_the_timeline_with_its_total() {
             // The total, then each exercise's level (a new user's are all level 1).
             let at = out.find("\nTotal ").unwrap_or(0);
             let total = out[at + 1..].lines().next().unwrap_or("");
-            total.ends_with(" steps")
+            total.ends_with(" steps, about 22 minutes as `limber list` says")
                 && total.contains(" s), ")
                 && out[at..].contains(
                     "\n\nLevels (from the session log; --level N or --no-progress choose for one session):\n  Knee-to-chest stretch: level 1 of 2, 30 s x 2; next: 30 s x 3 after 2 more good sessions\n",
@@ -698,4 +698,122 @@ fn the_controls_and_audio_settings_are_checked_like_the_rest() {
         .args(["plan", "in-bed"])
         .assert()
         .success();
+}
+
+#[test]
+fn plain_limber_prints_a_short_usage_and_exits_2() {
+    let dir = empty_dir();
+    let out = limber(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("limber "), "{err}");
+    for command in ["run ", "list ", "show ", "new ", "render ", "completions "] {
+        assert!(err.contains(&format!("\n  {command}")), "{command}: {err}");
+    }
+    assert!(err.lines().count() < 30, "short: {err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn an_installed_limber_shows_copies_and_explains_without_the_source() {
+    let dir = empty_dir();
+    let routines = dir.path().join("routines");
+    // show: the built-in routine's own text.
+    let out = limber(&routines).args(["show", "in-bed"]).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        std::fs::read_to_string(root().join("routines/in-bed.json")).unwrap()
+    );
+    // new --from: a copy with a name of its own, in the routines folder, that is valid.
+    let out = limber(&routines)
+        .args(["new", "my-bed", "--from", "in-bed"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("my-bed.json, a copy of in-bed"));
+    let copy = std::fs::read_to_string(routines.join("my-bed.json")).unwrap();
+    assert!(copy.contains("\"name\": \"My bed\""), "{copy}");
+    limber(&routines)
+        .args(["check", "my-bed"])
+        .assert()
+        .success();
+    // Never over a file that is there.
+    let out = limber(&routines).args(["new", "my-bed"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is there already"));
+    assert_eq!(
+        std::fs::read_to_string(routines.join("my-bed.json")).unwrap(),
+        copy
+    );
+    // new without --from: a small routine of every kind of step, valid, that lists and plans.
+    limber(&routines)
+        .args(["new", "stretch"])
+        .assert()
+        .success();
+    let out = limber(&routines).arg("list").output().unwrap();
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(list.contains("  stretch "), "{list}");
+    assert!(list.contains("3 exercises"), "{list}");
+    limber(&routines)
+        .args(["plan", "stretch", "--only", "4"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("step 4: Bridge"))
+        .stdout(predicate::str::contains("Knee to chest").not());
+    // config: the documented example.
+    limber(&routines)
+        .arg("config")
+        .assert()
+        .success()
+        .stdout(std::fs::read_to_string(root().join("config.example.json")).unwrap());
+    // completions and the manual page.
+    for (shell, mark) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef limber"),
+        ("fish", "complete -c limber"),
+    ] {
+        limber(&routines)
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(mark))
+            .stdout(predicate::str::contains("render"));
+    }
+    limber(&routines)
+        .arg("man")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH limber 1"))
+        .stdout(predicate::str::contains("completions"));
+}
+
+#[test]
+fn list_says_about_how_long_in_words_however_full_the_cache() {
+    let dir = empty_dir();
+    let out = limber(dir.path()).arg("list").output().unwrap();
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        list.contains("  in-bed             about 13 minutes  6 exercises   In bed"),
+        "{list}"
+    );
+    assert!(list.contains("from the speaking rate"), "{list}");
+    // The README says the same.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for line in list.lines().filter(|l| l.contains(" about ")) {
+        let id = line.split_whitespace().next().unwrap();
+        let about = &line[line.find("about").unwrap()..];
+        let about = &about[..about.find("minutes").unwrap() + 7];
+        assert!(
+            readme.contains(&format!("| `{id}` |"))
+                && readme
+                    .lines()
+                    .any(|l| l.starts_with(&format!("| `{id}` |")) && l.contains(about)),
+            "README's length of {id} is not {about}"
+        );
+    }
 }

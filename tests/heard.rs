@@ -14,10 +14,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use limber::plan::settings::Sound;
-use limber::sound::listen;
+use limber_lab::listen;
 
 mod common;
-use common::have;
 
 /// One session at a time: two sessions sharing the two cores would time each other.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -197,8 +196,7 @@ fn a_session_is_heard_with_espeak_ng() {
 
 #[test]
 fn a_session_is_heard_with_the_system_voice() {
-    if !have("speech-dispatcher") && std::env::var_os("LIMBER_REQUIRE_AUDIO").is_none() {
-        eprintln!("SKIPPED: speech-dispatcher is not installed");
+    if common::missing(&["speech-dispatcher"], "the system voice's test") {
         return;
     }
     session("system");

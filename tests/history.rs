@@ -13,12 +13,13 @@ use limber::history::record::{Begin, Done, End, Ended, Line, Planned, Rated, Rat
 use limber::plan::settings::Settings;
 use limber::plan::timeline::plan;
 use limber::routine::source::Source;
-use limber::session::captions::Recorded;
 use limber::session::player::{Control, Controls, Devices, Report, play};
 use limber::session::record;
 use limber::sound::clip::SoundSet;
-use limber::sound::output::RecordingOutput;
-use limber::voice::{FakeVoice, Voice, Voices};
+use limber::voice::{Voice, Voices};
+use limber_lab::captions::Recorded;
+use limber_lab::output::RecordingOutput;
+use limber_lab::voice::FakeVoice;
 
 mod common;
 
@@ -886,4 +887,64 @@ fn the_built_in_routines_grow_within_thirty_minutes() {
             );
         }
     }
+}
+
+#[test]
+fn at_a_terminal_the_keys_answer_the_question() {
+    if common::missing(&["python3"], "the terminal tests") {
+        return;
+    }
+    let home = Home::new();
+    // No sound server: at a terminal the session carries on with captions, and asks at the end.
+    let mut cmd = Command::new("python3");
+    cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pty_drive.py"))
+        .arg(r#"[["sleep", 25], ["expect", "How did that feel?"], ["sleep", 0.5], ["send", "3"], ["expect", "Noted: hard."]]"#)
+        .args([env!("CARGO_BIN_EXE_limber"), "run", "tiny", "--voice", "none", "--only", "2"]);
+    common::lab_env(&mut cmd, home.dir.path());
+    cmd.env(
+        "PULSE_SERVER",
+        format!("unix:{}", home.dir.path().join("no-server").display()),
+    )
+    .env("TERM", "xterm")
+    .env_remove("XDG_STATE_HOME")
+    .env_remove("LIMBER_HISTORY");
+    let out = cmd.output().unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    assert!(screen.contains("Rated hard."), "{screen}");
+    let log = lines(&home.log());
+    assert_eq!(log.last().unwrap()["rating"]["rating"], "hard");
+    assert_eq!(log.last().unwrap()["rating"]["by"], "key");
+}
+
+#[test]
+fn ratings_written_at_once_never_tear_each_other() {
+    let home = Home::new();
+    let today = jiff::Zoned::now().date();
+    home.write(&session("x", today, 10.0, Some(Ended::Finished)));
+    // Thirty `limber rate` at the same moment, as beside a session: each line whole.
+    let children: Vec<_> = (0..30)
+        .map(|i| {
+            home.limber(&[
+                "rate",
+                ["easy", "fine", "hard"][i % 3],
+                "--note",
+                &"n".repeat(200 + i),
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let log = lines(&home.log());
+    assert_eq!(log.len(), 32);
+    assert!(
+        log[2..]
+            .iter()
+            .all(|l| l["rating"]["note"].as_str().unwrap().len() >= 200)
+    );
+    assert_readable(&home);
 }

@@ -8,11 +8,12 @@ use limber::plan::settings::{Settings, Sound};
 use limber::plan::timeline::{CueKind, Timeline, What, plan};
 use limber::routine::library;
 use limber::routine::{Exercise, Routine, Step, Work};
-use limber::session::captions::Recorded;
 use limber::session::player::{Control, Controls, Devices, OnResume, Report, Status, play};
 use limber::sound::clip::SoundSet;
-use limber::sound::output::RecordingOutput;
-use limber::voice::{FakeVoice, Voice, Voices};
+use limber::voice::{Voice, Voices};
+use limber_lab::captions::Recorded;
+use limber_lab::output::RecordingOutput;
+use limber_lab::voice::FakeVoice;
 use tokio::time::Instant;
 
 type Said = Rc<RefCell<Vec<(Instant, String)>>>;
@@ -257,6 +258,12 @@ async fn every_cue_of_a_built_in_routine_starts_exactly_when_planned() {
         .iter()
         .filter(|c| limber::session::captions::caption(c).is_some())
         .collect();
+    assert_eq!(
+        run.captions.lines.len(),
+        captioned.len(),
+        "one caption per cue that has one: {:#?}",
+        run.captions.lines
+    );
     for (line, cue) in run.captions.lines.iter().zip(&captioned) {
         let when = limber::plan::timeline::clock(cue.at);
         assert!(line.starts_with(&when), "{line:?} should be at {when}");
@@ -459,7 +466,7 @@ async fn a_step_is_done_only_once_the_session_has_gone_past_it() {
         ..Settings::default()
     };
     let rest = plan(&r, &settings).steps[1].clone();
-    assert!(rest.title.starts_with("rest"), "{}", rest.title);
+    assert!(rest.title.starts_with("Rest, "), "{}", rest.title);
     // Two seconds into the rest: its words were said, but it is not done.
     let run = run_with(
         &r,
@@ -676,6 +683,13 @@ async fn previous_restarts_the_step_or_goes_back_one() {
     );
     assert_eq!(played_at(&run, 26), vec![20_000 + 53_280 - 7850]);
     assert_eq!(run.report.done, vec![1, 2, 3]);
+    // It says which: back one step, or this one from its start.
+    let notices = &run.captions.notices;
+    assert!(
+        notices.iter().any(|n| n.starts_with("back to step 1, "))
+            && notices.contains(&"back to the start of step 2, Bridge".to_string()),
+        "{notices:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -702,6 +716,14 @@ async fn repeat_says_the_last_words_again_and_the_hold_keeps_its_time() {
         run.captions
             .notices
             .contains(&"voice volume 80%".to_string())
+    );
+    // What is said again is written again.
+    assert!(
+        run.captions
+            .notices
+            .contains(&"again: Rep 1 of 2.".to_string()),
+        "{:?}",
+        run.captions.notices
     );
 }
 

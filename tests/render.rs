@@ -7,7 +7,9 @@ use assert_cmd::Command;
 use limber::plan::settings::{Settings, Sound};
 use limber::plan::timeline::{self, What};
 use limber::sound::clip::SoundSet;
-use limber::sound::render::{Mix, convert, render, sample_at};
+
+use limber::plan::timeline::Timeline;
+use limber::sound::render::{Mix, convert, render};
 
 mod common;
 
@@ -26,15 +28,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Whether espeak-ng is there; without it a test says so and returns, or fails in CI
+/// (LIMBER_REQUIRE_AUDIO=1), like every test that needs a real part.
 fn espeak() -> bool {
-    let found = std::process::Command::new("espeak-ng")
-        .arg("--version")
-        .output()
-        .is_ok();
-    if !found {
-        eprintln!("SKIPPED: espeak-ng is not installed; run scripts/setup");
-    }
-    found
+    !common::missing(&["espeak-ng"], "render tests with a voice")
 }
 
 fn samples(path: &Path) -> (Vec<i16>, u32) {
@@ -56,8 +53,8 @@ fn plan_json(home: &Path, routine: &str, voice: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-#[test]
-fn every_chime_starts_at_its_exact_sample() {
+/// Renders in-bed's chimes alone (no voice) at `rate`.
+fn render_chimes(rate: u32) -> (Timeline, SoundSet, Vec<i16>, u64) {
     let routine = limber::routine::library::find("in-bed", None)
         .unwrap()
         .load()
@@ -70,7 +67,6 @@ fn every_chime_starts_at_its_exact_sample() {
     let plan = timeline::plan(&routine, &settings);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("in-bed.wav");
-    let rate = 24_000;
     let mix = Mix {
         sounds: &sounds,
         sound_volume: 0.8,
@@ -83,20 +79,37 @@ fn every_chime_starts_at_its_exact_sample() {
     let (file, file_rate) = samples(&path);
     assert_eq!(file_rate, rate);
     assert_eq!(file.len() as u64, written);
-    assert_eq!(written, sample_at(plan.total, rate));
+    (plan, sounds, file, written)
+}
+
+/// The sample of a moment of the plan, worked out here and not by the renderer.
+fn sample(ms: u64, rate: u32) -> usize {
+    (ms * u64::from(rate) / 1000) as usize
+}
+
+#[test]
+fn every_chime_starts_at_its_exact_sample() {
+    // At the sounds' own rate nothing is converted, so each chime in the file must be the
+    // sound file's own samples at the sound volume, from its cue's exact sample.
+    let rate = limber::sound::chime::RATE;
+    let (plan, sounds, file, written) = render_chimes(rate);
+    assert_eq!(written as usize, sample(plan.total, rate));
 
     let mut checked = 0;
     for cue in &plan.cues {
         let What::Sound(sound) = cue.what else {
             continue;
         };
-        let start = sample_at(cue.at, rate) as usize;
-        let expect: Vec<i16> = convert(sounds.clip(sound), rate)
+        let clip = sounds.clip(sound);
+        assert_eq!((clip.channels, clip.rate), (1, rate), "{sound:?}");
+        let start = sample(cue.at, rate);
+        let expect: Vec<i16> = clip
+            .samples
             .iter()
             .map(|s| (s * 0.8 * 32767.0).round() as i16)
             .collect();
         // Where the sound before has died away, the chime's first sample is its first sample.
-        if file[start.saturating_sub(1)] == 0 || start == 0 {
+        if start == 0 || file[start - 1] == 0 {
             let n = 200.min(expect.len());
             assert_eq!(
                 &file[start..start + n],
@@ -120,11 +133,58 @@ fn every_chime_starts_at_its_exact_sample() {
             )
         })
         .unwrap();
-    assert!(
-        file[..sample_at(first.at, rate) as usize]
-            .iter()
-            .all(|s| *s == 0)
-    );
+    assert!(file[..sample(first.at, rate)].iter().all(|s| *s == 0));
+}
+
+#[test]
+fn at_another_rate_each_chime_starts_on_time_and_keeps_its_length_and_level() {
+    let rate = 24_000;
+    let (plan, sounds, file, written) = render_chimes(rate);
+    assert_eq!(written as usize, sample(plan.total, rate));
+    let mut checked = 0;
+    for cue in &plan.cues {
+        let What::Sound(sound) = cue.what else {
+            continue;
+        };
+        let start = sample(cue.at, rate);
+        let clip = sounds.clip(sound);
+        let length = clip.samples.len() * rate as usize / clip.rate as usize;
+        let end = (start + length).min(file.len());
+        // Only chimes heard alone: silence just before, and nothing starting within them.
+        let alone = (start == 0 || file[start - 1] == 0)
+            && !plan.cues.iter().any(|c| {
+                c.at > cue.at && sample(c.at, rate) < end && matches!(c.what, What::Sound(_))
+            });
+        if !alone {
+            continue;
+        }
+        let peak = |s: &[i16]| s.iter().map(|v| i32::from(*v).abs()).max().unwrap_or(0);
+        let want = (clip.samples.iter().fold(0f32, |m, s| m.max(s.abs())) * 0.8 * 32767.0) as i32;
+        let got = peak(&file[start..end]);
+        assert!(
+            (got - want).abs() <= want / 20,
+            "{sound:?} at {} ms peaks at {got}, not {want}",
+            cue.at
+        );
+        // It is first heard where the sound file is first heard (within a millisecond: the
+        // conversion smooths the edge), and has died away by its end.
+        let audible = |v: f32| (v * 0.8 * 32767.0).round() != 0.0;
+        let lead = clip.samples.iter().position(|v| audible(*v)).unwrap() * rate as usize
+            / clip.rate as usize;
+        let heard = file[start..end].iter().position(|v| *v != 0).unwrap();
+        assert!(
+            heard.abs_diff(lead) <= rate as usize / 1000,
+            "{sound:?} is first heard {heard} samples after its cue, not {lead}"
+        );
+        if end + 10 < file.len() {
+            assert!(
+                peak(&file[end..end + 10]) <= want / 50,
+                "{sound:?} lasts too long"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 10, "only {checked} chimes were checked");
 }
 
 #[test]
@@ -322,14 +382,20 @@ fn an_engine_that_fails_is_named_with_its_own_error_and_nothing_is_written() {
 }
 
 #[test]
-fn render_asks_for_a_wav_name_and_the_system_voice_cannot_prepare() {
+fn render_asks_for_a_known_format_and_the_system_voice_cannot_prepare() {
     let home = tempfile::tempdir().unwrap();
     let out = limber(home.path())
-        .args(["render", "in-bed", "-o", "in-bed.mp3"])
+        .args(["render", "in-bed", "-o", "in-bed.ogg"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("name the output something.wav"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "cannot tell the format of in-bed.ogg: name it .wav, .flac or .mp3, or give --format"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = limber(home.path())
         .args(["prepare", "in-bed", "--voice", "system"])
         .output()

@@ -1,21 +1,25 @@
-//! The command line, as clap reads it. Turning these arguments into work is `app`'s job.
+//! The command line, as clap reads it. Turning these arguments into work is the commands' job.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
 use crate::config::{Choice, Config, Engine};
+use crate::session::player::Control;
 
 const AFTER_HELP: &str = "\
 Routines are JSON files. The built-in ones are listed by `limber list`; your own go in
 ~/.config/limber/routines/ (or $LIMBER_ROUTINES) and are named by their file name without .json.
-Writing a routine: docs/routines.md. Settings: config.example.json. Safety: docs/safety.md.
+`limber show NAME` prints one; `limber new NAME --from NAME` starts your own from it; `limber
+config` prints the configuration file, every setting explained; `limber schema` the JSON Schema.
+limber is not medical advice: stop if an exercise causes pain, numbness or tingling.
 
 Examples:
   limber list
-  limber plan lower-back-basics
-  limber plan ./my-stretches.json --json
-  limber check ~/.config/limber/routines/*.json";
+  limber new my-morning --from lower-back-basics
+  limber plan my-morning
+  limber run my-morning
+  limber render my-morning -o morning.mp3";
 
 const PLAN_HELP: &str = "\
 Holds, rests and breaths are exact. Speech is exact for lines in the speech cache (see `limber
@@ -48,12 +52,20 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Tell more on stderr: in a session, every step, hold and pause as it happens.
-    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    /// Tell more on stderr: in a session every step, hold and pause as it happens; elsewhere,
+    /// what is being done.
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "quiet",
+        help_heading = "Messages"
+    )]
     pub verbose: bool,
 
-    /// Tell only faults on stderr (in a session, not pauses, skips or waiting).
-    #[arg(short, long, global = true)]
+    /// Tell only faults on stderr: in a session, not pauses, skips or waiting; in render and
+    /// prepare, not their progress.
+    #[arg(short, long, global = true, help_heading = "Messages")]
     pub quiet: bool,
 
     #[command(subcommand)]
@@ -76,6 +88,12 @@ pub enum Command {
     Plan {
         /// A routine name (see `limber list`) or the path to a routine file.
         routine: String,
+        /// Start at this step: its number or its name.
+        #[arg(long, value_name = "STEP", conflicts_with = "only")]
+        from: Option<String>,
+        /// This step alone: its number or its name.
+        #[arg(long, value_name = "STEP")]
+        only: Option<String>,
         /// Print the timeline as JSON, for scripts.
         #[arg(long)]
         json: bool,
@@ -126,6 +144,38 @@ Without FILE, checks every routine in your routines folder."
         #[arg(long)]
         json: bool,
     },
+    /// Print a routine's JSON: a built-in one, or any that `limber list` shows.
+    #[command(
+        after_help = "Copy one to change it with `limber new NAME --from ROUTINE`, or save it:\n  limber show in-bed > ~/.config/limber/routines/my-bed.json"
+    )]
+    Show {
+        /// A routine name (see `limber list`) or the path to a routine file.
+        routine: String,
+    },
+    /// Start a routine of your own in your routines folder, from a built-in one or a small
+    /// example, and say where it is.
+    #[command(after_help = NEW_HELP)]
+    New {
+        /// Its name: letters, digits and dashes (the file is NAME.json).
+        name: String,
+        /// Copy this routine instead of the small example.
+        #[arg(long, value_name = "ROUTINE")]
+        from: Option<String>,
+    },
+    /// Print the configuration file with every setting and what it does, to save as
+    /// ~/.config/limber/config.json.
+    Config,
+    /// Print the completions of limber's commands and options for a shell.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print limber's manual page (roff), for man.
+    #[command(
+        after_help = "Read it now with `limber man | man -l -`, or install it:\n  mkdir -p ~/.local/share/man/man1 && limber man > ~/.local/share/man/man1/limber.1"
+    )]
+    Man,
     /// The sessions you have done: the last ones, this week against your goal, the streak of
     /// weeks that met it, and a calendar of the last 12 weeks.
     #[command(after_help = HISTORY_HELP)]
@@ -151,25 +201,50 @@ Without FILE, checks every routine in your routines folder."
     },
 }
 
+const NEW_HELP: &str = "\
+Writes ~/.config/limber/routines/NAME.json (or into $LIMBER_ROUTINES, or the configuration's
+\"routines\" folder) and never over a file that is there. Then change it in any editor, see it
+with `limber plan NAME`, check it with `limber check NAME` and run it with `limber run NAME`.
+`limber schema` gives editors the JSON Schema, to complete and check it as you type.
+
+Examples:
+  limber new my-morning
+  limber new gentle --from gentle-relief";
+
+const COMPLETIONS_HELP: &str = "\
+Install them for your shell:
+  bash:  mkdir -p ~/.local/share/bash-completion/completions &&
+         limber completions bash > ~/.local/share/bash-completion/completions/limber
+  zsh:   mkdir -p ~/.zfunc && limber completions zsh > ~/.zfunc/_limber
+         (and in ~/.zshrc, before compinit: fpath=(~/.zfunc $fpath))
+  fish:  limber completions fish > ~/.config/fish/completions/limber.fish";
+
 const PREPARE_HELP: &str = "\
 Lines are kept in the speech cache (~/.cache/limber/speech unless the configuration says
 otherwise), one WAV file per line, for the voice and settings used. `limber run`, `plan` and
 `render` use them. Only engines that make sound files can prepare; \"system\" cannot.";
 
 const RENDER_HELP: &str = "\
-The file is mono 16-bit WAV. Lines not yet in the speech cache are made first (see
-`limber prepare`). With the \"system\" voice, which cannot write files, espeak-ng speaks.
+Formats, chosen by the file's extension or --format, all mono at --rate:
+  wav   16-bit PCM, about 2.9 MB a minute at 24 kHz
+  flac  lossless, about half of that, with chapters as Vorbis comments (CHAPTER001=...)
+  mp3   for phones and cars, about 0.25 MB a minute of speech, with ID3 chapters (CHAP)
+Chapters mark each exercise with the words before it; --chapters also writes them to a file.
+Lines not yet in the speech cache are made first (see `limber prepare`). With the \"system\"
+voice, which cannot write files, espeak-ng speaks.
 
 Examples:
-  limber render lower-back-basics -o morning.wav
-  limber render in-bed -o in-bed.wav --chapters in-bed.chapters.txt";
+  limber render lower-back-basics -o morning.mp3
+  limber render in-bed -o in-bed.flac --chapters in-bed.chapters.txt
+  limber render breathing --format mp3 -o - | ssh phone 'cat > breathing.mp3'";
 
 const CTL_HELP: &str = "\
 Talks to the session over a socket in $XDG_RUNTIME_DIR/limber (or /tmp/limber-UID), so it works
 from another terminal, over SSH, or from a script. Exit status 1 when no session is running.
 `status` prints the routine, step, rep, side, whether paused, and the time left; with --json:
   {\"routine\", \"step\", \"steps\", \"title\", \"exercise\", \"side\", \"rep\", \"reps\",
-   \"set\", \"sets\", \"paused\", \"over\", \"step_left_seconds\", \"session_left_seconds\",
+   \"set\", \"sets\", \"place\" (all of them in words), \"paused\", \"over\", \"step_left_seconds\",
+   \"session_left_seconds\",
    \"starts_at\" (while waiting for --at or --wait)}
 Signals do the same without limber: SIGUSR1 pauses or resumes, SIGUSR2 skips to the next step.";
 
@@ -281,20 +356,28 @@ pub enum CtlCommand {
 }
 
 impl CtlCommand {
-    /// The word for it in the control protocol.
+    /// What it asks of the player; `None` for `status` and `rate`, which the session answers.
+    pub fn control(self) -> Option<Control> {
+        Some(match self {
+            CtlCommand::Pause => Control::Pause,
+            CtlCommand::Resume => Control::Resume,
+            CtlCommand::Toggle => Control::Toggle,
+            CtlCommand::Next => Control::Next,
+            CtlCommand::Previous => Control::Previous,
+            CtlCommand::Repeat => Control::Repeat,
+            CtlCommand::Stop => Control::Stop,
+            CtlCommand::VolumeUp => Control::VolumeUp,
+            CtlCommand::VolumeDown => Control::VolumeDown,
+            CtlCommand::Status | CtlCommand::Rate => return None,
+        })
+    }
+
+    /// The word for it in the control protocol: the session's own word for the control.
     pub fn word(self) -> &'static str {
         match self {
-            CtlCommand::Pause => "pause",
-            CtlCommand::Resume => "resume",
-            CtlCommand::Toggle => "toggle",
-            CtlCommand::Next => "next",
-            CtlCommand::Previous => "previous",
-            CtlCommand::Repeat => "repeat",
-            CtlCommand::Stop => "stop",
             CtlCommand::Status => "status",
-            CtlCommand::VolumeUp => "volume-up",
-            CtlCommand::VolumeDown => "volume-down",
             CtlCommand::Rate => "rate",
+            other => other.control().map_or("status", Control::word),
         }
     }
 }
@@ -302,13 +385,14 @@ impl CtlCommand {
 const RUN_HELP: &str = "\
 Without ROUTINE, runs lower-back-basics. Flags override the configuration file.
 Voices: \"auto\" (the default) is Piper when it and a voice are installed, else espeak-ng.
-\"piper\", \"espeak-ng\" and \"pico2wave\" make each line as a sound file, kept in the speech cache; \"command\" runs your own program (see docs/voices.md);
+\"piper\", \"espeak-ng\" and \"pico2wave\" make each line as a sound file, kept in the speech cache; \"command\" runs your own program (set in `limber config`);
 \"system\" is speech-dispatcher. When one fails, the next takes over; \"none\" plays chimes and
 writes captions only.
 Ctrl-C or SIGTERM stops at once, prints what was done, and exits with status 130.
 While it runs, in a terminal: space pauses and resumes, n next step, p previous, r repeat,
 +/- voice volume, q quit, ? the keys. From anywhere: `limber ctl` (pause, resume, next, previous,
 repeat, stop, status), SIGUSR1 (pause/resume) and SIGUSR2 (next step). One session at a time.
+Ctrl-Z pauses the session while it is suspended; `fg` goes on where it was.
 `--at 07:30` waits for the next 07:30 (local time) and `--wait 10m` for ten minutes; the output is
 opened only then.
 --on-event PROGRAM is run as `PROGRAM EVENT step=N title=T exercise=E side=S rep=N reps=N ...`
@@ -349,7 +433,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_captions: bool,
     /// Run PROGRAM (directly, not through a shell) at each event: session_start, step_start,
-    /// hold_start, hold_end, pause, resume, finish, stop. See `limber run --help`.
+    /// hold_start, hold_end, pause, resume, finish, stop; with what it is about as arguments
+    /// and in LIMBER_* variables (below).
     #[arg(long, value_name = "PROGRAM")]
     pub on_event: Option<PathBuf>,
     /// Play into this audio output (from `limber devices`): its name, or a unique part of it.
@@ -370,9 +455,14 @@ pub struct RunArgs {
 pub struct RenderArgs {
     /// A routine name (see `limber list`) or the path to a routine file.
     pub routine: String,
-    /// The file to write (.wav).
+    /// The file to write: .wav, .flac or .mp3 (the format follows the name), or - for standard
+    /// output.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// The format, whatever the file's name: wav, flac or mp3 (for a phone). With -o -, wav
+    /// unless this says otherwise.
+    #[arg(long, value_name = "FORMAT", value_enum)]
+    pub format: Option<crate::sound::encode::Format>,
     /// Also write where each exercise starts (with the words before it), for players that jump
     /// between chapters: a text file (`00:01:05.250 Bridge` lines), or JSON when FILE ends in .json.
     #[arg(long, value_name = "FILE")]
@@ -473,6 +563,19 @@ pub enum SchemaOf {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ctl_words_are_the_sessions_words() {
+        use super::{Control, CtlCommand};
+        use clap::ValueEnum;
+        for command in CtlCommand::value_variants() {
+            let name = command.to_possible_value().unwrap();
+            assert_eq!(name.get_name(), command.word());
+            if let Some(control) = command.control() {
+                assert_eq!(Control::parse(command.word()), Some(control));
+            }
+        }
+    }
+
     use clap::CommandFactory;
 
     #[test]

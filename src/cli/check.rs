@@ -80,7 +80,7 @@ pub fn check(config: &Config, files: &[std::path::PathBuf]) -> Result<ExitCode, 
             Ok(routine) => {
                 let (length, exercises) = summary(routine, &lengths);
                 out.push_str(&format!(
-                    "ok: {} (\"{}\", {length}, {exercises} exercises)\n",
+                    "ok: {} (\"{}\", {exercises} in {length})\n",
                     c.origin, routine.name
                 ));
             }

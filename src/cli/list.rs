@@ -7,7 +7,7 @@ use super::print;
 use crate::config::Config;
 use crate::error::Error;
 use crate::plan::settings::Settings;
-use crate::plan::timeline::{self, clock};
+use crate::plan::timeline;
 use crate::routine::Routine;
 use crate::routine::library::{self, Found, Origin};
 use crate::voice::lengths;
@@ -35,10 +35,20 @@ impl Lengths {
             |t| t.total,
         )
     }
+
+    /// The length to the minute, from the speaking rate alone, so that it does not change as
+    /// the speech cache fills: "about 22 minutes".
+    pub fn about(&self, routine: &Routine) -> String {
+        crate::words::about_minutes(timeline::plan(routine, &self.settings).total)
+    }
 }
 
-pub fn summary(routine: &Routine, lengths: &Lengths) -> (String, usize) {
-    (clock(lengths.total(routine)), routine.exercise_count())
+/// A routine's length and exercises in words: ("about 22 minutes", "8 exercises").
+pub fn summary(routine: &Routine, lengths: &Lengths) -> (String, String) {
+    (
+        lengths.about(routine),
+        crate::words::count(routine.exercise_count(), "exercise", "exercises"),
+    )
 }
 
 pub fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
@@ -131,14 +141,13 @@ pub fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
                     ""
                 };
             format!(
-                "  {:<width$}  {:>6}  {:>2} exercises  {}{replaces}\n",
+                "  {:<width$}  {:<16}  {:<12}  {}{replaces}\n",
                 found.id, length, exercises, routine.name
             )
         }
         Err(_) => format!(
-            "  {:<width$}  {:>6}  invalid: run `limber check {}`\n",
+            "  {:<width$}  invalid: run `limber check {}`\n",
             found.id,
-            "",
             found
                 .path()
                 .map_or(found.id.clone(), |p| p.display().to_string())
@@ -150,7 +159,7 @@ pub fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
     }
     out.push_str(&format!("\nYour routines ({dir_text}):\n"));
     if user_rows.is_empty() {
-        out.push_str("  none yet: copy one from docs/routines.md into that folder\n");
+        out.push_str("  none yet: `limber new NAME --from ROUTINE` copies one there to change\n");
     }
     for (found, loaded) in &user_rows {
         match found {
@@ -177,7 +186,9 @@ pub fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
             }
         }
     }
-    out.push_str("\nSee what one says and does with `limber plan NAME`.\n");
+    out.push_str(
+        "\nLengths are from the speaking rate, to the minute; `limber plan NAME` gives the exact time\nand everything it says.\n",
+    );
     print(&out)?;
     Ok(ExitCode::SUCCESS)
 }

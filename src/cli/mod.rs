@@ -6,7 +6,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::config::{Choice, Config};
 use crate::error::Error;
@@ -22,6 +22,7 @@ mod list;
 mod plan;
 mod prepare;
 mod render;
+mod routines;
 mod run;
 mod voices;
 
@@ -30,6 +31,11 @@ pub const INTERRUPTED: u8 = 130;
 
 /// Runs limber with the process's arguments.
 pub fn main() -> ExitCode {
+    if std::env::args_os().len() == 1 {
+        // Plain `limber`: what it is and the commands, short, as a usage mistake.
+        eprint!("{}", short_usage());
+        return ExitCode::from(2);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -63,6 +69,27 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         print(&text)?;
         return Ok(ExitCode::SUCCESS);
     }
+    match &cli.command {
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "limber", &mut out);
+            print(&String::from_utf8_lossy(&out))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::Write(format!("cannot write the manual: {e}")))?;
+            print(&String::from_utf8_lossy(&out))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Config => {
+            print(routines::CONFIG_EXAMPLE)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     if let Command::Ctl {
         command,
         json,
@@ -84,10 +111,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::List { json } => list::list(&config, json),
         Command::Plan {
             routine,
+            from,
+            only,
             json,
             voice,
             levels,
-        } => plan::plan(&config, &routine, json, &voice, levels),
+        } => plan::plan(&config, &routine, (from, only), json, &voice, levels),
+        Command::Show { routine } => routines::show(&config, &routine),
+        Command::New { name, from } => routines::new(&config, &name, from.as_deref()),
         Command::History(args) => history::history(&config, &args),
         Command::Rate { rating, note } => history::rate(&config, rating, note.as_deref()),
         Command::Prepare { routines, voice } => prepare::prepare(&config, &routines, &voice),
@@ -95,8 +126,35 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Check { files } => check::check(&config, &files),
         Command::Voices { engine } => voices::list_voices(&config, engine.as_deref()),
         Command::Devices => devices::list_devices(),
-        Command::Schema { .. } | Command::Ctl { .. } => unreachable!("handled above"),
+        Command::Schema { .. }
+        | Command::Ctl { .. }
+        | Command::Completions { .. }
+        | Command::Man
+        | Command::Config => unreachable!("handled above"),
     }
+}
+
+/// What plain `limber` prints: one line on what it is, the usage, and each command in a line.
+fn short_usage() -> String {
+    let cmd = Cli::command();
+    let mut out = format!(
+        "limber {}: a voice coach for floor exercises.\n\nUsage: limber COMMAND [OPTIONS]\n\nCommands:\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for sub in cmd.get_subcommands() {
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        // The first clause is enough here: `limber help COMMAND` has the rest.
+        let short = about
+            .split([':', ',', ';'])
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('.');
+        out.push_str(&format!("  {:<12} {short}\n", sub.get_name()));
+    }
+    out.push_str(
+        "\nStart with `limber list`, then `limber run NAME`. `limber help COMMAND` tells more.\n",
+    );
+    out
 }
 
 /// A routine at the levels its progressions have reached (or those chosen by hand), for `run`,
@@ -147,9 +205,10 @@ pub(crate) fn leveled(
 pub(crate) fn print(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::Write(format!("cannot write output: {e}")))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write(format!(
+            "cannot write output: {}",
+            crate::error::plain(&e)
+        ))),
         _ => Ok(()),
     }
 }

@@ -12,6 +12,7 @@ use crate::voice::lengths;
 pub fn plan(
     config: &Config,
     name: &str,
+    (from, only): (Option<String>, Option<String>),
     json: bool,
     voice: &VoiceArgs,
     levels: LevelArgs,
@@ -20,6 +21,8 @@ pub fn plan(
     let written = crate::plan::load(&found)?;
     let leveled = super::leveled(config, &found.id, &written, levels);
     let routine = leveled.routine;
+    let part = crate::plan::timeline::Part::of(&routine, from.as_deref(), only.as_deref())
+        .map_err(Error::Usage)?;
     let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
     let choice = voice.choice(config);
     choice.check_name().map_err(Error::Usage)?;
@@ -32,9 +35,9 @@ pub fn plan(
     let synth = choice
         .synth(config, &mut |w| eprintln!("limber: {w}"))
         .and_then(Result::ok);
-    let all = 0..routine.steps.len();
+    let range = part.range(routine.steps.len());
     let timeline =
-        lengths::plan(&routine, &settings, all, synth.as_ref(), None).map_err(Error::Write)?;
+        lengths::plan(&routine, &settings, range, synth.as_ref(), None).map_err(Error::Write)?;
     let lines = lengths::lines(&timeline);
     let measured = synth
         .as_ref()
@@ -81,6 +84,13 @@ pub fn plan(
                 voice.flags()
             ),
         };
+        // The length `limber list` gives, the same however full the cache: from the speaking rate.
+        let about =
+            crate::words::about_minutes(crate::plan::timeline::plan(&routine, &settings).total);
+        let about = match part.range(routine.steps.len()) == (0..routine.steps.len()) {
+            true => format!(", {about} as `limber list` says"),
+            false => String::new(),
+        };
         let mut levels = String::new();
         if !leveled.levels.is_empty() {
             let whence = if leveled.levels.iter().any(|l| l.by_hand) {
@@ -93,7 +103,7 @@ pub fn plan(
                 levels.push_str(&format!("  {}\n", crate::history::progression::describe(l)));
             }
         }
-        print(&format!("{timeline}\n{levels}\n{note}\n"))?;
+        print(&format!("{timeline}{about}\n{levels}\n{note}\n"))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -96,5 +96,11 @@ pub fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<E
         }
     ));
     print(&out)?;
+    // Lines that could not be kept are made again by the session: `prepare` did not do its job.
+    if let Some((why, n)) = synth.unkept() {
+        return Err(Error::Write(format!(
+            "{n} lines could not be kept in the speech cache ({why}); free some space and run `limber prepare` again"
+        )));
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,7 @@
-//! `limber render`: a whole session written to a WAV file, and its chapters.
+//! `limber render`: a whole session written to an audio file (WAV, FLAC or MP3, or standard
+//! output), with its chapters.
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -9,22 +11,30 @@ use crate::config::{Config, Engine};
 use crate::error::Error;
 use crate::plan::timeline::{Part, clock};
 use crate::routine::library;
+use crate::sound::encode::Format;
 use crate::voice::lengths;
 
 pub fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
-    let ext = args
-        .output
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase());
-    if ext.as_deref() != Some("wav") {
-        return Err(Error::Usage(format!(
-            "limber writes WAV files: name the output something.wav, not {} (convert it afterwards with ffmpeg or sox for other formats)",
-            args.output.display()
-        )));
+    let to_stdout = args.output == Path::new("-");
+    let format = match (args.format, Format::from_path(&args.output)) {
+        (Some(format), _) | (None, Some(format)) => format,
+        (None, None) if to_stdout => Format::Wav,
+        (None, None) => {
+            return Err(Error::Usage(format!(
+                "cannot tell the format of {}: name it .wav, .flac or .mp3, or give --format",
+                args.output.display()
+            )));
+        }
+    };
+    if to_stdout && std::io::stdout().is_terminal() {
+        return Err(Error::Usage(
+            "-o - writes the sound to standard output, which is a terminal here: pipe it into a program, or give a file name".into(),
+        ));
     }
     // Both files' folders are checked first: a render is not thrown away for a chapters file
     // that cannot be written.
-    for path in std::iter::once(&args.output).chain(&args.chapters) {
+    let output = (!to_stdout).then_some(&args.output);
+    for path in output.into_iter().chain(&args.chapters) {
         let dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -89,7 +99,7 @@ pub fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
         rate: args.rate,
         stopped: crate::voice::command::stopping,
     };
-    let written = crate::sound::render::render(&timeline, &mix, &args.output);
+    let written = crate::sound::render::render_as(&timeline, &mix, &args.output, format);
     if crate::voice::command::stopping() {
         return stopped("nothing was written");
     }
@@ -100,17 +110,34 @@ pub fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
     let took = started.elapsed().as_secs_f64();
     if let Some(path) = &args.chapters {
         let json = path.extension().is_some_and(|e| e == "json");
-        std::fs::write(path, crate::sound::render::chapters(&timeline, json))
-            .map_err(|e| Error::Write(format!("cannot write {}: {e}", path.display())))?;
+        std::fs::write(path, crate::sound::render::chapters(&timeline, json)).map_err(|e| {
+            Error::Write(format!(
+                "cannot write {}: {}",
+                path.display(),
+                crate::error::plain(&e)
+            ))
+        })?;
     }
-    let size = std::fs::metadata(&args.output).map_or(0, |m| m.len());
-    print(&format!(
-        "Wrote {}: {} of {}, {}, in {took:.1} s ({:.0} times real time)\n",
-        args.output.display(),
-        clock(timeline.total),
-        routine.name,
-        megabytes(size),
-        timeline.total as f64 / 1000.0 / took.max(0.001),
-    ))?;
+    let took = format!(
+        "in {took:.1} s ({:.0} times real time)",
+        timeline.total as f64 / 1000.0 / took.max(0.001)
+    );
+    if to_stdout {
+        // Standard output is the sound: the report goes to stderr.
+        eprintln!(
+            "limber: wrote {} of {} as {format} to standard output, {took}",
+            clock(timeline.total),
+            routine.name,
+        );
+    } else {
+        let size = std::fs::metadata(&args.output).map_or(0, |m| m.len());
+        print(&format!(
+            "Wrote {}: {} of {}, {format}, {}, {took}\n",
+            args.output.display(),
+            clock(timeline.total),
+            routine.name,
+            megabytes(size),
+        ))?;
+    }
     Ok(ExitCode::SUCCESS)
 }

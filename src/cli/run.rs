@@ -32,6 +32,17 @@ use crate::voice::system::{System, SystemSettings};
 use crate::voice::{Voice, Voices};
 
 pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
+    // Signals first, before anything else is done: SIGTERM or Ctrl-C a moment after the start
+    // (a service restarted at once, a script that changed its mind) must end the session as
+    // cleanly as one an hour in: status 130, and no socket left behind.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Write(format!("cannot start the session's clock: {e}")))?;
+    let _context = runtime.enter();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    crate::session::signals::listen(&tx);
+
     let name = args.routine.as_deref().unwrap_or(library::DEFAULT_ROUTINE);
     let found = library::find(name, config.routines.as_deref())?;
     let written = crate::plan::load(&found)?;
@@ -43,9 +54,14 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
 
     let tty = std::io::stdout().is_terminal();
     let interactive = tty || std::io::stdin().is_terminal();
-    let mut captions: Box<dyn Captions> = match args.captions().or(config.captions).unwrap_or(tty) {
-        true => Box::new(Terminal::new(tty)),
-        false => Box::new(Quiet),
+    let captioned = args.captions().or(config.captions).unwrap_or(tty);
+    // On a terminal that can draw, the live display; elsewhere plain lines.
+    let live = (captioned && crate::session::live::wanted(tty))
+        .then(|| crate::session::live::Live::new(crate::session::live::colour(), false));
+    let mut captions: Box<dyn Captions> = match (captioned, &live) {
+        (true, Some(live)) => Box::new(live.clone()),
+        (true, None) => Box::new(Terminal::new(tty)),
+        (false, _) => Box::new(Quiet),
     };
 
     // The exercises at the levels the session log has reached.
@@ -78,15 +94,14 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     if let Some(synth) = &synth {
         synth.trim(&crate::voice::lengths::lines(&timeline));
     }
+    if let Some(live) = &live {
+        live.timeline(&timeline);
+    }
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Write(format!("cannot start the session's clock: {e}")))?;
-    let _context = runtime.enter();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    // Registered before anything is heard, so Ctrl-C at any moment stops the session cleanly.
-    crate::session::signals::listen(&tx);
+    if stopped_already(&runtime, &mut rx, &tx) {
+        captions.summary(&format!("Stopped {} before it began.", routine.name));
+        return Ok(ExitCode::from(INTERRUPTED));
+    }
     let status = tokio::sync::watch::Sender::new(Status {
         routine: timeline.routine.clone(),
         steps: timeline.steps.len(),
@@ -96,7 +111,15 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     crate::session::control::serve(claim.as_ref(), tx.clone(), status.subscribe());
     // Keys from the terminal, when there is one; the guard restores it however `run` ends.
     let keys = crate::session::keys::start(tx.clone());
-    if keys.is_some() {
+    // Ctrl-Z and `fg` pause and resume, on a terminal.
+    if interactive {
+        crate::session::suspend::listen(tx.clone(), status.subscribe(), live.clone());
+    }
+    if let Some(live) = &live {
+        // The status area says "? keys" itself.
+        live.set_keys(keys.is_some());
+        live.follow(status.subscribe());
+    } else if keys.is_some() {
         captions.info("press ? for the keys");
     }
 
@@ -130,6 +153,10 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         }
     }
 
+    if stopped_already(&runtime, &mut rx, &tx) {
+        captions.summary(&format!("Stopped {} before it began.", routine.name));
+        return Ok(ExitCode::from(INTERRUPTED));
+    }
     let mut device: Option<Rc<LiveOutput>> = None;
     let wanted = args.device.clone().or_else(|| config.device.clone());
     let opened = LiveOutput::open(OutputSettings {
@@ -146,7 +173,10 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         Err(why) if wanted.is_some() => return Err(Error::Device(why)),
         // With nothing to hear, captions are the session: only on a screen, and only if wanted.
         Err(why) if interactive && args.captions() != Some(false) => {
-            captions = Box::new(Terminal::new(tty));
+            captions = match &live {
+                Some(live) => Box::new(live.clone()),
+                None => Box::new(Terminal::new(tty)),
+            };
             captions.notice(&format!(
                 "no audio output ({why}); carrying on with captions only. Check that a speaker is connected and not muted"
             ));
@@ -339,6 +369,33 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         ));
         Ok(ExitCode::from(INTERRUPTED))
     }
+}
+
+/// Whether a stop came (a signal, `limber ctl stop`) while the session was being set up. Other
+/// controls stay queued, in order, for the player.
+fn stopped_already(
+    runtime: &tokio::runtime::Runtime,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Control>,
+    tx: &tokio::sync::mpsc::UnboundedSender<Control>,
+) -> bool {
+    // Signals that came meanwhile reach the channel only when the runtime runs: a moment of it.
+    runtime.block_on(async {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        tokio::task::yield_now().await;
+    });
+    let mut others = Vec::new();
+    let mut stop = false;
+    while let Ok(c) = rx.try_recv() {
+        if c == Control::Stop {
+            stop = true;
+        } else {
+            others.push(c);
+        }
+    }
+    for c in others {
+        let _ = tx.send(c);
+    }
+    stop
 }
 
 /// The voices to use, best first; each that cannot start is reported once.

@@ -230,7 +230,7 @@ impl Config {
         Ok(Config::from_file(parsed, file))
     }
 
-    fn from_file(c: ConfigFile, file: Option<PathBuf>) -> Config {
+    pub(crate) fn from_file(c: ConfigFile, file: Option<PathBuf>) -> Config {
         let mut s = Settings::default();
         if let Some(rate) = c.rate {
             s.words_per_minute = f64::from(rate);
@@ -260,14 +260,15 @@ impl Config {
             .map(PathBuf::from)
             .or_else(|| c.routines.as_deref().map(|r| resolve(r, base.as_deref())))
             .or_else(|| config_dir().map(|d| d.join("routines")));
+        let d = VoiceConfig::default();
         let voice = VoiceConfig {
             engine: c
                 .engine
                 .as_deref()
                 .and_then(Engine::parse)
-                .unwrap_or(DEFAULT_ENGINE),
-            pitch: c.pitch.unwrap_or(50),
-            volume: c.voice_volume.map_or(1.0, |v| v as f32),
+                .unwrap_or(d.engine),
+            pitch: c.pitch.unwrap_or(d.pitch),
+            volume: c.voice_volume.map_or(d.volume, |v| v as f32),
             name: c.voice_name,
             program: c.program.as_deref().map(|p| {
                 // A bare name is looked up on the PATH, as a shell would; a path is a path.
@@ -279,7 +280,7 @@ impl Config {
             }),
             arguments: c.arguments.unwrap_or_default(),
             model: c.model.as_deref().map(|m| resolve(m, base.as_deref())),
-            timeout: c.timeout.unwrap_or(30_000),
+            timeout: c.timeout.unwrap_or(d.timeout),
         };
         let cache = c
             .cache_folder
@@ -431,8 +432,9 @@ mod tests {
 
 /// The configuration with every key at its default: what `config.example.json` holds.
 pub fn example() -> serde_json::Value {
-    let s = Settings::default();
-    let v = VoiceConfig::default();
+    // The defaults are the configuration of an empty file: written once, in `from_file`.
+    let d = Config::from_file(ConfigFile::default(), None);
+    let (s, v) = (&d.settings, &d.voice);
     let secs = |ms: Ms| {
         if ms % 1000 == 0 {
             serde_json::json!(ms / 1000)
@@ -445,14 +447,16 @@ pub fn example() -> serde_json::Value {
         phrases.insert(name.to_string(), serde_json::json!(s.phrases.get(name)));
     }
     phrases.insert("numbers".into(), serde_json::json!(s.phrases.numbers));
-    let sounds: serde_json::Map<String, serde_json::Value> =
-        std::iter::once(("volume".to_string(), serde_json::json!(0.8)))
-            .chain(
-                crate::plan::settings::Sound::ALL
-                    .iter()
-                    .map(|s| (s.name().to_string(), serde_json::json!(""))),
-            )
-            .collect();
+    let sounds: serde_json::Map<String, serde_json::Value> = std::iter::once((
+        "volume".to_string(),
+        serde_json::json!((f64::from(d.sound_volume) * 100.0).round() / 100.0),
+    ))
+    .chain(
+        crate::plan::settings::Sound::ALL
+            .iter()
+            .map(|s| (s.name().to_string(), serde_json::json!(""))),
+    )
+    .collect();
     serde_json::json!({
         "routines": "routines",
         "voice": {
@@ -467,7 +471,7 @@ pub fn example() -> serde_json::Value {
             "timeout": secs(v.timeout),
         },
         "sounds": sounds,
-        "speech_cache": { "folder": "", "max_megabytes": crate::voice::cache::DEFAULT_MAX_BYTES / 1024 / 1024 },
+        "speech_cache": { "folder": "", "max_megabytes": d.cache_max_bytes / 1024 / 1024 },
         "captions": "auto",
         "rest": secs(s.rest),
         "set_rest": secs(s.set_rest),
@@ -476,7 +480,7 @@ pub fn example() -> serde_json::Value {
         "setup_time": secs(s.setup_time),
         "switch_time": secs(s.switch_time),
         "phrases": phrases,
-        "audio": { "device": "", "lead_in": secs(LEAD_IN), "keep_alive": true },
+        "audio": { "device": "", "lead_in": secs(d.lead_in), "keep_alive": d.keep_alive },
         "controls": { "resume": "continue", "on_event": "" },
         "history": { "goal": crate::history::stats::DEFAULT_GOAL, "ask": "auto", "answer_time": secs(ANSWER_TIME), "file": "" },
     })

@@ -21,10 +21,12 @@ pub struct Data {
     pub goal: u32,
     /// Minutes a week, by the week's Monday.
     pub weeks: Vec<(Date, f64)>,
-    /// Seconds of each hold, by exercise: (day, seconds) for each session that did it.
-    pub holds: BTreeMap<String, Vec<(Date, f64)>>,
+    /// The day of each session drawn, in order: the charts' sessions 1, 2, 3...
+    pub sessions: Vec<Date>,
+    /// Seconds of each hold, by exercise: (session number from 1, seconds) for each that did it.
+    pub holds: BTreeMap<String, Vec<(usize, f64)>>,
     /// Reps (per side), by exercise.
-    pub reps: BTreeMap<String, Vec<(Date, u32)>>,
+    pub reps: BTreeMap<String, Vec<(usize, u32)>>,
 }
 
 impl Data {
@@ -33,12 +35,18 @@ impl Data {
         weeks: &[Week],
         goal: u32,
     ) -> Data {
-        let mut holds: BTreeMap<String, Vec<(Date, f64)>> = BTreeMap::new();
-        let mut reps: BTreeMap<String, Vec<(Date, u32)>> = BTreeMap::new();
+        let mut holds: BTreeMap<String, Vec<(usize, f64)>> = BTreeMap::new();
+        let mut reps: BTreeMap<String, Vec<(usize, u32)>> = BTreeMap::new();
+        let mut days = Vec::new();
         for s in sessions {
             let (Some(date), Some(begin)) = (s.date, &s.begin) else {
                 continue;
             };
+            if !begin.exercises.iter().any(|p| s.did(&p.name)) {
+                continue;
+            }
+            days.push(date);
+            let date = days.len();
             for p in &begin.exercises {
                 if !s.did(&p.name) {
                     continue;
@@ -57,6 +65,7 @@ impl Data {
                 .iter()
                 .map(|w| (w.start, (w.minutes * 10.0).round() / 10.0))
                 .collect(),
+            sessions: days,
             holds,
             reps,
         }
@@ -120,17 +129,18 @@ fn draw(root: &Area, data: &Data, title: &str, charts: u32) -> Result<(), String
     let mut areas = areas.iter();
     weeks_chart(areas.next().expect("one area a chart"), data).map_err(e)?;
     if !data.holds.is_empty() {
-        let series: Vec<(&String, Vec<(Date, f64)>)> =
+        let series: Vec<(&String, Vec<(usize, f64)>)> =
             data.holds.iter().map(|(k, v)| (k, v.clone())).collect();
         lines_chart(
             areas.next().expect("one area a chart"),
             "Hold (seconds), session by session",
             &series,
+            &data.sessions,
         )
         .map_err(e)?;
     }
     if !data.reps.is_empty() {
-        let series: Vec<(&String, Vec<(Date, f64)>)> = data
+        let series: Vec<(&String, Vec<(usize, f64)>)> = data
             .reps
             .iter()
             .map(|(k, v)| (k, v.iter().map(|(d, r)| (*d, f64::from(*r))).collect()))
@@ -139,6 +149,7 @@ fn draw(root: &Area, data: &Data, title: &str, charts: u32) -> Result<(), String
             areas.next().expect("one area a chart"),
             "Reps, session by session",
             &series,
+            &data.sessions,
         )
         .map_err(e)?;
     }
@@ -197,20 +208,10 @@ fn weeks_chart(area: &Area, data: &Data) -> Result<(), String> {
 fn lines_chart(
     area: &Area,
     caption: &str,
-    series: &[(&String, Vec<(Date, f64)>)],
+    series: &[(&String, Vec<(usize, f64)>)],
+    sessions: &[Date],
 ) -> Result<(), String> {
-    let first = series
-        .iter()
-        .flat_map(|(_, p)| p.iter().map(|(d, _)| *d))
-        .min()
-        .unwrap_or_default();
-    let last = series
-        .iter()
-        .flat_map(|(_, p)| p.iter().map(|(d, _)| *d))
-        .max()
-        .unwrap_or(first);
-    let days = |d: Date| (d - first).get_days() as f64;
-    let span = days(last).max(1.0);
+    let n = sessions.len().max(1) as f64;
     let top = series
         .iter()
         .flat_map(|(_, p)| p.iter().map(|(_, v)| *v))
@@ -221,17 +222,21 @@ fn lines_chart(
         .margin(16)
         .x_label_area_size(48)
         .y_label_area_size(64)
-        .build_cartesian_2d(-0.5f64..span + 0.5, 0f64..top)
+        .build_cartesian_2d(0.5f64..n + 0.5, 0f64..top)
         .map_err(e)?;
+    // Whole numbers on the axis: as many labels as fit, at most one a unit.
+    let y_labels = (top.floor() as usize + 1).min(11);
     chart
         .configure_mesh()
-        .x_labels(5)
+        .x_labels(sessions.len().clamp(1, 5))
         .x_label_formatter(&|x| {
-            first
-                .checked_add(jiff::Span::new().days(x.round() as i64))
-                .map(|d| d.strftime("%-d %b").to_string())
-                .unwrap_or_default()
+            let i = x.round() as usize;
+            match sessions.get(i.wrapping_sub(1)) {
+                Some(d) if (x - i as f64).abs() < 0.01 => d.strftime("%-d %b").to_string(),
+                _ => String::new(),
+            }
         })
+        .y_labels(y_labels)
         .light_line_style(TRANSPARENT)
         .y_label_formatter(&|y| format!("{y:.0}"))
         .label_style((FONT, LABEL))
@@ -239,7 +244,7 @@ fn lines_chart(
         .map_err(e)?;
     for (i, (name, points)) in series.iter().enumerate() {
         let colour = LINES[i % LINES.len()];
-        let xy: Vec<(f64, f64)> = points.iter().map(|(d, v)| (days(*d), *v)).collect();
+        let xy: Vec<(f64, f64)> = points.iter().map(|(i, v)| (*i as f64, *v)).collect();
         chart
             .draw_series(LineSeries::new(xy.clone(), colour.stroke_width(3)))
             .map_err(e)?
@@ -271,23 +276,14 @@ mod tests {
 
     fn data() -> Data {
         let mut holds = BTreeMap::new();
-        holds.insert(
-            "Bridge".to_string(),
-            vec![
-                (date(2026, 11, 30), 5.0),
-                (date(2026, 12, 2), 6.0),
-                (date(2026, 12, 4), 6.0),
-            ],
-        );
-        holds.insert("Plank".to_string(), vec![(date(2026, 12, 2), 10.0)]);
+        holds.insert("Bridge".to_string(), vec![(1, 5.0), (2, 6.0), (3, 6.0)]);
+        holds.insert("Plank".to_string(), vec![(2, 10.0)]);
         let mut reps = BTreeMap::new();
-        reps.insert(
-            "Bridge".to_string(),
-            vec![(date(2026, 11, 30), 8), (date(2026, 12, 4), 9)],
-        );
+        reps.insert("Bridge".to_string(), vec![(1, 8), (3, 9)]);
         Data {
             goal: 3,
             weeks: vec![(date(2026, 11, 23), 0.0), (date(2026, 11, 30), 61.5)],
+            sessions: vec![date(2026, 11, 30), date(2026, 12, 2), date(2026, 12, 4)],
             holds,
             reps,
         }

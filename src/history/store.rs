@@ -15,7 +15,7 @@
 //! says how to go on.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -34,14 +34,7 @@ pub fn default_path() -> Option<PathBuf> {
         .and_then(|d| d.state_dir().map(|s| s.join(FILE)))
 }
 
-/// A problem with the log that stops it being read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}:{line}: {message}", path.display())]
-pub struct LogError {
-    pub path: PathBuf,
-    pub line: usize,
-    pub message: String,
-}
+pub use crate::error::LogError;
 
 /// Appends one record as one line, flushed to the disk before it returns.
 pub fn append(path: &Path, line: &Line) -> Result<(), String> {
@@ -100,20 +93,37 @@ pub struct FileRecords {
     pub torn: Vec<usize>,
 }
 
-/// Reads the file at `path`; a file that does not exist has no records.
+/// Reads the file at `path`, a line at a time (a long log is never held whole in memory); a file
+/// that does not exist has no records.
 pub fn read_file(path: &Path) -> Result<FileRecords, LogError> {
-    let mut bytes = Vec::new();
-    match File::open(path) {
-        Ok(mut f) => f.read_to_end(&mut bytes).map(|_| ()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileRecords::default()),
-        Err(e) => Err(e),
-    }
-    .map_err(|e| LogError {
+    let cannot = |e: std::io::Error| LogError {
         path: path.to_path_buf(),
         line: 0,
         message: format!("cannot read: {e}"),
-    })?;
-    parse(path, &bytes)
+    };
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileRecords::default()),
+        Err(e) => return Err(cannot(e)),
+    };
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut out = FileRecords::default();
+    let mut buf = Vec::with_capacity(4096);
+    let mut number = 0;
+    loop {
+        buf.clear();
+        let n = std::io::BufRead::read_until(&mut reader, b'\n', &mut buf).map_err(cannot)?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        let complete = buf.last() == Some(&b'\n');
+        if complete {
+            buf.pop();
+        }
+        one_line(path, number, &buf, complete, &mut out)?;
+    }
+    Ok(out)
 }
 
 /// The records in `bytes`, the content of the file at `path`.
@@ -131,50 +141,64 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<FileRecords, LogError> {
             }
             None => (std::mem::take(&mut rest), false),
         };
-        if line.iter().all(|b| b.is_ascii_whitespace() || *b == 0) {
-            if line.contains(&0) {
-                out.torn.push(number);
-            }
-            continue;
-        }
-        let error = |message: String| LogError {
-            path: path.to_path_buf(),
-            line: number,
-            message,
-        };
-        match serde_json::from_slice::<Line>(line) {
-            Ok(record) if record.v > FORMAT => return Err(error(newer(record.v))),
-            Ok(record) => {
-                let parts = [
-                    record.begin.is_some(),
-                    record.end.is_some(),
-                    record.rating.is_some(),
-                ];
-                if parts.iter().filter(|p| **p).count() != 1 {
-                    return Err(error(format!(
-                        "a record has exactly one of \"begin\", \"end\" and \"rating\"; {}",
-                        KEPT
-                    )));
-                }
-                out.lines.push((number, record));
-            }
-            // Cut short: by a kill or a full disk. What was written before it is whole.
-            Err(e) if e.is_eof() || !complete => out.torn.push(number),
-            Err(e) => {
-                #[derive(serde::Deserialize)]
-                struct Version {
-                    v: u32,
-                }
-                if let Ok(Version { v }) = serde_json::from_slice::<Version>(line)
-                    && v > FORMAT
-                {
-                    return Err(error(newer(v)));
-                }
-                return Err(error(format!("not a limber history record ({e}); {KEPT}")));
-            }
-        }
+        one_line(path, number, line, complete, &mut out)?;
     }
     Ok(out)
+}
+
+/// Reads line `number` (without its newline; `complete` when it had one) into `out`.
+fn one_line(
+    path: &Path,
+    number: usize,
+    line: &[u8],
+    complete: bool,
+    out: &mut FileRecords,
+) -> Result<(), LogError> {
+    if line.iter().all(|b| b.is_ascii_whitespace() || *b == 0) {
+        if line.contains(&0) {
+            out.torn.push(number);
+        }
+        return Ok(());
+    }
+    let error = |message: String| LogError {
+        path: path.to_path_buf(),
+        line: number,
+        message,
+    };
+    match serde_json::from_slice::<Line>(line) {
+        Ok(record) if record.v > FORMAT => Err(error(newer(record.v))),
+        Ok(record) => {
+            let parts = [
+                record.begin.is_some(),
+                record.end.is_some(),
+                record.rating.is_some(),
+            ];
+            if parts.iter().filter(|p| **p).count() != 1 {
+                return Err(error(format!(
+                    "a record has exactly one of \"begin\", \"end\" and \"rating\"; {KEPT}"
+                )));
+            }
+            out.lines.push((number, record));
+            Ok(())
+        }
+        // Cut short: by a kill or a full disk. What was written before it is whole.
+        Err(e) if e.is_eof() || !complete => {
+            out.torn.push(number);
+            Ok(())
+        }
+        Err(e) => {
+            #[derive(serde::Deserialize)]
+            struct Version {
+                v: u32,
+            }
+            if let Ok(Version { v }) = serde_json::from_slice::<Version>(line)
+                && v > FORMAT
+            {
+                return Err(error(newer(v)));
+            }
+            Err(error(format!("not a limber history record ({e}); {KEPT}")))
+        }
+    }
 }
 
 const KEPT: &str = "limber changed nothing in the file: correct or delete that line (each line is one record; see `limber history --help`)";

@@ -70,6 +70,38 @@ pub struct Place {
     pub sets: Option<u32>,
 }
 
+impl Place {
+    /// Where in the exercise, without its name: "left, set 1 of 2, rep 3 of 5". A single rep is
+    /// not counted; in a breathing step the reps are breaths.
+    pub fn within(&self) -> Vec<String> {
+        let mut parts = Vec::new();
+        if let Some(side) = self.side {
+            parts.push(side.to_string());
+        }
+        if let (Some(set), Some(sets)) = (self.set, self.sets) {
+            parts.push(format!("set {set} of {sets}"));
+        }
+        if let (Some(rep), Some(reps)) = (self.rep, self.reps)
+            && reps > 1
+        {
+            let unit = if self.breathing { "breath" } else { "rep" };
+            parts.push(format!("{unit} {rep} of {reps}"));
+        }
+        parts
+    }
+}
+
+/// The place as captions, `limber ctl status` and resuming say it: "Bird dog, right, rep 2 of 8".
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.exercise)?;
+        for part in self.within() {
+            write!(f, ", {part}")?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cue {
     pub at: Ms,
@@ -805,7 +837,7 @@ impl fmt::Display for Timeline {
         for cue in &self.cues {
             if cue.step != step {
                 step = cue.step;
-                match step.and_then(|n| self.steps.get(n - 1)) {
+                match step.and_then(|n| self.steps.iter().find(|s| s.step == n)) {
                     Some(span) => writeln!(f, "\n       step {}: {}", span.step, span.title)?,
                     None => writeln!(f)?,
                 }

@@ -139,12 +139,8 @@ pub fn find(name: &str, dir: Option<&Path>) -> Result<Found, Error> {
         });
     }
     let names = all_ids(dir);
-    let suggestion = names
-        .iter()
-        .map(|n| (n, strsim::jaro_winkler(n, name)))
-        .filter(|(_, s)| *s > 0.75)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(n, _)| format!(" (did you mean \"{n}\"?)"))
+    let suggestion = super::suggest::nearest(name, names.iter().map(String::as_str))
+        .map(|n| format!(" (did you mean \"{n}\"?)"))
         .unwrap_or_default();
     Err(Error::UnknownRoutine {
         name: name.to_string(),

@@ -6,6 +6,7 @@
 //! - [`template`]: the spoken text with placeholders, such as `{n} breaths`.
 //! - [`library`]: the routines a person can name: the built-in ones and their own.
 //! - [`schema`]: the JSON Schema for editors, made from [`format`].
+//! - [`suggest`]: "did you mean", one rule for keys, kinds, placeholders and names.
 //!
 //! This file is the model: a validated routine, what the file said, checked and with the
 //! routine's defaults applied. Values the routine leaves open (`rest`, `countdown`...) stay `None`
@@ -16,6 +17,7 @@ pub mod format;
 pub mod library;
 pub mod schema;
 pub mod source;
+pub mod suggest;
 pub mod template;
 pub mod validate;
 
@@ -122,11 +124,9 @@ impl Step {
     /// A short name for the step, for plans, captions and `--from`.
     pub fn title(&self) -> String {
         match self {
-            Step::Say(_) => "say".into(),
-            Step::Rest { rest, .. } => format!(
-                "rest {}",
-                crate::routine::template::format_seconds(*rest as f64 / 1000.0)
-            ),
+            // The first words, which is how a person remembers it.
+            Step::Say(text) => crate::words::first_words(&text.to_string(), 4),
+            Step::Rest { rest, .. } => format!("Rest, {}", crate::words::length(*rest)),
             Step::Breathe(b) => b.name.clone().unwrap_or_else(|| "breathing".into()),
             Step::Exercise(e) => e.name.clone(),
         }

@@ -6,12 +6,16 @@
 //! every later error say `file:line:column`.
 
 use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 
 use jsonc_parser::ast::Value;
 use jsonc_parser::{CollectOptions, ParseOptions};
 
 use crate::error::Error;
+
+/// How far apart the character counts of [`Source`] are kept, in bytes.
+const MARK_EVERY: usize = 4096;
 
 /// The largest routine file accepted. The longest built-in routine is about 10 KB.
 pub const MAX_BYTES: u64 = 1024 * 1024;
@@ -25,6 +29,10 @@ pub struct Source {
     pub origin: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// (byte offset, characters before it) every [`MARK_EVERY`] bytes or so, so a column on a
+    /// long line is found without counting the whole line: `locate` costs the same on a 1 MB
+    /// line as on a short one, and a file with thousands of errors is reported in linear time.
+    char_marks: Vec<(usize, usize)>,
     /// What the text should be, for the message when it is empty.
     expected: &'static str,
 }
@@ -43,10 +51,19 @@ impl Source {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
+        let mut char_marks = vec![(0, 0)];
+        let mut next = MARK_EVERY;
+        for (chars, (i, _)) in text.char_indices().enumerate() {
+            if i >= next {
+                char_marks.push((i, chars));
+                next = i + MARK_EVERY;
+            }
+        }
         Source {
             origin: origin.into(),
             text,
             line_starts,
+            char_marks,
             expected: ROUTINE_EXAMPLE,
         }
     }
@@ -61,32 +78,36 @@ impl Source {
     /// Reads a file, refusing anything too large or not text before it is held in memory.
     pub fn read(path: &Path) -> Result<Source, Error> {
         let origin = path.display().to_string();
-        let io = |e: std::io::Error| Error::Read {
-            path: origin.clone(),
-            reason: e.to_string(),
+        let bytes = match read_bounded(path, MAX_BYTES) {
+            Ok(bytes) => bytes,
+            Err(Unreadable::Io(e)) => {
+                return Err(Error::Read {
+                    path: origin,
+                    reason: e.to_string(),
+                });
+            }
+            Err(Unreadable::NotAFile(what)) => {
+                return Err(Error::NotARoutine {
+                    origin,
+                    reason: format!("{what}, not a routine file"),
+                });
+            }
+            Err(Unreadable::TooLarge(size)) => {
+                return Err(Error::NotARoutine {
+                    origin,
+                    reason: format!(
+                        "is {}; a routine file is at most 1 MB (routines are short JSON files)",
+                        human_size(size)
+                    ),
+                });
+            }
         };
-        let file = std::fs::File::open(path).map_err(io)?;
-        let meta = file.metadata().map_err(io)?;
-        if meta.is_dir() {
-            return Err(Error::NotARoutine {
-                origin,
-                reason: "is a folder, not a routine file".into(),
-            });
-        }
-        let mut bytes = Vec::new();
-        file.take(MAX_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() as u64 > MAX_BYTES {
-            let size = meta.len().max(bytes.len() as u64);
-            return Err(Error::NotARoutine {
-                origin,
-                reason: format!(
-                    "is {}; a routine file is at most 1 MB (routines are short JSON files)",
-                    human_size(size)
-                ),
-            });
-        }
+        Source::from_bytes(origin, bytes)
+    }
+
+    /// A file's bytes as a source: text, UTF-8, with no NUL (which only a binary file has).
+    pub fn from_bytes(origin: impl Into<String>, bytes: Vec<u8>) -> Result<Source, Error> {
+        let origin = origin.into();
         if bytes.contains(&0) {
             return Err(Error::NotARoutine {
                 origin,
@@ -112,11 +133,18 @@ impl Source {
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts[line - 1];
         let end = offset.min(self.text.len());
-        let column = self
-            .text
-            .get(start..end)
-            .map_or(1, |s| s.chars().count() + 1);
+        let column = match (self.chars_before(start), self.chars_before(end)) {
+            (Some(a), Some(b)) => b - a + 1,
+            _ => 1,
+        };
         Location { line, column }
+    }
+
+    /// How many characters come before a byte offset (`None` inside a character).
+    fn chars_before(&self, offset: usize) -> Option<usize> {
+        let mark = self.char_marks.partition_point(|&(b, _)| b <= offset) - 1;
+        let (from, chars) = self.char_marks[mark];
+        Some(chars + self.text.get(from..offset)?.chars().count())
     }
 
     /// Parses the text as strict JSON (no comments, no trailing commas), keeping byte ranges.
@@ -235,6 +263,78 @@ fn prescan(text: &str) -> Option<(usize, String)> {
     None
 }
 
+/// Why a file could not be read within its bound.
+#[derive(Debug)]
+pub enum Unreadable {
+    Io(std::io::Error),
+    /// Not a regular file: says what it is ("is a named pipe (FIFO)").
+    NotAFile(&'static str),
+    /// Larger than the bound; its size.
+    TooLarge(u64),
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unreadable::Io(e) => write!(f, "{e}"),
+            Unreadable::NotAFile(what) => write!(f, "{what}, not a file"),
+            Unreadable::TooLarge(size) => write!(f, "it is {}", human_size(*size)),
+        }
+    }
+}
+
+/// What a path that is not a regular file is, in words.
+fn kind_of(t: std::fs::FileType) -> Option<&'static str> {
+    if t.is_file() {
+        None
+    } else if t.is_dir() {
+        Some("is a folder")
+    } else if t.is_fifo() {
+        Some("is a named pipe (FIFO)")
+    } else if t.is_char_device() || t.is_block_device() {
+        Some("is a device")
+    } else if t.is_socket() {
+        Some("is a socket")
+    } else {
+        Some("is not a regular file")
+    }
+}
+
+/// Reads a whole regular file of at most `max` bytes.
+///
+/// Anything else is refused before it is read: a named pipe (which would block until someone
+/// writes to it), a device such as /dev/zero (which never ends), a folder. The file is opened
+/// without blocking, so a path swapped for a pipe after the check cannot hang, and the read is
+/// bounded by `max` itself, not by the size the file claims: a file that grows while it is read
+/// is refused too.
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, Unreadable> {
+    let meta = std::fs::metadata(path).map_err(Unreadable::Io)?;
+    if let Some(what) = kind_of(meta.file_type()) {
+        return Err(Unreadable::NotAFile(what));
+    }
+    let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
+    let file = std::fs::File::options()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+        .map_err(Unreadable::Io)?;
+    let meta = file.metadata().map_err(Unreadable::Io)?;
+    if let Some(what) = kind_of(meta.file_type()) {
+        return Err(Unreadable::NotAFile(what));
+    }
+    if meta.len() > max {
+        return Err(Unreadable::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Unreadable::Io)?;
+    if bytes.len() as u64 > max {
+        return Err(Unreadable::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 fn human_size(bytes: u64) -> String {
     if bytes >= 1024 * 1024 {
         format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
@@ -255,6 +355,72 @@ mod tests {
         assert_eq!(s.locate(b), Location { line: 3, column: 3 });
         let one = s.text.find('1').unwrap();
         assert_eq!(s.locate(one), Location { line: 2, column: 8 });
+    }
+
+    #[test]
+    fn a_pipe_or_a_device_is_refused_without_reading_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("routine.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // Before, opening the pipe blocked until someone wrote to it: forever.
+        let err = Source::read(&fifo).unwrap_err().to_string();
+        assert!(
+            err.ends_with("routine.json: is a named pipe (FIFO), not a routine file"),
+            "{err}"
+        );
+        // Before, /dev/zero was called "1.0 MB".
+        let err = Source::read(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "/dev/zero: is a device, not a routine file");
+        let err = Source::read(dir.path()).unwrap_err().to_string();
+        assert!(err.ends_with(": is a folder, not a routine file"), "{err}");
+    }
+
+    #[test]
+    fn a_read_is_bounded_by_the_limit_not_the_size_claimed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.json");
+        std::fs::write(&path, vec![b' '; 5000]).unwrap();
+        assert!(matches!(
+            read_bounded(&path, 4096),
+            Err(Unreadable::TooLarge(5000))
+        ));
+        assert_eq!(read_bounded(&path, 5000).unwrap().len(), 5000);
+    }
+
+    #[test]
+    fn columns_on_a_long_line_are_counted_in_characters() {
+        // Past many marks, with characters of several bytes on the way.
+        let text = format!("{}\n{}x", "ä".repeat(10_000), "ü€".repeat(5_000));
+        let s = Source::new("t", text.clone());
+        let x = text.rfind('x').unwrap();
+        assert_eq!(
+            s.locate(x),
+            Location {
+                line: 2,
+                column: 10_001
+            }
+        );
+        let mid = "ä".len() * 7_000;
+        assert_eq!(
+            s.locate(mid),
+            Location {
+                line: 1,
+                column: 7_001
+            }
+        );
+        assert_eq!(
+            s.locate(text.len()),
+            Location {
+                line: 2,
+                column: 10_002
+            }
+        );
     }
 
     #[test]

@@ -112,13 +112,7 @@ impl Template {
             };
             let name = &tail[1..close];
             let Some(var) = Var::from_name(name.trim()) else {
-                let suggestion = Var::ALL
-                    .iter()
-                    .map(|v| v.name())
-                    .filter(|v| strsim::jaro_winkler(v, name) > 0.8)
-                    .max_by(|a, b| {
-                        strsim::jaro_winkler(a, name).total_cmp(&strsim::jaro_winkler(b, name))
-                    });
+                let suggestion = super::suggest::nearest(name, Var::ALL.iter().map(|v| v.name()));
                 return Err(TemplateError {
                     offset: offset + i,
                     message: format!("unknown placeholder {{{name}}}"),

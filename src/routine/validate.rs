@@ -11,6 +11,7 @@ use crate::error::Location;
 use crate::error::{Diagnostic, Error};
 use crate::routine::format::{self, Field, Kind, Shape};
 use crate::routine::source::Source;
+use crate::routine::suggest;
 use crate::routine::template::{Template, Var};
 use crate::routine::{Breathe, Exercise, Grow, Ms, Phase, Progress, Routine, Side, Step, Work};
 
@@ -245,12 +246,14 @@ impl<'s> Checker<'s> {
         ignore: &[&str],
         check_required: bool,
     ) -> Obj<'v, 'a> {
-        let mut seen: Vec<(&str, usize)> = Vec::new();
+        // By key, so an object of many keys is checked in linear time.
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         let mut misspelt = Vec::new();
+        let mut unknown = 0;
         for prop in &node.properties {
             let key = prop_name(&prop.name);
             let at = prop.range.start;
-            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            if let Some(first) = seen.get(key) {
                 let first = self.source.locate(*first);
                 self.error(
                     &join(&path, key),
@@ -263,10 +266,16 @@ impl<'s> Checker<'s> {
                 );
                 continue;
             }
-            seen.push((key, at));
+            seen.insert(key, at);
             if shape.field(key).is_none() && !ignore.contains(&key) {
-                let help = unknown_key_help(key, shape);
-                if let Some(meant) = nearest_field(key, shape) {
+                // A suggestion for each of the first few; past them the keys are listed, so an
+                // object of thousands of stray keys costs no more per key than a short one.
+                unknown += 1;
+                let meant = (unknown <= SUGGESTIONS)
+                    .then(|| suggest::nearest(key, shape.fields.iter().map(|f| f.name)))
+                    .flatten();
+                let help = unknown_key_help(key, shape, meant);
+                if let Some(meant) = meant {
                     misspelt.push(meant);
                 }
                 self.error(
@@ -278,10 +287,7 @@ impl<'s> Checker<'s> {
             }
         }
         for required in shape.required.iter().filter(|_| check_required) {
-            let present = node
-                .properties
-                .iter()
-                .any(|p| prop_name(&p.name) == *required);
+            let present = seen.contains_key(required);
             if !present && !misspelt.contains(required) {
                 let field = shape.field(required).expect("required keys are fields");
                 self.error(
@@ -826,12 +832,12 @@ impl<'s> Checker<'s> {
         let has = |k: &str| node.properties.iter().any(|p| prop_name(&p.name) == k);
         let Some(&(kind, shape)) = format::STEP_KINDS.iter().find(|(k, _)| has(k)) else {
             // A misspelt kind ("exersise", "sya") is reported once, as the unknown key it is.
-            let misspelt = format::STEP_KINDS.iter().find(|(k, _)| {
-                node.properties.iter().any(|p| {
-                    let key = prop_name(&p.name);
-                    let known = format::OBJECT_SHAPES.iter().any(|s| s.field(key).is_some());
-                    !known && strsim::damerau_levenshtein(k, &key.to_lowercase()) <= 2
-                })
+            let misspelt = node.properties.iter().find_map(|p| {
+                let key = prop_name(&p.name);
+                let known = format::OBJECT_SHAPES.iter().any(|s| s.field(key).is_some());
+                let kind = suggest::nearest(key, format::STEP_KINDS.iter().map(|(k, _)| *k));
+                let kind = kind.filter(|_| !known)?;
+                format::STEP_KINDS.iter().find(|(k, _)| *k == kind)
             });
             if let Some((_, shape)) = misspelt {
                 self.open(node, path, shape, &[]);
@@ -1223,27 +1229,10 @@ fn a_or_an(noun: &str) -> String {
     format!("{article} {noun}")
 }
 
-/// The field of `shape` a mistyped key most likely meant.
-fn nearest_field(key: &str, shape: &Shape) -> Option<&'static str> {
-    let key = key.to_lowercase();
-    shape
-        .fields
-        .iter()
-        .map(|f| {
-            (
-                f.name,
-                strsim::jaro_winkler(f.name, &key),
-                strsim::damerau_levenshtein(f.name, &key),
-            )
-        })
-        .filter(|(name, jw, dl)| {
-            *jw >= 0.8 || (*dl <= 1 && name.len() > 2) || (*dl <= 2 && name.len() > 5)
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(name, _, _)| name)
-}
+/// How many unknown keys of one object get a "did you mean".
+const SUGGESTIONS: usize = 50;
 
-fn unknown_key_help(key: &str, shape: &Shape) -> String {
+fn unknown_key_help(key: &str, shape: &Shape, nearest: Option<&str>) -> String {
     // A key that is right, but in the wrong place, says where it belongs.
     for other in format::OBJECT_SHAPES {
         if !std::ptr::eq(other, shape) && other.field(key).is_some() && other.name.ends_with("step")
@@ -1255,7 +1244,7 @@ fn unknown_key_help(key: &str, shape: &Shape) -> String {
             );
         }
     }
-    if let Some(name) = nearest_field(key, shape) {
+    if let Some(name) = nearest {
         return format!("did you mean \"{name}\"?");
     }
     let keys: Vec<String> = shape
@@ -1297,10 +1286,11 @@ pub(crate) fn placeholders(text: &str) -> Vec<(usize, &str)> {
 fn number_in_text(text: &str) -> Option<String> {
     let t = text.trim().to_lowercase();
     if let Some((m, sec)) = t.split_once(':')
-        && let (Ok(m), Ok(sec)) = (m.parse::<u32>(), sec.parse::<u32>())
+        && let (Ok(m), Ok(sec)) = (m.parse::<u64>(), sec.parse::<u64>())
         && sec < 60
+        && let Some(total) = m.checked_mul(60).and_then(|s| s.checked_add(sec))
     {
-        return Some((m * 60 + sec).to_string());
+        return Some(total.to_string());
     }
     let digits = t
         .trim_end_matches("seconds")
@@ -1325,6 +1315,13 @@ mod tests {
             }
             Err(e) => vec![e.to_string()],
         }
+    }
+
+    #[test]
+    fn a_huge_time_written_as_text_gets_its_hint_without_overflowing() {
+        // Found by the fuzz target: minutes times 60 overflowed (a panic in a debug build).
+        let e = errors(r#"{"name": "x", "steps": [{"rest": "4294967295:00"}]}"#);
+        assert!(e[0].contains("257698037700"), "{e:?}");
     }
 
     #[test]

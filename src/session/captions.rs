@@ -28,27 +28,9 @@ pub trait Captions {
     fn summary(&mut self, text: &str);
 }
 
-/// Where in the routine a cue falls, as a caption prefix: "Bird dog, right, rep 2 of 8".
-pub fn place_text(place: &Place) -> String {
-    let mut parts = vec![place.exercise.clone()];
-    if let Some(side) = place.side {
-        parts.push(side.to_string());
-    }
-    if let (Some(set), Some(sets)) = (place.set, place.sets) {
-        parts.push(format!("set {set} of {sets}"));
-    }
-    if let (Some(rep), Some(reps)) = (place.rep, place.reps)
-        && reps > 1
-    {
-        let unit = if place.breathing { "breath" } else { "rep" };
-        parts.push(format!("{unit} {rep} of {reps}"));
-    }
-    parts.join(", ")
-}
-
 /// The caption of a cue, or `None` for cues that are better left unwritten (ticks).
 pub fn caption(cue: &Cue) -> Option<String> {
-    let place = cue.place.as_ref().map(place_text);
+    let place = cue.place.as_ref().map(Place::to_string);
     let body = match (&cue.kind, &cue.what) {
         (_, What::Text(t)) => t.clone(),
         (CueKind::Chime, _) | (CueKind::Breath, _) => format!("({})", cue.detail()),
@@ -141,34 +123,5 @@ impl Captions for Quiet {
     }
     fn summary(&mut self, text: &str) {
         println!("{text}");
-    }
-}
-
-/// Captions for tests: every line, as it would be written.
-#[derive(Default)]
-pub struct Recorded {
-    pub lines: Vec<String>,
-    pub notices: Vec<String>,
-    pub countdowns: usize,
-}
-
-impl Captions for Recorded {
-    fn wants_countdown(&self) -> bool {
-        true
-    }
-
-    fn cue(&mut self, cue: &Cue, elapsed: u64) {
-        if let Some(text) = caption(cue) {
-            self.lines.push(format!("{}  {text}", clock(elapsed)));
-        }
-    }
-    fn remaining(&mut self, _: u64) {
-        self.countdowns += 1;
-    }
-    fn notice(&mut self, text: &str) {
-        self.notices.push(text.to_string());
-    }
-    fn summary(&mut self, text: &str) {
-        self.lines.push(text.to_string());
     }
 }

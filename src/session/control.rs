@@ -35,35 +35,94 @@ use crate::session::player::{Control, Status};
 /// The longest request line read; anything longer is not a request.
 const MAX_LINE: u64 = 4096;
 
+/// How many connections are served at once; more are told to try again and closed, so a script
+/// that leaves connections open cannot use up the session's file descriptors.
+const MAX_CONNECTIONS: usize = 32;
+
+/// How long a connection may stay quiet (or leave a reply unread) before it is closed.
+const IDLE: Duration = Duration::from_secs(5);
+
+/// How long `limber ctl` waits for the session's reply.
+const ANSWER_WITHIN: Duration = Duration::from_secs(5);
+
+pub const NO_ANSWER: &str =
+    "did not answer within 5 s (is it stopped, by Ctrl-Z or SIGSTOP? `kill -CONT` resumes it)";
+
+/// Whether a request failed because the other end did not answer in time.
+pub fn timed_out(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}
+
 /// The folder the socket lives in, made private if it does not exist yet.
 fn folder(create: bool) -> Result<PathBuf, Error> {
-    let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+    let uid = rustix::process::getuid().as_raw();
     let dir = match std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()) {
         Some(runtime) => PathBuf::from(runtime).join("limber"),
-        None => {
-            let uid = uid.map_or_else(|| "user".to_string(), |u| u.to_string());
-            std::env::temp_dir().join(format!("limber-{uid}"))
+        None => std::env::temp_dir().join(format!("limber-{uid}")),
+    };
+    private_folder(&dir, uid, create)?;
+    Ok(dir)
+}
+
+/// Checks that `dir` is a folder of the user's alone, making it (0700) first if asked.
+///
+/// The folder may sit in a place everyone can write, /tmp, where another user can have made it
+/// first, or left a symbolic link there to a folder of the victim's (so that the socket is made
+/// inside their ~/.ssh, say). So it is made with `mkdir` (which never follows a link) and then
+/// looked at with `lstat` (which does not either): it must be a real folder, owned by the user,
+/// that nobody else can read or enter. In a sticky /tmp, nobody else can then rename or replace it.
+fn private_folder(dir: &Path, uid: u32, create: bool) -> Result<(), Error> {
+    if create {
+        let made = std::fs::DirBuilder::new().mode(0o700).create(dir);
+        let made = match made {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // The runtime folder itself is missing: its parents are made as the user's too.
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(dir)
+            }
+            other => other,
+        };
+        match made {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                return Err(Error::Control(format!(
+                    "cannot make {}: {e}",
+                    dir.display()
+                )));
+            }
+        }
+    }
+    let meta = match std::fs::symlink_metadata(dir) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => return Ok(()),
+        Err(e) => {
+            return Err(Error::Control(format!("cannot use {}: {e}", dir.display())));
         }
     };
-    if create && !dir.exists() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .map_err(|e| Error::Control(format!("cannot make {}: {e}", dir.display())))?;
+    if meta.file_type().is_symlink() {
+        let to = std::fs::read_link(dir)
+            .map(|t| format!(" to {}", t.display()))
+            .unwrap_or_default();
+        return Err(Error::Control(format!(
+            "{} is a symbolic link{to}, not a folder of yours (someone may have planted it); remove it, or set XDG_RUNTIME_DIR",
+            dir.display()
+        )));
     }
-    if let Ok(meta) = std::fs::metadata(&dir) {
-        let private = meta.is_dir() && uid.is_none_or(|u| meta.uid() == u);
-        if !private || meta.mode() & 0o077 != 0 {
-            return Err(Error::Control(format!(
-                "{} is not private to you (owner {}, mode {:o}); remove it, or set XDG_RUNTIME_DIR",
-                dir.display(),
-                meta.uid(),
-                meta.mode() & 0o777
-            )));
-        }
+    if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
+        return Err(Error::Control(format!(
+            "{} is not private to you (owner {}, mode {:o}); remove it, or set XDG_RUNTIME_DIR",
+            dir.display(),
+            meta.uid(),
+            meta.mode() & 0o777
+        )));
     }
-    Ok(dir)
+    Ok(())
 }
 
 /// Where the running session's socket is.
@@ -115,11 +174,23 @@ fn take() -> Result<Claim, Taken> {
     let listener = match UnixListener::bind(&path) {
         Ok(l) => l,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-            if let Ok(reply) = request(&path, "status") {
-                let what = reply.get("status").map(one_line).unwrap_or_default();
-                return Err(Taken::Running(Error::Control(format!(
-                    "a session is already running ({what}); `limber ctl stop` ends it, `limber ctl status` shows it"
-                ))));
+            match request(&path, "status") {
+                Ok(reply) => {
+                    let what = reply.get("status").map(one_line).unwrap_or_default();
+                    return Err(Taken::Running(Error::Control(format!(
+                        "a session is already running ({what}); `limber ctl stop` ends it, `limber ctl status` shows it"
+                    ))));
+                }
+                // Someone listens there but does not answer: a session that is stopped (Ctrl-Z,
+                // SIGSTOP) is still a session, and its socket is not ours to take.
+                Err(e) if timed_out(&e) => {
+                    return Err(Taken::Running(Error::Control(format!(
+                        "a session is already running at {} but {}",
+                        path.display(),
+                        NO_ANSWER
+                    ))));
+                }
+                Err(_) => {}
             }
             // Nobody answers: a session that crashed left it behind.
             std::fs::remove_file(&path).map_err(cannot)?;
@@ -151,18 +222,45 @@ pub fn serve(
         return;
     };
     tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
+        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+        let mut told = false;
+        loop {
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors, say: the connection waits in the queue and is
+                    // taken a moment later. The socket must outlive any error, or every later
+                    // `limber ctl` fails while the session plays on.
+                    if !told {
+                        crate::log::fault(&format!(
+                            "the control socket cannot take a connection ({e}); trying again"
+                        ));
+                        told = true;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let Ok(slot) = std::sync::Arc::clone(&slots).try_acquire_owned() else {
+                let busy = json!({"ok": false, "error": format!(
+                    "the session has {MAX_CONNECTIONS} connections open already; try again in a few seconds"
+                )});
+                let _ = stream.try_write(format!("{busy}\n").as_bytes());
+                continue;
+            };
             let tx = tx.clone();
             let status = status.clone();
             tokio::spawn(async move {
+                let _slot = slot;
                 let (read, mut write) = stream.into_split();
                 let mut lines =
                     tokio::io::BufReader::new(tokio::io::AsyncReadExt::take(read, MAX_LINE * 16))
                         .lines();
-                while let Ok(Some(line)) = lines.next_line().await {
+                while let Ok(Ok(Some(line))) = tokio::time::timeout(IDLE, lines.next_line()).await {
                     let mut reply = answer(&line, &tx, &status).to_string();
                     reply.push('\n');
-                    if write.write_all(reply.as_bytes()).await.is_err() {
+                    let sent = tokio::time::timeout(IDLE, write.write_all(reply.as_bytes())).await;
+                    if !matches!(sent, Ok(Ok(()))) {
                         break;
                     }
                 }
@@ -228,6 +326,7 @@ pub fn status_json(s: &Status) -> Value {
         "reps": place.and_then(|p| p.reps),
         "set": place.and_then(|p| p.set),
         "sets": place.and_then(|p| p.sets),
+        "place": place.map(|p| p.to_string()),
         "paused": s.paused,
         "over": s.over,
         "step_left_seconds": secs(step_left),
@@ -252,8 +351,8 @@ fn one_line(s: &Value) -> String {
 /// Sends one request to the session at `path` and returns its reply.
 pub fn request(path: &Path, command: &str) -> std::io::Result<Value> {
     let mut stream = UnixStream::connect(path)?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(5)))?;
+    stream.set_read_timeout(Some(ANSWER_WITHIN))?;
+    stream.set_write_timeout(Some(ANSWER_WITHIN))?;
     let mut line = json!({ "command": command }).to_string();
     line.push('\n');
     stream.write_all(line.as_bytes())?;

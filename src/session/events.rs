@@ -16,13 +16,8 @@ pub fn event(event: &Event) {
         }
     }
     if let Some(place) = &event.place {
-        if let Some(side) = place.side {
-            text.push_str(&format!(", {side}"));
-        }
-        if let (Some(rep), Some(reps)) = (place.rep, place.reps)
-            && reps > 1
-        {
-            text.push_str(&format!(", rep {rep} of {reps}"));
+        for part in place.within() {
+            text.push_str(&format!(", {part}"));
         }
     }
     line(VERBOSE, &text);

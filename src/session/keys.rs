@@ -22,6 +22,34 @@ pub const HELP: &str = "keys: space pause/resume, n next step, p previous step, 
 /// The terminal's mode before the session changed it, for whoever restores it first.
 static SAVED: Mutex<Option<Termios>> = Mutex::new(None);
 
+/// The mode the session reads keys in, to set again after Ctrl-Z and `fg`.
+static CBREAK: Mutex<Option<Termios>> = Mutex::new(None);
+
+/// Ctrl-Z: the terminal goes back to how the shell left it, until [`resume`].
+pub fn suspend() {
+    let saved = SAVED.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    if let Some(t) = saved {
+        let _ = rustix::termios::tcsetattr(std::io::stdin(), OptionalActions::Now, &t);
+    }
+}
+
+/// Back in the foreground after `fg`: keys are read one at a time again, at once. Returns
+/// whether this process has the terminal (after `bg` it does not, and nothing is changed).
+pub fn resume() -> bool {
+    let stdin = std::io::stdin();
+    let foreground =
+        rustix::termios::tcgetpgrp(&stdin).is_ok_and(|group| group == rustix::process::getpgrp());
+    if !foreground {
+        return false;
+    }
+    let reading = SAVED.lock().unwrap_or_else(|p| p.into_inner()).is_some();
+    let cbreak = CBREAK.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    if let (true, Some(t)) = (reading, cbreak) {
+        let _ = rustix::termios::tcsetattr(&stdin, OptionalActions::Now, &t);
+    }
+    true
+}
+
 /// Puts the terminal back as it was, once.
 fn restore() {
     let saved = SAVED.lock().unwrap_or_else(|p| p.into_inner()).take();
@@ -72,6 +100,7 @@ pub fn start(tx: UnboundedSender<Control>) -> Option<Keys> {
     cbreak.special_codes[SpecialCodeIndex::VMIN] = 1;
     cbreak.special_codes[SpecialCodeIndex::VTIME] = 0;
     *SAVED.lock().unwrap_or_else(|p| p.into_inner()) = Some(saved);
+    *CBREAK.lock().unwrap_or_else(|p| p.into_inner()) = Some(cbreak.clone());
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();

@@ -566,7 +566,16 @@ impl Player<'_, '_> {
             None if target == 0 => "the start".to_string(),
             None => "the end".to_string(),
         };
-        self.dev.captions.info(&format!("skipping to {what}"));
+        // Words for what happens: a step forward, back to one before, or this one again.
+        let target_step = cues.get(target).and_then(|c| c.step);
+        let words = match c {
+            Control::Next => format!("skipping to {what}"),
+            _ if target_step.is_some() && target_step == step => {
+                format!("back to the start of {what}")
+            }
+            _ => format!("back to {what}"),
+        };
+        self.dev.captions.info(&words);
         Flow::Goto(target)
     }
 
@@ -678,6 +687,8 @@ impl Player<'_, '_> {
                 self.speaking = None;
                 self.dev.voices.stop();
             }
+            // What is said again is written again, for whoever reads instead of listening.
+            self.dev.captions.info(&format!("again: {text}"));
             self.say_now(&text, ctl);
         }
     }
@@ -957,12 +968,12 @@ pub fn resume_words(timeline: &Timeline, here: usize) -> String {
             true => Place { rep: None, ..p },
             false => p,
         })
-        .map(|p| crate::session::captions::place_text(&p))
+        .map(|p| p.to_string())
         .or_else(|| {
             let n = cue.and_then(|c| c.step)?;
             let span = timeline.steps.iter().find(|s| s.step == n)?;
-            // A step that only speaks has no name worth saying.
-            Some(span.title.clone()).filter(|t| t != "say")
+            // Only an exercise or a breathing has a name worth saying; words and rests do not.
+            Some(span.title.clone()).filter(|_| span.main)
         });
     match place {
         Some(p) => format!("Resuming: {p}."),

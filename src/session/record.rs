@@ -161,16 +161,17 @@ pub fn done(timeline: &Timeline, report: &Report, planned: &[Planned]) -> Vec<Do
         for &i in &cues {
             let cue = &timeline.cues[i];
             let Some(place) = &cue.place else { continue };
-            if let Some(side) = place.side
-                && !sides.iter().any(|s| s == side)
-            {
-                sides.push(side.to_string());
-            }
             let ended_hold = matches!(cue.what, What::Sound(Sound::HoldEnd));
             // In a flow, reaching a position counts the time of the one before it.
             let position = cue.kind == CueKind::Tick;
             if ended_hold || position {
                 held.insert((place.set, place.side, place.rep));
+                // A side is worked on once a hold on it has ended (or a flow has moved on it).
+                if let Some(side) = place.side
+                    && !sides.iter().any(|s| s == side)
+                {
+                    sides.push(side.to_string());
+                }
             }
             if ended_hold {
                 hold_ms += p.hold_s.map_or(0, |h| (h * 1000.0) as u64);

@@ -12,61 +12,39 @@ use std::time::Duration;
 use jiff::civil::Time;
 use jiff::{Timestamp, ToSpan, Zoned};
 
-/// Parses `HH:MM` or `HH:MM:SS`, 24-hour.
+/// Parses `HH:MM` or `HH:MM:SS`, 24-hour (the hour may have one digit: `7:30`).
 pub fn parse_at(text: &str) -> Result<Time, String> {
-    let parts: Vec<&str> = text.trim().split(':').collect();
     let bad = || format!("\"{text}\" is not a time of day; give it as HH:MM, 24-hour, like 07:30");
-    if !(2..=3).contains(&parts.len()) {
-        return Err(bad());
-    }
-    let mut numbers = [0i8; 3];
-    for (i, part) in parts.iter().enumerate() {
-        if part.is_empty() || part.len() > 2 || !part.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        numbers[i] = part.parse().map_err(|_| bad())?;
-    }
-    Time::new(numbers[0], numbers[1], numbers[2], 0).map_err(|_| bad())
+    let text = text.trim();
+    ["%H:%M:%S", "%H:%M"]
+        .iter()
+        .find_map(|format| {
+            jiff::fmt::strtime::parse(format, text)
+                .and_then(|t| t.to_time())
+                .ok()
+        })
+        .ok_or_else(bad)
 }
 
-/// Parses a length: `90` or `90s`, `10m`, `1h`, `1h30m`, `2m30s`.
+/// Parses a length: seconds alone (`90`), or jiff's friendly durations (`90s`, `10m`, `1h30m`,
+/// `2m30s`, `1 hour`). At most a week.
 pub fn parse_wait(text: &str) -> Result<Duration, String> {
     let bad = || format!("\"{text}\" is not a length of time; give it like 90s, 10m, 1h30m");
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(bad());
-    }
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(seconds));
-    }
-    let mut total = 0u64;
-    let mut number = String::new();
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let unit = match c {
-            'h' => 3600,
-            'm' => 60,
-            's' => 1,
-            _ => return Err(bad()),
-        };
-        let n: u64 = number.parse().map_err(|_| bad())?;
-        total = total
-            .checked_add(n.checked_mul(unit).ok_or_else(bad)?)
-            .ok_or_else(bad)?;
-        number.clear();
-    }
-    if !number.is_empty() {
-        return Err(bad());
-    }
-    if total > 7 * 24 * 3600 {
+    let trimmed = text.trim();
+    let length = match trimmed.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => trimmed
+            .parse::<jiff::SignedDuration>()
+            .ok()
+            .and_then(|d| Duration::try_from(d).ok())
+            .ok_or_else(bad)?,
+    };
+    if length > Duration::from_secs(7 * 24 * 3600) {
         return Err(format!(
-            "\"{text}\" is more than a week; limber waits at most 7 days"
+            "\"{trimmed}\" is more than a week; limber waits at most 7 days"
         ));
     }
-    Ok(Duration::from_secs(total))
+    Ok(length)
 }
 
 /// The next moment the clock shows `at` after `now`: today, or tomorrow when that has passed.
@@ -97,7 +75,7 @@ pub fn target(at: Option<Time>, wait: Option<Duration>) -> Option<Zoned> {
     }
 }
 
-/// How it is said: "07:30 (in 9 h 12 min)" or "07:30 tomorrow (in 23 h 59 min)".
+/// How it is said: "07:30:00 (in 9 h 12 min)", "07:30:00 tomorrow (in 23 h 59 min)", "(in 5 s)".
 pub fn describe(target: &Zoned) -> String {
     let now = Zoned::now();
     let left = left(target);
@@ -108,14 +86,8 @@ pub fn describe(target: &Zoned) -> String {
     } else {
         " on a later day"
     };
-    let mins = left.as_secs().div_ceil(60);
-    let span = if mins >= 60 {
-        format!("{} h {} min", mins / 60, mins % 60)
-    } else if left.as_secs() >= 60 {
-        format!("{mins} min")
-    } else {
-        format!("{} s", left.as_secs())
-    };
+    // Rounded, not cut: `--wait 5s` is "in 5 s" a few microseconds later, not "in 4 s".
+    let span = crate::words::short(left);
     format!("{}{day} (in {span})", target.strftime("%H:%M:%S"))
 }
 
@@ -150,7 +122,17 @@ mod tests {
         assert_eq!(at("07:30"), Time::new(7, 30, 0, 0).unwrap());
         assert_eq!(at("7:05:09"), Time::new(7, 5, 9, 0).unwrap());
         assert_eq!(at("23:59"), Time::new(23, 59, 0, 0).unwrap());
-        for bad in ["24:00", "7", "07:60", "7:30pm", "", "07:30:00:00", "-1:30"] {
+        for bad in [
+            "24:00",
+            "7",
+            "07",
+            "07:60",
+            "7:30pm",
+            "",
+            "07:30:00:00",
+            "-1:30",
+            "7.30",
+        ] {
             let e = parse_at(bad).unwrap_err();
             assert!(e.contains("give it as HH:MM"), "{bad}: {e}");
         }
@@ -167,6 +149,10 @@ mod tests {
             assert!(parse_wait(bad).is_err(), "{bad}");
         }
         assert!(parse_wait("8d").is_err());
+        assert!(
+            parse_wait("1d").is_err(),
+            "a day is a calendar unit, not a length"
+        );
         assert!(parse_wait("200h").unwrap_err().contains("at most 7 days"));
     }
 

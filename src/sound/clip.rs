@@ -18,10 +18,18 @@ pub struct Clip {
     pub rate: u32,
 }
 
+/// How long `frames` samples per channel last at `rate`, rounded up to the millisecond. The one
+/// rule for a sound's length, so a clip in memory and a file's header (the speech cache) agree.
+pub fn frames_ms(frames: u64, rate: u32) -> Ms {
+    (frames * 1000).div_ceil(u64::from(rate.max(1)))
+}
+
 impl Clip {
     pub fn duration_ms(&self) -> Ms {
-        let frames = self.samples.len() as u64 / u64::from(self.channels.max(1));
-        (frames * 1000).div_ceil(u64::from(self.rate.max(1)))
+        frames_ms(
+            self.samples.len() as u64 / u64::from(self.channels.max(1)),
+            self.rate,
+        )
     }
 
     /// Decodes a WAV file's bytes (8, 16, 24 or 32-bit integer, or 32-bit float).
@@ -66,6 +74,9 @@ fn built_in_bytes(sound: Sound) -> &'static [u8] {
 
 /// The longest a replacement sound may be: a chime that rings on into the next cue would overlap it.
 pub const MAX_SOUND_MS: Ms = 5000;
+
+/// The largest sound file read: 5 s of 8-channel 32-bit sound at 96 kHz is 15 MB.
+const MAX_SOUND_BYTES: u64 = 20 * 1024 * 1024;
 
 /// One clip for each [`Sound`].
 #[derive(Debug, Clone)]
@@ -127,11 +138,13 @@ fn index(sound: Sound) -> usize {
 }
 
 fn load_file(path: &Path) -> Result<Clip, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if meta.len() > 20 * 1024 * 1024 {
-        return Err("the file is larger than 20 MB".into());
-    }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let bytes =
+        crate::routine::source::read_bounded(path, MAX_SOUND_BYTES).map_err(|e| match e {
+            crate::routine::source::Unreadable::TooLarge(_) => {
+                "the file is larger than 20 MB".to_string()
+            }
+            e => e.to_string(),
+        })?;
     let clip = Clip::from_wav(&bytes)?;
     if clip.duration_ms() > MAX_SOUND_MS {
         return Err(format!(
@@ -180,6 +193,38 @@ mod tests {
         assert_eq!(
             set.clip(Sound::HoldStart),
             SoundSet::built_in().clip(Sound::HoldStart)
+        );
+    }
+
+    #[test]
+    fn a_pipe_or_an_endless_device_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("bell.wav");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let mut warnings = Vec::new();
+        let started = std::time::Instant::now();
+        SoundSet::with_files(
+            &[
+                (Sound::HoldStart, fifo),
+                (Sound::HoldEnd, PathBuf::from("/dev/zero")),
+            ],
+            &mut |w| warnings.push(w),
+        );
+        // Before, the pipe blocked forever and /dev/zero was read until memory ran out.
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(
+            warnings[0].contains("bell.wav: is a named pipe (FIFO), not a file"),
+            "{}",
+            warnings[0]
+        );
+        assert!(
+            warnings[1].contains("/dev/zero: is a device, not a file"),
+            "{}",
+            warnings[1]
         );
     }
 

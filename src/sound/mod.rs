@@ -10,7 +10,7 @@
 
 pub mod chime;
 pub mod clip;
-pub mod listen;
+pub mod encode;
 pub mod mixer;
 pub mod output;
 pub mod render;

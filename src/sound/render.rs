@@ -2,20 +2,29 @@
 //!
 //! The rendering and the live session share everything that decides what is heard and when: the
 //! timeline (planned with the real speech lengths from the cache), the same sound clips, the same
-//! volumes, and rodio's own conversion to the output rate. The file is mixed a second at a time,
+//! volumes, and rodio's own conversion to the output rate. The file is mixed a second at a time
+//! and handed to an encoder (WAV, FLAC or MP3: `sound::encode`),
 //! so memory stays small however long the session, and written under a temporary name that is
 //! renamed into place when it is whole: a render that fails, or is stopped by Ctrl-C, leaves no
 //! half a file.
+//!
+//! A render killed outright (kill -9, a power cut) cannot remove its temporary file, so each
+//! render holds a lock on its own, and the next render in the folder removes every one whose lock
+//! it can take: nobody is writing those any more. A render still running keeps its lock, and its
+//! file.
 
 use std::collections::HashMap;
 use std::num::NonZero;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::error::plain;
 use crate::plan::settings::Sound;
 use crate::plan::timeline::{Timeline, What};
 use crate::routine::Ms;
 use crate::sound::clip::{Clip, SoundSet};
+use crate::sound::encode::{self, Chapter, Format, Spec, Tags};
 use crate::sound::mixer::{Command, Group, Mixer, Samples};
 
 /// What goes into the file besides the timeline.
@@ -54,41 +63,111 @@ pub fn convert(clip: &Clip, rate: u32) -> Vec<f32> {
     rodio::source::UniformSourceIterator::new(source, NonZero::<u16>::MIN, to).collect()
 }
 
+/// How a render's temporary file is named, before `XXXXXX.wav` (or its format's extension).
+const TEMPORARY: &str = ".limber-render-";
+
+/// Removes the temporary files of renders that died in `dir`: those nobody holds a lock on.
+/// Returns how many were removed.
+pub fn clean_stale(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !name.starts_with(TEMPORARY) {
+            continue;
+        }
+        // Only a file (never what a link points to), opened without blocking.
+        let path = entry.path();
+        if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW;
+        let Ok(file) = std::fs::File::options()
+            .read(true)
+            .custom_flags(flags.bits() as i32)
+            .open(&path)
+        else {
+            continue;
+        };
+        let free =
+            rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_ok();
+        if free && std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Writes `timeline` to the WAV file `path`; returns the number of samples written.
 pub fn render(timeline: &Timeline, mix: &Mix, path: &Path) -> Result<u64, String> {
+    render_as(timeline, mix, path, Format::Wav)
+}
+
+/// Writes `timeline` to `path` in `format` (standard output when `path` is `-`), with its
+/// chapters in the file where the format has them; returns the number of frames written.
+pub fn render_as(
+    timeline: &Timeline,
+    mix: &Mix,
+    path: &Path,
+    format: Format,
+) -> Result<u64, String> {
+    let spec = Spec {
+        rate: mix.rate,
+        channels: CHANNELS as u16,
+        frames: Some(sample_at(timeline.total, mix.rate)),
+    };
+    let tags = Tags {
+        title: Some(timeline.routine.clone()),
+        chapters: marks(timeline)
+            .into_iter()
+            .map(|m| Chapter {
+                title: m.title.to_string(),
+                start_ms: m.start,
+                end_ms: m.end,
+            })
+            .collect(),
+    };
+    if path == Path::new("-") {
+        let out = std::io::stdout().lock();
+        let sink = Box::new(encode::Stream(std::io::BufWriter::new(out)));
+        let fail = |e: std::io::Error| format!("cannot write to standard output: {}", plain(&e));
+        let mut encoder = encode::open(format, spec, &tags, sink).map_err(fail)?;
+        frames(timeline, mix, CHANNELS, &mut |block| {
+            encoder.write(block).map_err(fail)
+        })?;
+        return encoder.finish().map_err(fail);
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    let fail = |e: std::io::Error| format!("cannot write {}: {}", path.display(), plain(&e));
+    clean_stale(dir);
     let file = tempfile::Builder::new()
-        .prefix(".limber-render-")
-        .suffix(".wav")
+        .prefix(TEMPORARY)
+        .suffix(&format!(".{}", format.extension()))
         .tempfile_in(dir)
-        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
-    let spec = hound::WavSpec {
-        channels: CHANNELS as u16,
-        sample_rate: mix.rate,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let fail = |e: hound::Error| format!("cannot write {}: {e}", path.display());
-    let mut writer =
-        hound::WavWriter::new(std::io::BufWriter::new(file.as_file()), spec).map_err(fail)?;
-    let total = frames(timeline, mix, CHANNELS, &mut |block| {
-        for s in block {
-            writer
-                .write_sample((s.clamp(-1.0, 1.0) * 32767.0).round() as i16)
-                .map_err(fail)?;
-        }
-        Ok(())
+        .map_err(|e| format!("cannot write in {}: {}", dir.display(), plain(&e)))?;
+    // Held until the file is renamed into place or removed: the sign that it is being written.
+    rustix::fs::flock(
+        file.as_file(),
+        rustix::fs::FlockOperation::NonBlockingLockExclusive,
+    )
+    .map_err(|e| format!("cannot lock {}: {e}", file.path().display()))?;
+    let sink = Box::new(encode::Seekable(std::io::BufWriter::new(file.as_file())));
+    let mut encoder = encode::open(format, spec, &tags, sink).map_err(fail)?;
+    frames(timeline, mix, CHANNELS, &mut |block| {
+        encoder.write(block).map_err(fail)
     })?;
-    writer.finalize().map_err(fail)?;
+    let total = encoder.finish().map_err(fail)?;
     // Readable by others, as a file a person saves usually is (a media server, say).
     let _ = file
         .as_file()
         .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    file.persist(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    file.persist(path).map_err(|e| fail(e.error))?;
     Ok(total)
 }
 
@@ -160,42 +239,66 @@ pub fn frames(
     Ok(total)
 }
 
-/// The chapters of a rendered session: where each step starts.
-pub fn chapters(timeline: &Timeline, json: bool) -> String {
+/// A chapter of a rendered session: its step (none for the opening words), title, start and end.
+struct Mark<'a> {
+    step: Option<usize>,
+    title: &'a str,
+    start: Ms,
+    end: Ms,
+}
+
+/// Where each chapter of a rendered session starts and ends.
+fn marks(timeline: &Timeline) -> Vec<Mark<'_>> {
     // A chapter for each exercise and breathing, taking in the words and rests before it, so
     // jumping to one starts with its introduction. A player starts at the first chapter: the
     // opening words are one of their own.
-    let mut marks: Vec<(Option<usize>, &str, Ms, Ms)> = Vec::new();
+    let mut marks: Vec<Mark> = Vec::new();
     let first = timeline.steps.first().map_or(timeline.total, |s| s.start);
     if first > 0 {
-        marks.push((None, "Opening", 0, first));
+        marks.push(Mark {
+            step: None,
+            title: "Opening",
+            start: 0,
+            end: first,
+        });
     }
     let any_main = timeline.steps.iter().any(|s| s.main);
     let mut from = first;
     for (i, s) in timeline.steps.iter().enumerate() {
         if s.main || !any_main {
-            marks.push((Some(s.step), &s.title, from, s.end));
+            marks.push(Mark {
+                step: Some(s.step),
+                title: &s.title,
+                start: from,
+                end: s.end,
+            });
             from = s.end;
         } else if !timeline.steps[i..].iter().any(|t| t.main) {
             // Words and rests after the last exercise close its chapter.
             if let Some(last) = marks.last_mut() {
-                last.3 = s.end;
+                last.end = s.end;
             }
         }
     }
     // The closing words belong to the last chapter.
     if let Some(last) = marks.last_mut() {
-        last.3 = timeline.total;
+        last.end = timeline.total;
     }
+    marks
+}
+
+/// The chapters of a rendered session, as text (`00:01:05.250 Bridge` lines) or JSON.
+pub fn chapters(timeline: &Timeline, json: bool) -> String {
+    let marks = marks(timeline);
     if json {
         let items: Vec<serde_json::Value> = marks
             .iter()
-            .map(|(step, title, start, end)| {
+            .map(|m| {
                 serde_json::json!({
-                    "step": step,
-                    "title": title,
-                    "start_seconds": *start as f64 / 1000.0,
-                    "end_seconds": *end as f64 / 1000.0,
+                    "step": m.step,
+                    "title": m.title,
+                    "start_seconds": m.start as f64 / 1000.0,
+                    "end_seconds": m.end as f64 / 1000.0,
                 })
             })
             .collect();
@@ -210,15 +313,36 @@ pub fn chapters(timeline: &Timeline, json: bool) -> String {
     }
     marks
         .iter()
-        .map(|(_, title, start, _)| {
-            let s = start / 1000;
-            format!(
-                "{:02}:{:02}:{:02}.{:03} {title}\n",
-                s / 3600,
-                (s / 60) % 60,
-                s % 60,
-                start % 1000
-            )
-        })
+        .map(|m| format!("{} {}\n", encode::clock(m.start), m.title))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dead_renders_file_is_removed_and_a_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        // Left by a render killed with -9: nobody holds it.
+        let dead = dir.path().join(".limber-render-AbCdEf.wav");
+        std::fs::write(&dead, vec![0u8; 4096]).unwrap();
+        // Being written by a render that runs now: it holds the lock.
+        let live = dir.path().join(".limber-render-GhIjKl.wav");
+        let writing = std::fs::File::create(&live).unwrap();
+        rustix::fs::flock(
+            &writing,
+            rustix::fs::FlockOperation::NonBlockingLockExclusive,
+        )
+        .unwrap();
+        // Not a render's: kept whatever it is called.
+        let other = dir.path().join("limber-render-mine.wav");
+        std::fs::write(&other, b"mine").unwrap();
+        assert_eq!(clean_stale(dir.path()), 1);
+        assert!(!dead.exists());
+        assert!(live.exists() && other.exists());
+        drop(writing);
+        assert_eq!(clean_stale(dir.path()), 1);
+        assert!(!live.exists());
+    }
 }

@@ -6,6 +6,17 @@
 //! killed mid-write and against two sessions at once: each writer makes a temporary file in the
 //! cache folder and renames it into place, which is atomic, so a reader sees a whole file or none.
 //! The folder is kept under a size bound by removing the lines used least recently.
+//!
+//! The cache only ever removes files in a folder it knows to be its own: one that holds its tag,
+//! `CACHEDIR.TAG` (the common mark of a cache folder, which backup tools skip). The tag is written
+//! in a folder the cache made, in an empty one, and in the usual folder; a folder of the user's
+//! that already holds other files (a `"speech_cache"` pointed at a shared sounds folder, say) gets
+//! lines written into it but nothing in it is ever removed, since a file named like a line there
+//! may be the user's own.
+//!
+//! A full disk cuts a line short without anyone noticing: espeak-ng exits 0 with a WAV whose
+//! header matches the part it could write. So a line made while the disk has less than
+//! [`FULL`] free is not kept, and is made again elsewhere (see `voice::speaker`).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -16,13 +27,29 @@ use crate::sound::clip::Clip;
 /// The default bound on the cache's size.
 pub const DEFAULT_MAX_BYTES: u64 = 200 * 1024 * 1024;
 
+/// The largest line file read: two minutes (the longest line an engine may make) of 16-bit
+/// stereo at 96 kHz is 44 MB.
+const MAX_LINE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// A temporary file older than this was left by a writer that died.
 const STALE: Duration = Duration::from_secs(3600);
+
+/// With less than this free on the cache's disk, the disk counts as full: a line written there may
+/// have been cut short.
+pub const FULL: u64 = 1024 * 1024;
+
+/// The mark of a folder that is the cache's own (see <https://bford.info/cachedir/>).
+const TAG: &str = "CACHEDIR.TAG";
+const TAG_TEXT: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
+# This file is a cache directory tag created by limber: its speech cache.\n\
+# limber removes files only in a folder that holds this tag.\n";
 
 #[derive(Debug, Clone)]
 pub struct Cache {
     dir: PathBuf,
     max_bytes: u64,
+    /// Whether the folder is the cache's own, so its files may be removed.
+    owned: bool,
 }
 
 /// The cache's usual folder: `~/.cache/limber/speech` on Linux.
@@ -43,16 +70,55 @@ pub fn key(engine: &str, text: &str) -> String {
 impl Cache {
     /// Opens (and if needed makes) the cache folder.
     pub fn open(dir: &Path, max_bytes: u64) -> Result<Cache, String> {
+        let made = !dir.exists();
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot make the speech cache {}: {e}", dir.display()))?;
+        let tagged = std::fs::symlink_metadata(dir.join(TAG)).is_ok_and(|m| m.is_file());
+        let usual = default_dir().is_some_and(|d| d == dir);
+        let empty = std::fs::read_dir(dir).is_ok_and(|mut e| e.next().is_none());
+        // The tag is written with the first line kept, so a folder with nothing kept stays empty.
+        let owned = tagged || made || usual || empty;
         let cache = Cache {
             dir: dir.to_path_buf(),
             max_bytes,
+            owned,
         };
         // A folder that is there but cannot be written (left by `sudo limber prepare`, say)
         // would fail every line: found now, it is reported once and another is used.
         cache.scratch()?;
         Ok(cache)
+    }
+
+    /// Whether the folder is the cache's own: only then does it remove anything in it.
+    pub fn owned(&self) -> bool {
+        self.owned
+    }
+
+    /// Why a line written now might be cut short: the disk of the cache is (nearly) full.
+    pub fn full(&self) -> Option<String> {
+        let free = rustix::fs::statvfs(&self.dir)
+            .ok()
+            .map(|s| s.f_bavail.saturating_mul(s.f_frsize));
+        self.full_if(free)
+    }
+
+    /// The same, from the file just written (which may be on another disk than the folder was).
+    pub fn full_after(&self, file: &std::fs::File) -> Option<String> {
+        let free = rustix::fs::fstatvfs(file)
+            .ok()
+            .map(|s| s.f_bavail.saturating_mul(s.f_frsize));
+        self.full_if(free)
+    }
+
+    fn full_if(&self, free: Option<u64>) -> Option<String> {
+        let free = free?;
+        (free < FULL).then(|| {
+            format!(
+                "the disk of the speech cache {} is full ({} KB free)",
+                self.dir.display(),
+                free / 1024
+            )
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -67,7 +133,7 @@ impl Cache {
     /// disk, say) is removed, so the line is made again.
     pub fn get(&self, key: &str) -> Option<Clip> {
         let path = self.path(key);
-        let bytes = std::fs::read(&path).ok()?;
+        let bytes = crate::routine::source::read_bounded(&path, MAX_LINE_BYTES).ok()?;
         match Clip::from_wav(&bytes) {
             Ok(clip) => {
                 // Marks it as recently used, for eviction.
@@ -77,7 +143,9 @@ impl Cache {
                 Some(clip)
             }
             Err(_) => {
-                let _ = std::fs::remove_file(&path);
+                if self.owned {
+                    let _ = std::fs::remove_file(&path);
+                }
                 None
             }
         }
@@ -90,7 +158,10 @@ impl Cache {
         if spec.sample_rate == 0 || reader.duration() == 0 {
             return None;
         }
-        Some((u64::from(reader.duration()) * 1000).div_ceil(u64::from(spec.sample_rate)))
+        Some(crate::sound::clip::frames_ms(
+            u64::from(reader.duration()),
+            spec.sample_rate,
+        ))
     }
 
     /// The size of a cached line's file.
@@ -124,8 +195,12 @@ impl Cache {
     /// Puts a finished file in place under `key`, atomically.
     pub fn keep(&self, file: tempfile::NamedTempFile, key: &str) -> Result<(), String> {
         file.persist(self.path(key))
-            .map(|_| ())
-            .map_err(|e| format!("cannot keep speech in {}: {e}", self.dir.display()))
+            .map_err(|e| format!("cannot keep speech in {}: {e}", self.dir.display()))?;
+        let tag = self.dir.join(TAG);
+        if self.owned && std::fs::symlink_metadata(&tag).is_err() {
+            let _ = std::fs::write(tag, TAG_TEXT);
+        }
+        Ok(())
     }
 
     /// The files in the cache and their total size.
@@ -148,7 +223,7 @@ impl Cache {
                 let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
                 if name.starts_with(".writing-") {
                     // Left by a writer that was killed: removed once it is surely not in use.
-                    if modified.elapsed().is_ok_and(|age| age > STALE) {
+                    if self.owned && modified.elapsed().is_ok_and(|age| age > STALE) {
                         let _ = std::fs::remove_file(e.path());
                     }
                     return None;
@@ -167,7 +242,7 @@ impl Cache {
     pub fn trim(&self, keep: &[String]) -> usize {
         let mut files = self.files();
         let mut total: u64 = files.iter().map(|f| f.1).sum();
-        if total <= self.max_bytes {
+        if total <= self.max_bytes || !self.owned {
             return 0;
         }
         files.sort_by_key(|f| f.2);
@@ -240,6 +315,41 @@ mod tests {
         assert_eq!(cache.get(&a).unwrap().duration_ms(), 1500);
         assert_eq!(cache.length(&a), Some(1500));
         assert_eq!(cache.usage().0, 1);
+    }
+
+    #[test]
+    fn a_folder_of_the_users_own_files_loses_none_of_them() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder of sounds named by their hash, before any line was kept there.
+        let mine = dir.path().join(format!("{}.wav", key("my", "recording")));
+        std::fs::write(&mine, wav(1.0)).unwrap();
+        let damaged = dir.path().join(format!("{}.wav", key("my", "damaged")));
+        std::fs::write(&damaged, b"RIFF\0\0not a wav").unwrap();
+        let cache = Cache::open(dir.path(), 1).unwrap();
+        assert!(!cache.owned());
+        let line = key("test", "a");
+        put(&cache, &line, &wav(1.0));
+        assert!(cache.get(&key("my", "damaged")).is_none());
+        // Before, trimming to the bound (or reading a damaged file) removed the user's files.
+        assert_eq!(cache.trim(&[]), 0);
+        assert!(mine.exists() && damaged.exists() && cache.contains(&line));
+        assert!(!dir.path().join(TAG).exists());
+    }
+
+    #[test]
+    fn a_folder_the_cache_makes_or_finds_empty_is_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = Cache::open(&dir.path().join("speech"), 1).unwrap();
+        assert!(made.owned());
+        put(&made, &key("test", "first"), &wav(0.1));
+        let text = std::fs::read_to_string(dir.path().join("speech").join(TAG)).unwrap();
+        assert!(text.starts_with("Signature: 8a477f597d28d172789f06886806bc55"));
+        let empty = tempfile::tempdir().unwrap();
+        assert!(Cache::open(empty.path(), 1).unwrap().owned());
+        // Opened again later, with lines in it, it is still its own.
+        let line = key("test", "a");
+        put(&made, &line, &wav(1.0));
+        assert!(Cache::open(&dir.path().join("speech"), 1).unwrap().owned());
     }
 
     #[test]

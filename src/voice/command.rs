@@ -8,6 +8,11 @@
 //! read from standard output. The program gets its own process group, so Ctrl-C on the terminal
 //! (which limber handles itself) does not kill it mid-line, and a program that takes too long is
 //! killed with everything it started.
+//!
+//! A program must not outlive limber either, even one killed outright (kill -9, the OOM killer),
+//! which cannot clean up after itself: the program is started through util-linux's `setpriv
+//! --pdeathsig KILL`, which asks the kernel to kill it when the thread that started it dies and
+//! then becomes the program (same process, same process group). Without setpriv it runs as it is.
 
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -199,7 +204,7 @@ impl CommandEngine {
     pub fn check(&self) -> Result<(), String> {
         if self.program.as_os_str().is_empty() {
             return Err(
-                "no program is set: give \"program\" and \"arguments\" in the configuration's \"voice\" (see docs/voices.md)".into(),
+                "no program is set: give \"program\" and \"arguments\" in the configuration's \"voice\" (`limber config` shows an example)".into(),
             );
         }
         if find_program(&self.program).is_none() {
@@ -260,7 +265,14 @@ impl CommandEngine {
     ) -> Result<Clip, (String, bool)> {
         let fail = |why: String| (why, false);
         let program = self.program.display();
-        let mut command = Command::new(&self.program);
+        let mut command = match setpriv() {
+            Some(setpriv) => {
+                let mut c = Command::new(setpriv);
+                c.args(["--pdeathsig", "KILL", "--"]).arg(&self.program);
+                c
+            }
+            None => Command::new(&self.program),
+        };
         command.args(self.arguments_for(text, path));
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut errors =
@@ -368,6 +380,19 @@ impl CommandEngine {
             }
         }
     }
+}
+
+/// util-linux's setpriv, which starts a program so that it dies with limber; looked for once.
+fn setpriv() -> Option<&'static Path> {
+    static SETPRIV: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    SETPRIV
+        .get_or_init(|| {
+            ["/usr/bin/setpriv", "/bin/setpriv"]
+                .iter()
+                .map(PathBuf::from)
+                .find(|p| find_program(p).is_some())
+        })
+        .as_deref()
 }
 
 /// Kills a process group we started, so a program's own children go with it.

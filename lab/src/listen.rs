@@ -5,8 +5,8 @@
 //! second partial together, measured with the Goertzel algorithm over short overlapping frames, so
 //! a vowel that happens to carry one of the frequencies is not taken for a chime.
 
-use crate::plan::settings::Sound;
-use crate::sound::chime;
+use limber::plan::settings::Sound;
+use limber::sound::chime;
 
 /// Analysis frame length and hop, in seconds.
 const FRAME: f64 = 0.020;
@@ -166,7 +166,7 @@ pub fn read_wav(path: &std::path::Path) -> Result<(Vec<f32>, u32), String> {
             bytes[pos + 4..pos + 8].copy_from_slice(&data.to_le_bytes());
         }
     }
-    let clip = crate::sound::clip::Clip::from_wav(&bytes)?;
+    let clip = limber::sound::clip::Clip::from_wav(&bytes)?;
     let channels = usize::from(clip.channels);
     let mono = clip
         .samples

@@ -1,0 +1,9 @@
+//! A routine (and, after a 0xFF byte, a configuration) read, validated and planned as `limber
+//! plan` would: see `limber::fuzz`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = limber::fuzz::input(data);
+});

@@ -1,0 +1,33 @@
+//! Captions that keep every line, as the terminal would show it.
+
+use limber::plan::timeline::{Cue, clock};
+use limber::session::captions::{Captions, caption};
+
+/// Captions for tests: every line, as it would be written.
+#[derive(Default)]
+pub struct Recorded {
+    pub lines: Vec<String>,
+    pub notices: Vec<String>,
+    pub countdowns: usize,
+}
+
+impl Captions for Recorded {
+    fn wants_countdown(&self) -> bool {
+        true
+    }
+
+    fn cue(&mut self, cue: &Cue, elapsed: u64) {
+        if let Some(text) = caption(cue) {
+            self.lines.push(format!("{}  {text}", clock(elapsed)));
+        }
+    }
+    fn remaining(&mut self, _: u64) {
+        self.countdowns += 1;
+    }
+    fn notice(&mut self, text: &str) {
+        self.notices.push(text.to_string());
+    }
+    fn summary(&mut self, text: &str) {
+        self.lines.push(text.to_string());
+    }
+}

@@ -1,0 +1,14 @@
+//! What limber's tests and benchmarks use and the program does not: recording fakes of its
+//! devices, and the analysis of what a real sound server recorded.
+//!
+//! A dev-dependency of limber only, so none of it is compiled into the shipped library or binary.
+//!
+//! - [`voice::FakeVoice`]: a voice on tokio's clock that records what it said.
+//! - [`output::RecordingOutput`]: an audio output that records what it was asked to play.
+//! - [`captions::Recorded`]: captions that keep every line.
+//! - [`listen`]: when each chime was heard in a recording, and where there was sound.
+
+pub mod captions;
+pub mod listen;
+pub mod output;
+pub mod voice;

@@ -1,0 +1,653 @@
+//! Faults injected into the real binary: what the machine, the user's files or another user can do
+//! to a session, and what limber must do about it. One test at a time (they start real programs);
+//! the whole set takes well under a minute. RELIABILITY.md tells what each found and how to run it.
+//!
+//! A fault that needs what this machine may not allow (mounting a tmpfs needs root, a stopped
+//! speech-dispatcher needs speech-dispatcher and a sound server) says SKIPPED and passes; in CI
+//! (LIMBER_REQUIRE_AUDIO=1) a missing sound server or speech-dispatcher fails instead.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+mod common;
+use common::{lab_env, missing, wait_for};
+
+/// One fault at a time: the machine is small, and some of them load it on purpose.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A greeting and a long hold, so a session stays in one place.
+const ROUTINE: &str = r#"{ "name": "Tiny", "steps": [
+  { "say": "Hello." },
+  { "exercise": "Bridge", "reps": 1, "hold": 60 } ] }"#;
+
+/// A folder for one test: routines, configuration, a private runtime folder.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        let dir = tempfile::Builder::new()
+            .prefix("limber-faults")
+            .tempdir()
+            .unwrap();
+        for sub in ["routines", "config", "cache"] {
+            std::fs::create_dir(dir.path().join(sub)).unwrap();
+        }
+        common::make_runtime_dir(dir.path());
+        std::fs::write(dir.path().join("routines/tiny.json"), ROUTINE).unwrap();
+        Home { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn limber(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_limber"));
+        cmd.args(args).stdin(Stdio::null());
+        lab_env(&mut cmd, self.path());
+        cmd.env("XDG_CACHE_HOME", self.path().join("cache"));
+        cmd
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.path().join("xdg/limber/control.sock")
+    }
+
+    fn config(&self, json: serde_json::Value) -> PathBuf {
+        let path = self.path().join("config.json");
+        std::fs::write(&path, json.to_string()).unwrap();
+        path
+    }
+
+    fn ctl(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        let mut all = vec!["ctl"];
+        all.extend_from_slice(args);
+        text(self.limber(&all).output().unwrap())
+    }
+}
+
+fn text(out: Output) -> (Option<i32>, String, String) {
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Waits for a child at most `limit`; kills it if it is still running then.
+fn wait_within(mut child: Child, limit: Duration) -> Option<Output> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            return Some(child.wait_with_output().unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+fn kill(pid: u32, signal: &str) {
+    let ok = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{signal} {pid}");
+}
+
+/// Whether a process is gone (or a zombie nobody has reaped yet).
+fn gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat.contains(") Z "),
+    }
+}
+
+fn program(home: &Path, name: &str, body: &str) -> PathBuf {
+    let path = home.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[test]
+fn a_fifo_or_dev_zero_as_a_routine_or_a_sound_is_refused_at_once() {
+    let _one = serial();
+    let home = Home::new();
+    let fifo = home.path().join("routines/pipe.json");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    // Before: `check` blocked forever on the pipe, and /dev/zero was "1.0 MB".
+    let started = Instant::now();
+    let (code, _, err) = text(
+        home.limber(&["check"])
+            .arg(&fifo)
+            .arg("/dev/zero")
+            .output()
+            .unwrap(),
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("pipe.json: is a named pipe (FIFO), not a routine file"),
+        "{err}"
+    );
+    assert!(
+        err.contains("/dev/zero: is a device, not a routine file"),
+        "{err}"
+    );
+    // `list` skips over the pipe in the routines folder (it is not a file) instead of hanging.
+    let child = home
+        .limber(&["list"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_within(child, Duration::from_secs(10)).expect("list ends");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tiny"));
+    // Sounds: before, the pipe blocked and /dev/zero was read until memory ran out (8.4 GB).
+    let config = home.config(serde_json::json!({
+        "sounds": { "hold_start": fifo, "hold_end": "/dev/zero" }
+    }));
+    let child = home
+        .limber(&["plan", "tiny"])
+        .env("LIMBER_CONFIG", &config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_within(child, Duration::from_secs(10)).expect("plan ends at once");
+    let (code, _, err) = text(out);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("pipe.json: is a named pipe (FIFO), not a file; playing the built-in"),
+        "{err}"
+    );
+    assert!(
+        err.contains("/dev/zero: is a device, not a file; playing the built-in"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_planted_symlink_for_the_socket_folder_is_refused() {
+    let _one = serial();
+    let home = Home::new();
+    // Another user (here: the test) made /tmp/limber-UID a link into the victim's ~/.ssh.
+    let tmp = home.path().join("tmp");
+    let victim = home.path().join("victim-ssh");
+    std::fs::create_dir(&tmp).unwrap();
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let uid = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+        .unwrap();
+    let planted = tmp.join(format!("limber-{uid}"));
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+    let run = |args: &[&str]| {
+        text(
+            home.limber(args)
+                .env("XDG_RUNTIME_DIR", "")
+                .env("TMPDIR", &tmp)
+                .env("PULSE_SERVER", "unix:/nonexistent")
+                .output()
+                .unwrap(),
+        )
+    };
+    let (code, _, err) = run(&["ctl", "status"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("is a symbolic link to "), "{err}");
+    // A session runs without the socket (and, here without audio, stops for that): before, it
+    // made its socket inside the victim's folder.
+    let (_, _, err) = run(&["run", "tiny", "--voice", "none", "--wait", "0"]);
+    assert!(
+        err.contains("is a symbolic link to ")
+            && err.contains("`limber ctl` will not reach this session"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 0);
+    // Without the link, the folder is made, private.
+    std::fs::remove_file(&planted).unwrap();
+    let (code, _, err) = run(&["ctl", "status"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no limber session is running"), "{err}");
+}
+
+#[test]
+fn ctl_says_when_the_session_does_not_answer() {
+    let _one = serial();
+    let home = Home::new();
+    // A session that is stopped (Ctrl-Z, SIGSTOP) takes the connection and never answers.
+    let dir = home.path().join("xdg/limber");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let listener = std::os::unix::net::UnixListener::bind(dir.join("control.sock")).unwrap();
+    let (code, _, err) = home.ctl(&["status"]);
+    assert_eq!(code, Some(1));
+    // Before: "Resource temporarily unavailable (os error 11)".
+    assert!(err.contains("did not answer within 5 s"), "{err}");
+    assert!(!err.contains("os error"), "{err}");
+    // Nor does a new session take its socket away from it.
+    let (code, _, err) = text(
+        home.limber(&["run", "tiny", "--voice", "none", "--wait", "0"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("a session is already running at "), "{err}");
+    assert!(dir.join("control.sock").exists());
+    drop(listener);
+}
+
+#[test]
+fn the_control_socket_outlives_running_out_of_file_descriptors() {
+    let _one = serial();
+    let home = Home::new();
+    // A session waiting to start answers `ctl` and needs no sound. With 64 descriptors at most,
+    // idle connections use them up: before, the socket's accept loop ended on the first error
+    // and every later `ctl` failed while the session went on.
+    let mut session = Command::new("prlimit");
+    session
+        .args(["--nofile=64:64", "--"])
+        .arg(env!("CARGO_BIN_EXE_limber"))
+        .args(["run", "tiny", "--voice", "none", "--wait", "1h"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    lab_env(&mut session, home.path());
+    let session = session.spawn().unwrap();
+    wait_for("the session's socket", || {
+        home.ctl(&["status"]).0 == Some(0)
+    });
+    let mut idle = Vec::new();
+    for _ in 0..200 {
+        match std::os::unix::net::UnixStream::connect(home.socket()) {
+            Ok(s) => idle.push(s),
+            Err(_) => break,
+        }
+    }
+    assert!(idle.len() > 64, "only {} connections", idle.len());
+    // While they are held, a request is answered or refused within a bound, never hangs.
+    let started = Instant::now();
+    let (code, out, err) = home.ctl(&["status"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "{code:?} {out}{err}"
+    );
+    drop(idle);
+    // Once they are closed, `ctl` works again at once.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (code, out, err) = home.ctl(&["status"]);
+        if code == Some(0) {
+            assert!(out.contains("waiting to start"), "{out}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "ctl never recovered: {err}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (code, _, err) = home.ctl(&["stop"]);
+    assert_eq!(code, Some(0), "{err}");
+    let out = wait_within(session, Duration::from_secs(10)).expect("the session stops");
+    assert_eq!(out.status.code(), Some(130));
+    assert!(!home.socket().exists());
+}
+
+/// Whether a process has a handler for SIGTERM (bit 15 of SigCgt).
+fn catches_sigterm(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("SigCgt:"))
+                .and_then(|l| u64::from_str_radix(l[7..].trim(), 16).ok())
+        })
+        .is_some_and(|mask| mask & (1 << 14) != 0)
+}
+
+#[test]
+fn a_signal_at_the_start_ends_the_session_cleanly() {
+    let _one = serial();
+    let home = Home::new();
+    // A routine that takes a moment to read and plan, as a long one of the user's does.
+    let steps: Vec<String> = (0..500)
+        .map(|i| format!(r#"{{ "exercise": "Stretch {i}", "reps": 2, "hold": 2 }}"#))
+        .collect();
+    std::fs::write(
+        home.path().join("routines/long.json"),
+        format!(r#"{{ "name": "Long", "steps": [{}] }}"#, steps.join(",")),
+    )
+    .unwrap();
+    for signal in ["TERM", "INT"] {
+        let child = home
+            .limber(&["run", "long", "--voice", "none", "--wait", "1h"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        // As soon as limber can catch it, or 50 ms after the start at the latest. Before, limber
+        // read and planned the routine and took its socket first: 143, and the socket left.
+        let started = Instant::now();
+        while !catches_sigterm(pid) && started.elapsed() < Duration::from_millis(50) {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        kill(pid, signal);
+        let out = wait_within(child, Duration::from_secs(10)).expect("limber stops");
+        let (code, out, err) = text(out);
+        assert_eq!(code, Some(130), "SIG{signal}: {out}{err}");
+        assert!(out.contains("Stopped Long before it began."), "{out}{err}");
+        assert!(!home.socket().exists(), "the socket was left behind");
+    }
+}
+
+#[test]
+fn a_render_killed_outright_leaves_no_file_for_long() {
+    let _one = serial();
+    let home = Home::new();
+    let out_dir = home.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let temporaries = || {
+        std::fs::read_dir(&out_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".limber-render-"))
+            .count()
+    };
+    for _ in 0..2 {
+        let child = home
+            .limber(&[
+                "render",
+                "lower-back-basics",
+                "--voice",
+                "none",
+                "--rate",
+                "96000",
+                "-o",
+            ])
+            .arg(out_dir.join("session.wav"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for("the render's temporary file", || temporaries() > 0);
+        std::thread::sleep(Duration::from_millis(200));
+        let pid = child.id();
+        kill(pid, "KILL");
+        let _ = wait_within(child, Duration::from_secs(5));
+    }
+    // Before, each kill left its temporary file for ever (276 MB for nine).
+    assert!(temporaries() >= 1);
+    let (code, _, err) = text(
+        home.limber(&["render", "tiny", "--voice", "none", "-o"])
+            .arg(out_dir.join("tiny.wav"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(temporaries(), 0);
+    assert!(out_dir.join("tiny.wav").exists());
+}
+
+#[test]
+fn a_speech_program_dies_with_a_limber_killed_outright() {
+    let _one = serial();
+    let home = Home::new();
+    let pid_file = home.path().join("tts.pid");
+    let tts = program(
+        home.path(),
+        "my-tts",
+        &format!("echo $$ > {}\nexec sleep 30", pid_file.display()),
+    );
+    let config = home.config(serde_json::json!({
+        "voice": { "engine": "command", "program": tts, "arguments": ["{output}"], "timeout": 60 }
+    }));
+    let child = home
+        .limber(&["prepare", "tiny"])
+        .env("LIMBER_CONFIG", &config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the speech program", || {
+        std::fs::read_to_string(&pid_file).is_ok_and(|p| p.ends_with('\n'))
+    });
+    let engine = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    kill(child.id(), "KILL");
+    let _ = wait_within(child, Duration::from_secs(5));
+    // Before, it ran on, in a process group of its own, until its 30 s were up.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !gone(&engine) {
+        assert!(
+            Instant::now() < deadline,
+            "the speech program {engine} outlived limber"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A tmpfs of `kb` KB at `dir`, unmounted when dropped; `None` where mounting is not allowed.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, kb: u64) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kb}k"), "tmpfs"])
+            .arg(dir)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Tmpfs(dir.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// The WAV files in a folder, by name, with their bytes.
+fn wavs(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".wav"))
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_full_disk_never_poisons_the_speech_cache() {
+    let _one = serial();
+    if missing(&["espeak-ng"], "the full-disk test") {
+        return;
+    }
+    let home = Home::new();
+    // One long line (about 30 s, 1.3 MB of speech) and a few short ones.
+    let long = "Lie on your back with your knees bent and your feet flat on the floor, \
+        arms resting by your sides, and let the whole of your back sink slowly into the mat \
+        while you breathe in through your nose and out through your mouth, letting your \
+        shoulders drop away from your ears, your jaw soften, your hands rest open and heavy, \
+        and your belly rise and fall with every slow and easy breath you take.";
+    std::fs::write(
+        home.path().join("routines/long.json"),
+        serde_json::json!({ "name": "Long line", "steps": [
+            { "say": long }, { "say": "Now rest." }, { "say": "Well done." } ] })
+        .to_string(),
+    )
+    .unwrap();
+    // The lines as espeak-ng makes them on a disk with room.
+    let roomy = home.path().join("roomy");
+    let prepare = |cache: &Path| {
+        let config = home.config(serde_json::json!({ "speech_cache": { "folder": cache } }));
+        text(
+            home.limber(&["prepare", "long"])
+                .env("LIMBER_CONFIG", &config)
+                .output()
+                .unwrap(),
+        )
+    };
+    let (code, _, err) = prepare(&roomy);
+    assert_eq!(code, Some(0), "{err}");
+    let whole = wavs(&roomy);
+    assert!(whole.len() >= 3, "{:?}", whole.keys());
+    // A disk with 1.1 MB free: the long line does not fit.
+    let Some(disk) = Tmpfs::mount(&home.path().join("disk"), 4096) else {
+        eprintln!("SKIPPED: the full-disk test needs to mount a tmpfs (root)");
+        return;
+    };
+    let filler = disk.0.join("filler");
+    std::fs::write(&filler, vec![1u8; 4096 * 1024 - 1100 * 1024]).unwrap();
+    let cache = disk.0.join("speech");
+    let (code, _, err) = prepare(&cache);
+    // Before: exit 0, and the long line kept cut short (2.8 s of 3.6 s in the report).
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("could not be kept in the speech cache") && err.contains("is full"),
+        "{err}"
+    );
+    for (name, bytes) in wavs(&cache) {
+        assert_eq!(
+            Some(&bytes),
+            whole.get(&name),
+            "{name} was kept but is not the whole line"
+        );
+    }
+    // A render on the full disk still has every word: the lines are made in memory.
+    let config = home.config(serde_json::json!({ "speech_cache": { "folder": cache } }));
+    let render = |to: &Path, config: &Path| {
+        text(
+            home.limber(&["render", "long", "-o"])
+                .arg(to)
+                .env("LIMBER_CONFIG", config)
+                .output()
+                .unwrap(),
+        )
+    };
+    let full_out = home.path().join("full.wav");
+    let (code, _, err) = render(&full_out, &config);
+    assert_eq!(code, Some(0), "{err}");
+    let roomy_config = home.path().join("roomy.json");
+    std::fs::write(
+        &roomy_config,
+        serde_json::json!({ "speech_cache": { "folder": roomy } }).to_string(),
+    )
+    .unwrap();
+    let roomy_out = home.path().join("roomy.wav");
+    let (code, _, err) = render(&roomy_out, &roomy_config);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        std::fs::read(&full_out).unwrap(),
+        std::fs::read(&roomy_out).unwrap(),
+        "the render on a full disk differs"
+    );
+    // Once there is room again, the lines are made whole and kept.
+    std::fs::remove_file(&filler).unwrap();
+    let (code, _, err) = prepare(&cache);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(wavs(&cache), whole);
+}
+
+/// A private speech-dispatcher speaking into the lab's sound server.
+fn speech_dispatcher(home: &Path) -> Child {
+    let mut cmd = Command::new("speech-dispatcher");
+    cmd.args(["-s", "-t", "0", "-c", "unix_socket", "-S"])
+        .arg(home.join("speechd.sock"))
+        .arg("-P")
+        .arg(home.join("speechd.pid"))
+        .arg("-L")
+        .arg(home.join("speechd-log"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    lab_env(&mut cmd, home);
+    let child = cmd.spawn().unwrap();
+    wait_for("speech-dispatcher", || home.join("speechd.sock").exists());
+    child
+}
+
+#[test]
+fn a_stopped_speech_dispatcher_never_freezes_the_session() {
+    let _one = serial();
+    if missing(
+        &["pulseaudio", "speech-dispatcher"],
+        "the stopped speech-dispatcher test",
+    ) {
+        return;
+    }
+    let home = Home::new();
+    common::write_server_config(home.path());
+    let mut server = common::start_server(home.path());
+    let mut dispatcher = speech_dispatcher(home.path());
+    let address = format!("unix_socket:{}", home.path().join("speechd.sock").display());
+    let session = home
+        .limber(&["run", "tiny", "--voice", "system", "--captions"])
+        .env("SPEECHD_ADDRESS", &address)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Playing, and speaking its first lines.
+    wait_for("the session", || {
+        let (code, out, _) = home.ctl(&["status", "--json"]);
+        code == Some(0) && out.contains("\"step\": 1")
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    // The daemon stops, mid-session.
+    kill(dispatcher.id(), "STOP");
+    let stopped = Instant::now();
+    // `ctl status` keeps answering at once (before: it timed out while the session hung on the
+    // daemon), over the time the player's deadline takes to give up on the voice and beyond.
+    while stopped.elapsed() < Duration::from_secs(8) {
+        let asked = Instant::now();
+        let (code, _, err) = home.ctl(&["status"]);
+        assert_eq!(code, Some(0), "{err}");
+        assert!(
+            asked.elapsed() < Duration::from_secs(2),
+            "ctl took {:?}",
+            asked.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    // And SIGTERM is acted on at once (before: not until the daemon resumed).
+    let pid = session.id();
+    kill(pid, "TERM");
+    let asked = Instant::now();
+    let out = wait_within(session, Duration::from_secs(5));
+    kill(dispatcher.id(), "CONT");
+    let _ = dispatcher.kill();
+    let _ = dispatcher.wait();
+    let _ = server.kill();
+    let _ = server.wait();
+    let (code, out, err) = text(out.expect("SIGTERM ends the session while the daemon is stopped"));
+    assert!(asked.elapsed() < Duration::from_secs(3));
+    assert_eq!(code, Some(130), "{out}{err}");
+    assert!(out.contains("Stopped Tiny after"), "{out}{err}");
+}

@@ -1,0 +1,276 @@
+//! `limber render` in each format, decoded by tools that are not ours: ffmpeg and ffprobe (from
+//! Debian's ffmpeg) and sox. Each file must last the plan's total, to the sample for WAV and FLAC
+//! and within one MP3 frame for MP3, and carry the chapters `--chapters` writes.
+//!
+//! Without the tools the tests say so and pass, unless LIMBER_REQUIRE_AUDIO=1 (as in CI).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Samples in an MPEG-2 Layer III frame, as at 24 kHz.
+const MP3_FRAME: i64 = 576;
+
+fn limber(home: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("limber").unwrap();
+    cmd.env("LIMBER_ROUTINES", home.join("routines"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("LIMBER_CONFIG", "");
+    cmd
+}
+
+fn routine() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/routines/heard.json")
+}
+
+fn tools_missing() -> bool {
+    let ff = ["ffmpeg", "ffprobe"].iter().all(|p| {
+        Command::new(p)
+            .arg("-version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok()
+    });
+    if !ff {
+        common::skip("the file format tests need ffmpeg and ffprobe; run scripts/setup --test");
+        return true;
+    }
+    common::missing(&["sox", "espeak-ng"], "the file format tests")
+}
+
+/// The file decoded by ffmpeg to mono 16-bit samples at its own rate.
+fn decode(path: &Path) -> Vec<i16> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "s16le", "-ac", "1", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "ffmpeg: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect()
+}
+
+/// What ffprobe says of the file: its stream and its chapters.
+fn probe(path: &Path) -> serde_json::Value {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-of",
+            "json",
+            "-show_chapters",
+            "-show_streams",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The chapters as ffprobe reads them: title and start in milliseconds.
+fn chapters_of(probe: &serde_json::Value) -> Vec<(String, i64)> {
+    probe["chapters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let start: f64 = c["start_time"].as_str().unwrap().parse().unwrap();
+            (
+                c["tags"]["title"].as_str().unwrap_or("").to_string(),
+                (start * 1000.0).round() as i64,
+            )
+        })
+        .collect()
+}
+
+/// The chapters limber writes beside the file, in milliseconds.
+fn expected_chapters(path: &Path) -> Vec<(String, i64)> {
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    json["chapters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["title"].as_str().unwrap().to_string(),
+                (c["start_seconds"].as_f64().unwrap() * 1000.0).round() as i64,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn each_format_decodes_to_the_plans_length_with_its_chapters() {
+    if tools_missing() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path();
+    let chapters = dir.join("chapters.json");
+    let mut files = Vec::new();
+    for ext in ["wav", "flac", "mp3"] {
+        let path = dir.join(format!("heard.{ext}"));
+        let out = limber(dir)
+            .arg("render")
+            .arg(routine())
+            .args(["--voice", "espeak-ng", "-o"])
+            .arg(&path)
+            .arg("--chapters")
+            .arg(&chapters)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(&ext.to_uppercase()),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        files.push(path);
+    }
+    let plan: serde_json::Value = serde_json::from_slice(
+        &limber(dir)
+            .arg("plan")
+            .arg(routine())
+            .args(["--json", "--voice", "espeak-ng"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let total = (plan["total_seconds"].as_f64().unwrap() * 24_000.0).round() as i64;
+    let expected = expected_chapters(&chapters);
+    assert!(expected.len() >= 3, "{expected:?}");
+
+    // WAV and FLAC: the exact length, and the very same samples.
+    let wav = decode(&files[0]);
+    let flac = decode(&files[1]);
+    assert_eq!(wav.len() as i64, total);
+    assert!(
+        wav.iter().any(|s| s.unsigned_abs() > 3000),
+        "the voice is in the file"
+    );
+    assert!(flac == wav, "FLAC decodes to the WAV's samples");
+    // sox reads them too, and agrees on the length.
+    for path in &files[..2] {
+        let out = Command::new("sox")
+            .arg("--i")
+            .arg("-s")
+            .arg(path)
+            .output()
+            .unwrap();
+        let n: i64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        assert_eq!(n, total, "sox on {}", path.display());
+    }
+    let info = probe(&files[1]);
+    assert_eq!(info["streams"][0]["sample_rate"], "24000");
+    assert_eq!(chapters_of(&info), expected, "FLAC chapters");
+
+    // MP3: within a frame, the same sound, and chapters.
+    let mp3 = decode(&files[2]);
+    assert!(
+        (mp3.len() as i64 - total).abs() <= MP3_FRAME,
+        "MP3 decodes to {} samples, the plan has {total}",
+        mp3.len()
+    );
+    let info = probe(&files[2]);
+    assert_eq!(info["streams"][0]["codec_name"], "mp3");
+    assert_eq!(chapters_of(&info), expected, "MP3 chapters");
+    // Loud where the WAV is loud: the same sound, not just the same length.
+    let loud = |s: &[i16]| s.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / s.len() as f64;
+    let (a, b) = (loud(&wav), loud(&mp3));
+    assert!((a / b - 1.0).abs() < 0.2, "WAV power {a}, MP3 power {b}");
+    // Much smaller than the WAV.
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    assert!(size(&files[2]) * 5 < size(&files[0]));
+}
+
+#[test]
+fn render_to_standard_output_streams_a_whole_file() {
+    if tools_missing() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path();
+    for (format, tolerance) in [("flac", 0), ("mp3", 4 * MP3_FRAME)] {
+        let out = limber(dir)
+            .arg("render")
+            .arg(routine())
+            .args(["--voice", "none", "--format", format, "-o", "-"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("to standard output"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let path = dir.join(format!("piped.{format}"));
+        std::fs::write(&path, &out.stdout).unwrap();
+        let plan: serde_json::Value = serde_json::from_slice(
+            &limber(dir)
+                .arg("plan")
+                .arg(routine())
+                .args(["--json", "--voice", "none"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap();
+        let total = (plan["total_seconds"].as_f64().unwrap() * 24_000.0).round() as i64;
+        let n = decode(&path).len() as i64;
+        // A pipe cannot go back for MP3's delay tag: the decoder keeps the encoder's delay and
+        // padding and the blank tag frame, about 0.1 s in all.
+        assert!(
+            (n - total).abs() <= tolerance,
+            "{format}: {n} samples, plan {total}"
+        );
+        assert_eq!(chapters_of(&probe(&path)).len(), 3, "{format}");
+    }
+}
+
+#[test]
+fn a_twenty_minute_session_is_well_under_twenty_megabytes_as_mp3() {
+    if tools_missing() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("basics.mp3");
+    limber(home.path())
+        .args(["render", "lower-back-basics", "--voice", "none", "-o"])
+        .arg(&path)
+        .assert()
+        .success();
+    let info = probe(&path);
+    let seconds: f64 = info["streams"][0]["duration"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mb = std::fs::metadata(&path).unwrap().len() as f64 / 1e6;
+    assert!(seconds > 20.0 * 60.0, "{seconds} s");
+    assert!(mb < 10.0, "{mb:.1} MB for {seconds:.0} s");
+}
