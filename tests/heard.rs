@@ -320,6 +320,65 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+/// Each planned line's text, the shift in ms at which the live recording's loudness contour over
+/// the line best matches the rendering's, and how well it matches there (correlation, 1 is the
+/// same). Each recording comes with the offset of its plan's moment 0.
+fn spoken_lines(
+    plan: &serde_json::Value,
+    live: (&[f32], u32, f64),
+    file: (&[f32], u32, f64),
+) -> Vec<(String, f64, f64)> {
+    // Loudness in 1 ms steps.
+    let contour = |samples: &[f32], rate: u32| -> Vec<f64> {
+        samples
+            .chunks((rate / 1000) as usize)
+            .map(|c| listen::rms(c))
+            .collect()
+    };
+    let (a, b) = (contour(live.0, live.1), contour(file.0, file.1));
+    let mut lines = Vec::new();
+    for cue in plan["cues"].as_array().unwrap() {
+        if cue["kind"] != "speech" {
+            continue;
+        }
+        let at = cue["at"].as_f64().unwrap();
+        let len = (cue["seconds"].as_f64().unwrap().min(3.0) * 1000.0) as usize;
+        let from_file = ((at + file.2) * 1000.0).round() as usize;
+        let Some(want) = b.get(from_file..from_file + len) else {
+            continue;
+        };
+        let mut best = (0i64, f64::MIN);
+        for shift in -30i64..=30 {
+            let from = ((at + live.2) * 1000.0).round() as i64 + shift;
+            let Some(got) = usize::try_from(from).ok().and_then(|f| a.get(f..f + len)) else {
+                continue;
+            };
+            let r = correlation(got, want);
+            if r > best.1 {
+                best = (shift, r);
+            }
+        }
+        lines.push((
+            cue["text"].as_str().unwrap().to_string(),
+            best.0 as f64,
+            best.1,
+        ));
+    }
+    lines
+}
+
+fn correlation(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx).powi(2);
+        syy += (b - my).powi(2);
+    }
+    sxy / (sxx * syy).sqrt().max(f64::MIN_POSITIVE)
+}
+
 /// Where each hold chime and the closing bell start in a recording, to a fraction of a
 /// millisecond (matched filtering against the sounds themselves), in order.
 fn heard_chimes(samples: &[f32], rate: u32) -> Vec<(f64, &'static str)> {
@@ -363,15 +422,24 @@ fn measure(busy: usize) {
     let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let Some(mut lab) = Lab::start() else { return };
     let routine = std::env::var("LIMBER_BENCH_ROUTINE").unwrap_or_else(|_| "in-bed".into());
+    // `LIMBER_BENCH_VOICE=piper` measures a session spoken by the Piper that scripts/setup
+    // installed (its data folder is this user's, not the lab's).
+    let voice = std::env::var("LIMBER_BENCH_VOICE").unwrap_or_else(|_| "espeak-ng".into());
+    if voice == "piper" {
+        let Some(data) = common::installed_piper() else {
+            return;
+        };
+        common::give_piper(lab.dir.path(), &data);
+    }
     // A warm speech cache, as every session after the first has: the plan is exact.
     let prepared = lab
-        .limber(&["prepare", &routine, "--voice", "espeak-ng"])
+        .limber(&["prepare", &routine, "--voice", &voice])
         .output()
         .unwrap();
     assert!(prepared.status.success());
     print!("{}", String::from_utf8_lossy(&prepared.stdout));
     let plan_out = lab
-        .limber(&["plan", &routine, "--json", "--voice", "espeak-ng"])
+        .limber(&["plan", &routine, "--json", "--voice", &voice])
         .output()
         .unwrap();
     let plan: serde_json::Value = serde_json::from_slice(&plan_out.stdout).unwrap();
@@ -383,7 +451,7 @@ fn measure(busy: usize) {
             "render",
             &routine,
             "--voice",
-            "espeak-ng",
+            &voice,
             "--rate",
             "48000",
             "-o",
@@ -404,7 +472,7 @@ fn measure(busy: usize) {
         .collect();
     let launched = Instant::now();
     let mut child = lab
-        .limber(&["run", &routine, "--voice", "espeak-ng", "--no-captions"])
+        .limber(&["run", &routine, "--voice", &voice, "--no-captions", "-v"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -443,7 +511,16 @@ fn measure(busy: usize) {
     let heard = heard_chimes(&samples, rate);
     let (rendered_samples, rendered_rate) = listen::read_wav(&rendered).unwrap();
     let in_file = heard_chimes(&rendered_samples, rendered_rate);
-    println!("stderr of the session: {stderr:?}");
+    // With -v the session logs every event; what matters here is what came late or failed.
+    let faults: Vec<&str> = stderr
+        .lines()
+        .filter(|l| {
+            ["late", "went away", "gap", "error", "back"]
+                .iter()
+                .any(|w| l.contains(w))
+        })
+        .collect();
+    println!("what the session reported of its sound: {faults:#?}");
     println!(
         "chimes: {} planned, {} heard, {} in the rendering",
         planned.len(),
@@ -515,6 +592,30 @@ fn measure(busy: usize) {
         last.0 / minutes
     );
     println!("peak memory (VmHWM): {:.1} MB", last.1 as f64 / 1024.0);
+    // Every spoken line where the plan says: each line's stretch of the live recording has the
+    // loudness contour of the same stretch of the rendering (which puts every line exactly at
+    // its planned moment), at the best of a few milliseconds' shift either way.
+    if in_file.len() == heard.len() && !heard.is_empty() {
+        let lines = spoken_lines(
+            &plan,
+            (&samples, rate, heard[0].0 - planned[0].0),
+            (
+                &rendered_samples,
+                rendered_rate,
+                in_file[0].0 - planned[0].0,
+            ),
+        );
+        let mut shifts: Vec<f64> = lines.iter().map(|l| l.1.abs()).collect();
+        let unlike: Vec<&(String, f64, f64)> = lines.iter().filter(|l| l.2 < 0.9).collect();
+        println!(
+            "spoken lines against the rendering: {} lines, shift median {:.0} ms, worst {:.0} ms, {} unlike it",
+            lines.len(),
+            median(&mut shifts),
+            worst(&shifts),
+            unlike.len()
+        );
+        assert!(unlike.is_empty(), "lines not heard as planned: {unlike:?}");
+    }
     on_plan.sort_by(f64::total_cmp);
     assert!(
         !stderr.contains("went away"),
@@ -705,14 +806,20 @@ fn a_rendered_file_and_a_live_session_sound_the_same() {
 
     let wav = lab.record("live.wav");
     let out = lab
-        .limber(&["run", routine, "--voice", "espeak-ng", "--no-captions"])
+        .limber(&[
+            "run",
+            routine,
+            "--voice",
+            "espeak-ng",
+            "--no-captions",
+            "-v",
+        ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    // What came late, if anything, said under -v: the first thing to read when this fails.
+    let late: Vec<&str> = stderr.lines().filter(|l| l.contains("late")).collect();
     let (live, live_rate) = lab.stop_recording(&wav);
     let (file, file_rate) = listen::read_wav(&rendered).unwrap();
 
@@ -732,7 +839,7 @@ fn a_rendered_file_and_a_live_session_sound_the_same() {
         let apart = h.1 - offset - w.1;
         assert!(
             apart.abs() <= TOLERANCE,
-            "{:?} at {:.3} s in the file, {:.3} s live: {:.0} ms apart",
+            "{:?} at {:.3} s in the file, {:.3} s live: {:.0} ms apart; {late:?}",
             w.0,
             w.1,
             h.1 - offset,
@@ -751,7 +858,7 @@ fn a_rendered_file_and_a_live_session_sound_the_same() {
             .any(|(b, _)| ((b - first_live) - (a - first_file)).abs() <= 0.05);
         assert!(
             near,
-            "sound {i} of the file, at {:.3} s, was not heard live; the file's: {:?}; live: {:?}",
+            "sound {i} of the file, at {:.3} s, was not heard live; {late:?}; the file's: {:?}; live: {:?}",
             a - first_file,
             file_spans
                 .iter()

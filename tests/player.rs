@@ -935,5 +935,19 @@ async fn every_cue_of_a_whole_routine_is_placed_on_its_frame_a_look_ahead_early(
     {
         assert_eq!(*at - *asked, lookahead);
     }
+    // What is placed early is shown when it is heard: every caption at its cue's moment.
+    let planned_captions: Vec<u64> = timeline
+        .cues
+        .iter()
+        .filter(|c| limber::session::captions::caption(c).is_some())
+        .map(|c| c.at)
+        .collect();
+    let shown: Vec<u64> = captions
+        .shown
+        .iter()
+        .map(|(t, _)| (*t - start).as_millis() as u64)
+        .collect();
+    assert_eq!(shown, planned_captions);
+    assert!(captions.shown.iter().all(|(t, at)| (*t - start).as_millis() as u64 == *at));
     assert_eq!(report.elapsed, timeline.total);
 }

@@ -7,6 +7,8 @@ use limber::session::captions::{Captions, caption};
 #[derive(Default)]
 pub struct Recorded {
     pub lines: Vec<String>,
+    /// When each line was shown (on tokio's clock), and the session time it was shown with.
+    pub shown: Vec<(tokio::time::Instant, u64)>,
     pub notices: Vec<String>,
     pub countdowns: usize,
 }
@@ -19,6 +21,7 @@ impl Captions for Recorded {
     fn cue(&mut self, cue: &Cue, elapsed: u64) {
         if let Some(text) = caption(cue) {
             self.lines.push(format!("{}  {text}", clock(elapsed)));
+            self.shown.push((tokio::time::Instant::now(), elapsed));
         }
     }
     fn remaining(&mut self, _: u64) {

@@ -261,7 +261,10 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
         if device.is_some() && config.lead_in > 0 {
             // Wakes an output that sleeps, so the first words are not clipped.
             let lead_in = crate::sound::output::quiet_clip(config.lead_in);
-            devices.output.play(&lead_in, 1.0);
+            let at = devices.output.now() + devices.output.soonest();
+            devices
+                .output
+                .play_at(&lead_in, 1.0, crate::sound::output::Group::Sound, at);
             tokio::time::sleep(std::time::Duration::from_millis(config.lead_in)).await;
         }
         let report = play(&timeline, &mut devices, &mut controls).await;

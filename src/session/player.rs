@@ -306,7 +306,8 @@ fn ms(d: Duration) -> Ms {
 
 /// Plays a timeline until it ends or a control stops it.
 pub async fn play(timeline: &Timeline, dev: &mut Devices<'_>, ctl: &mut Controls) -> Report {
-    let start = dev.output.now();
+    // The first cue is placed where the output can still place it, so it is on time too.
+    let start = dev.output.now() + dev.output.soonest();
     let after = timeline
         .steps
         .iter()
@@ -723,10 +724,9 @@ impl Player<'_, '_> {
         };
 
         if cue.kind == CueKind::Silence {
-            // A silence is a mark on the way, not a sound: it waits for its moment (the same
-            // look-ahead early as the sounds, so one at its moment is placed in time), but not
-            // for words that are still being said.
-            self.wait(Some(self.early(due)), ctl).await?;
+            // A silence is a mark on the way, not a sound: it waits for its moment, but not for
+            // words that are still being said.
+            self.wait(Some(due), ctl).await?;
             if cue.what == What::Quiet(Quiet::Hold) {
                 self.hold_until = Some(due + Duration::from_millis(cue.duration));
             }
@@ -777,8 +777,7 @@ impl Player<'_, '_> {
         if matches!(cue.what, What::Text(_)) && !placed {
             self.wait(Some(moment), ctl).await?;
         }
-        played.at = ms(moment.max(self.now()) - self.origin);
-        self.dev.captions.cue(cue, played.at);
+        let placed_at = moment.max(self.now());
         match &cue.what {
             What::Text(text) => {
                 self.last_said = Some(text.clone());
@@ -794,6 +793,11 @@ impl Player<'_, '_> {
             }
             What::Quiet(_) => {}
         }
+        // The sound is placed ahead on the output's clock; what the person sees (the caption,
+        // the status, the events for hooks) comes when it is heard.
+        self.wait(Some(placed_at), ctl).await?;
+        played.at = ms(placed_at - self.origin);
+        self.dev.captions.cue(cue, played.at);
         if cue.kind != CueKind::Silence && self.hold_until.is_some_and(|h| self.now() >= h) {
             self.hold_until = None;
         }

@@ -33,8 +33,14 @@ pub trait Output {
     fn now(&self) -> Instant {
         Instant::now()
     }
-    /// How far ahead of its moment a sound must be placed to be heard exactly then.
+    /// How far ahead of its moment a sound is placed, so it is heard exactly then however late
+    /// the player wakes.
     fn lookahead(&self) -> Duration {
+        Duration::ZERO
+    }
+    /// How soon from now a sound can be placed at the earliest: what the output is already
+    /// making. Sounds asked for "now" (the first words, words made late) are placed this far on.
+    fn soonest(&self) -> Duration {
         Duration::ZERO
     }
 }

@@ -33,9 +33,11 @@ use crate::sound::output::{Device, OutputSettings, RETRY};
 /// 512, 1024 and 4096 in BENCHMARKS.md; `LIMBER_AUDIO_PERIOD` overrides it for such measurements.
 pub const PERIOD: u32 = 2048;
 
-/// How far ahead of the output's clock cues are scheduled: several periods, so a player woken late
-/// on a busy machine still places every sound before the mixer gets there.
-pub const LOOKAHEAD: Duration = Duration::from_millis(200);
+/// How far ahead of the output's clock cues are scheduled: so a player woken late on a busy
+/// machine (seen up to 300 ms late, with both cores busy and a debug build) still places every
+/// sound before the mixer gets there. Placing early costs nothing heard: what is placed can be
+/// cancelled until it plays, and captions and events still wait for their moment.
+pub const LOOKAHEAD: Duration = Duration::from_millis(1000);
 
 /// The level of the keep-alive tone: about -70 dBFS, far below hearing on any speaker, but not the
 /// digital silence that puts outputs to sleep.
@@ -534,6 +536,15 @@ impl crate::sound::output::Output for LiveOutput {
         let wanted = live.frames(at.saturating_duration_since(live.origin));
         let earliest = live.schedule.borrow().position() + live.period;
         let frame = wanted.max(earliest);
+        if frame > wanted + live.frames(Duration::from_millis(1)) {
+            crate::log::line(
+                crate::log::VERBOSE,
+                &format!(
+                    "a sound was placed {} ms after its moment: it came too late to be on time",
+                    (frame - wanted) * 1000 / u64::from(live.rate)
+                ),
+            );
+        }
         live.schedule.borrow_mut().send(Command::Play {
             at: frame,
             samples,
@@ -561,5 +572,15 @@ impl crate::sound::output::Output for LiveOutput {
 
     fn lookahead(&self) -> Duration {
         LOOKAHEAD
+    }
+
+    fn soonest(&self) -> Duration {
+        // Two periods: the one the mixer may be making, and one to spare.
+        match self.live.borrow().as_ref() {
+            Some(live) => {
+                Duration::from_nanos(2 * live.period * 1_000_000_000 / u64::from(live.rate))
+            }
+            None => Duration::ZERO,
+        }
     }
 }

@@ -433,7 +433,16 @@ impl Voice for Speaker {
                 made.await;
             };
             // Made late: as soon as it can be heard, never cut short.
-            let soonest = output.now() + output.lookahead();
+            let soonest = output.now() + output.soonest();
+            if soonest > at {
+                crate::log::line(
+                    crate::log::VERBOSE,
+                    &format!(
+                        "the words \"{text}\" were made {} ms too late to start on time",
+                        (soonest - at).as_millis()
+                    ),
+                );
+            }
             let start = output.play_at(&clip, volume, Group::Voice, at.max(soonest));
             sounding(output, &clip, start).await
         }))
