@@ -332,7 +332,7 @@ fn spoken_lines(
     let contour = |samples: &[f32], rate: u32| -> Vec<f64> {
         samples
             .chunks((rate / 1000) as usize)
-            .map(|c| listen::rms(c))
+            .map(listen::rms)
             .collect()
     };
     let (a, b) = (contour(live.0, live.1), contour(file.0, file.1));
