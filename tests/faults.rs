@@ -185,6 +185,172 @@ fn a_fifo_or_dev_zero_as_a_routine_or_a_sound_is_refused_at_once() {
     );
 }
 
+/// 500 steps of 100 reps of 20 sets on both sides, each rep 20 positions: 248 KB of text that
+/// asks for 40 million positions.
+fn enormous() -> String {
+    let phases: Vec<String> = (0..20)
+        .map(|_| r#"{"say":"Up.","hold":1}"#.to_string())
+        .collect();
+    let steps: Vec<String> = (0..500)
+        .map(|i| {
+            format!(
+                r#"{{"exercise":"Flow {i}","reps":100,"sets":20,"sides":["left","right"],"phases":[{}]}}"#,
+                phases.join(",")
+            )
+        })
+        .collect();
+    format!(r#"{{"name":"Enormous","steps":[{}]}}"#, steps.join(","))
+}
+
+/// Runs limber to its end, reading what it writes as it goes, or fails the test after `limit`.
+fn finishes(mut cmd: Command, limit: Duration) -> (Option<i32>, String, String) {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output().unwrap()));
+    match rx.recv_timeout(limit) {
+        Ok(out) => text(out),
+        Err(_) => {
+            kill(pid, "KILL");
+            panic!("limber did not answer in {limit:?}");
+        }
+    }
+}
+
+#[test]
+fn a_routine_that_asks_for_gigabytes_is_refused_at_once() {
+    let _one = serial();
+    let home = Home::new();
+    let text = enormous();
+    assert!(text.len() < 300_000, "{}", text.len());
+    let column = text.find(r#"{"exercise""#).unwrap() + 1;
+    let file = home.path().join("routines/enormous.json");
+    std::fs::write(&file, &text).unwrap();
+    std::fs::write(home.path().join("routines/enormous-too.json"), &text).unwrap();
+    // Before: every command built the whole plan before checking its length: ten such steps took
+    // 1.2 s and 450 MB, all 500 an allocation of 9.6 GB that failed. Now the length is counted
+    // first. (The bound here is only against a hang; RELIABILITY.md has the times.)
+    let limit = Duration::from_secs(60);
+    let mut check = home.limber(&["check"]);
+    check.arg(&file);
+    let (code, _, err) = finishes(check, limit);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}:1:{column}: steps[0]: the session would last at least 13",
+            file.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("(past 4 hours by step 1, Flow 0); a session is at most 4 hours"),
+        "{err}"
+    );
+    assert!(
+        err.contains("help: split it into several routines"),
+        "{err}"
+    );
+    // With no arguments, every routine in the folder, as `list` does.
+    let (code, out, err) = finishes(home.limber(&["check"]), limit);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(
+        err.matches("the session would last at least").count(),
+        2,
+        "{err}"
+    );
+    assert!(
+        out.contains("3 routines checked: 1 valid, 2 with problems"),
+        "{out}"
+    );
+    let (code, out, err) = finishes(home.limber(&["list"]), limit);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("enormous-too       invalid"), "{out}");
+    for command in ["plan", "run", "render"] {
+        let mut cmd = home.limber(&[command, "enormous", "--voice", "none"]);
+        if command == "render" {
+            cmd.arg("-o").arg(home.path().join("out.wav"));
+        }
+        let (code, _, err) = finishes(cmd, limit);
+        assert_eq!(code, Some(1), "{command}: {err}");
+        assert!(
+            err.contains("steps[0]: the session would last at least"),
+            "{command}: {err}"
+        );
+    }
+    assert!(!home.path().join("out.wav").exists());
+}
+
+/// Eight exercises of 100 holds of 10 s: 3 h 49 min with the default rests and speaking rate.
+fn nearly_four_hours() -> String {
+    let steps: Vec<String> = (0..8)
+        .map(|i| format!(r#"{{ "exercise": "Bridge {i}", "reps": 100, "hold": 10 }}"#))
+        .collect();
+    format!(
+        "{{ \"name\": \"Long\", \"steps\": [\n{}\n] }}",
+        steps.join(",\n")
+    )
+}
+
+#[test]
+fn the_four_hour_limit_holds_for_the_session_that_would_play() {
+    let _one = serial();
+    let home = Home::new();
+    std::fs::write(home.path().join("routines/long.json"), nearly_four_hours()).unwrap();
+    let limit = Duration::from_secs(60);
+    let (code, out, err) = finishes(home.limber(&["plan", "long", "--voice", "none"]), limit);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("Total 229:04"), "{out}");
+    // Before: a configuration's rests or a slow voice stretched it past 4 hours, and it played
+    // (a routine checked at 3:55 ran 4:15 or 6:32).
+    let rests = home.config(serde_json::json!({ "rest": 20 }));
+    let slow = home.path().join("slow.json");
+    std::fs::write(&slow, r#"{ "voice": { "rate": 80 } }"#).unwrap();
+    for (config, step) in [(&rests, 5), (&slow, 8)] {
+        // `prepare` needs a voice that makes files.
+        let prepare = common::have("espeak-ng").then_some("prepare");
+        for command in ["plan", "run", "render", "check"]
+            .into_iter()
+            .chain(prepare)
+        {
+            let mut cmd = home.limber(&[command, "long"]);
+            cmd.env("LIMBER_CONFIG", config);
+            match command {
+                "check" => {}
+                "prepare" => drop(cmd.args(["--voice", "espeak-ng"])),
+                _ => drop(cmd.args(["--voice", "none"])),
+            }
+            if command == "render" {
+                cmd.arg("-o").arg(home.path().join("out.wav"));
+            }
+            let (code, _, err) = finishes(cmd, limit);
+            let what = format!("{command} with {}: {err}", config.display());
+            assert_eq!(code, Some(1), "{what}");
+            assert!(
+                err.contains(&format!(
+                    "long.json:{}:1: steps[{}]: the session would last ",
+                    step + 1,
+                    step - 1
+                )),
+                "{what}"
+            );
+            assert!(
+                err.contains(&format!("step {step}, Bridge {})", step - 1)),
+                "{what}"
+            );
+            assert!(
+                err.contains("help: it fits as written, but not with the settings in force"),
+                "{what}"
+            );
+        }
+    }
+    assert!(!home.path().join("out.wav").exists());
+    assert!(!home.socket().exists());
+}
+
 #[test]
 fn a_planted_symlink_for_the_socket_folder_is_refused() {
     let _one = serial();

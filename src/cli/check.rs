@@ -59,7 +59,7 @@ pub fn check(config: &Config, files: &[std::path::PathBuf]) -> Result<ExitCode, 
                 path: found
                     .path()
                     .map(|p| p.canonicalize().unwrap_or(p.to_path_buf())),
-                result: crate::plan::load(&found),
+                result: crate::plan::load_with(&found, &lengths.settings),
                 source: Some(found.source),
             },
             Err(e) => Checked {

@@ -36,8 +36,8 @@ pub fn plan(
         .synth(config, &mut |w| eprintln!("limber: {w}"))
         .and_then(Result::ok);
     let range = part.range(routine.steps.len());
-    let timeline =
-        lengths::plan(&routine, &settings, range, synth.as_ref(), None).map_err(Error::Write)?;
+    let timeline = lengths::plan(&routine, &settings, range, synth.as_ref(), None)
+        .map_err(|e| e.error(&found.source, &routine, Error::Write))?;
     let lines = lengths::lines(&timeline);
     let measured = synth
         .as_ref()

@@ -88,7 +88,7 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     let range = part.range(routine.steps.len());
     let timeline =
         crate::voice::lengths::plan(routine, &settings, range.clone(), synth.as_deref(), None)
-            .map_err(Error::Write)?;
+            .map_err(|e| e.error(&found.source, routine, Error::Write))?;
     // The lines of earlier sessions make room for this one's, if the cache is full.
     if let Some(synth) = &synth {
         synth.trim(&crate::voice::lengths::lines(&timeline));

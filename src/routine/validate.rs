@@ -55,6 +55,19 @@ pub fn key_start(source: &Source, key: &str) -> Option<Location> {
     Some(source.locate(prop.range.start))
 }
 
+/// Where item `index` of a top-level list of a routine is written (`steps[3]`).
+pub fn item_start(source: &Source, key: &str, index: usize) -> Option<Location> {
+    let value = source.parse().ok()?;
+    let Value::Object(node) = value else {
+        return None;
+    };
+    let prop = node.properties.iter().find(|p| prop_name(&p.name) == key)?;
+    let Value::Array(items) = &prop.value else {
+        return None;
+    };
+    Some(source.locate(start(items.elements.get(index)?)))
+}
+
 pub(crate) struct Checker<'s> {
     pub(crate) source: &'s Source,
     pub(crate) diagnostics: Vec<Diagnostic>,
