@@ -351,6 +351,85 @@ fn the_four_hour_limit_holds_for_the_session_that_would_play() {
     assert!(!home.socket().exists());
 }
 
+/// What limber wrote has no control character but line breaks (and no ESC sequence at all).
+fn no_raw_controls(what: &str, text: &str) {
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|&c| c.is_control() && c != '\n')
+        .collect();
+    assert!(raw.is_empty(), "{what}: {raw:?} in {text:?}");
+}
+
+#[test]
+fn control_characters_reach_the_terminal_escaped() {
+    let _one = serial();
+    let home = Home::new();
+    // A file name is the one way left for a control character into what limber writes: inside a
+    // routine or a configuration, one is refused (tests/bad/control-characters.json).
+    let title = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J";
+    let file = home.path().join(format!("routines/{title}.json"));
+    let routine = ROUTINE.replace("Tiny", "Evil");
+    std::fs::write(&file, &routine).unwrap();
+    let shown = "evil\\u001b]0;pwned\\u0007\\u001b[2J";
+    // Before: each of these wrote the escape sequences raw, retitling the terminal and clearing it.
+    let (code, out, err) = text(home.limber(&["list"]).output().unwrap());
+    assert_eq!(code, Some(0), "{err}");
+    no_raw_controls("list", &out);
+    assert!(out.contains(&format!("{shown}  ")), "{out}");
+    let (code, out, err) = text(home.limber(&["check"]).output().unwrap());
+    assert_eq!(code, Some(0), "{err}");
+    no_raw_controls("check", &out);
+    assert!(
+        out.contains(&format!(
+            "ok: {}",
+            home.path().join("routines").join(shown).display()
+        )),
+        "{out}"
+    );
+    let (code, out, err) = text(
+        home.limber(&["plan", title, "--voice", "none"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    no_raw_controls("plan", &out);
+    let (code, out, err) = text(home.limber(&["show", title]).output().unwrap());
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.trim_end(), routine);
+    // A name that finds nothing is quoted in the error.
+    let (code, _, err) = text(
+        home.limber(&["plan", "x\u{1b}[2J\u{9b}1m"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    no_raw_controls("an unknown name", &err);
+    assert!(err.contains("\"x\\u001b[2J\\u009b1m\""), "{err}");
+    // A routine with control characters in its text and its keys: every one pointed at, escaped.
+    let bad = home.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        "{ \"name\": \"Bad\u{1b}]0;x\u{7}\", \"k\u{1b}[2J\": 1, \"steps\": [{ \"say\": \"a\\u009b\" }] }",
+    )
+    .unwrap();
+    let (code, out, err) = text(home.limber(&["check"]).arg(&bad).output().unwrap());
+    assert_eq!(code, Some(1), "{err}");
+    no_raw_controls("check's errors", &format!("{out}{err}"));
+    assert!(
+        err.contains("bad.json:1:15: name: has ESC (\\u001b) in it"),
+        "{err}"
+    );
+    assert!(err.contains("unknown key \"k\\u001b[2J\""), "{err}");
+    assert!(
+        err.contains("bad.json:1:57: steps[0].say: has a control character (\\u009b)"),
+        "{err}"
+    );
+    for command in ["plan", "show"] {
+        let (_, out, err) = text(home.limber(&[command]).arg(&bad).output().unwrap());
+        no_raw_controls(command, &format!("{out}{err}"));
+    }
+}
+
 #[test]
 fn a_planted_symlink_for_the_socket_folder_is_refused() {
     let _one = serial();

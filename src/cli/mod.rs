@@ -228,11 +228,16 @@ pub(crate) fn print(text: &str) -> Result<(), Error> {
     }
 }
 
+/// A warning on stderr, such as a configured sound that cannot be played.
+fn warn(text: &str) {
+    eprintln!("limber: {}", crate::words::shown_lines(text));
+}
+
 /// The voice's engine and cache, for commands that need sound files.
 fn synth_for(config: &Config, choice: &Choice) -> Result<Synth, Error> {
     let engine = choice.engine;
     let synth = choice
-        .synth(config, &mut |w| eprintln!("limber: {w}"))
+        .synth(config, &mut |w| warn(&w))
         .ok_or_else(|| {
             Error::Usage(format!(
                 "the {} voice makes no sound files; choose one that does with --voice espeak-ng, piper or pico2wave",
@@ -250,6 +255,7 @@ fn synth_for(config: &Config, choice: &Choice) -> Result<Synth, Error> {
 /// Shows progress on a terminal only: in a log, one line per routine is enough.
 fn progress(what: &str) -> impl FnMut(usize, usize, &str) + '_ {
     let tty = std::io::stderr().is_terminal();
+    let what = crate::words::shown(what);
     move |i, n, _| {
         if tty {
             eprint!("\r\x1b[Kmaking speech for {what}: {} of {n}", i + 1);
