@@ -602,6 +602,52 @@ fn a_signal_at_the_start_ends_the_session_cleanly() {
     }
 }
 
+/// How many bytes a process has read so far (`rchar` in /proc/PID/io).
+fn bytes_read(pid: u32) -> Option<u64> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    io.lines()
+        .find_map(|l| l.strip_prefix("rchar:"))
+        .and_then(|n| n.trim().parse().ok())
+}
+
+#[test]
+fn signals_are_caught_before_the_configuration_is_read() {
+    let _one = serial();
+    let home = Home::new();
+    // A configuration that takes a while to read and check (1 MB, nearly all of it blank): the
+    // moment a slow disk or a big file keeps limber busy before a session starts.
+    let blank = format!(
+        "{{\n{}\"rest\": 5\n}}\n",
+        (" ".repeat(999) + "\n").repeat(1000)
+    );
+    let config = home.config(serde_json::json!({}));
+    std::fs::write(&config, &blank).unwrap();
+    let child = home
+        .limber(&["run", "tiny", "--voice", "none", "--wait", "1h"])
+        .env("LIMBER_CONFIG", &config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // The moment the configuration has been read, while it is being checked.
+    let started = Instant::now();
+    while bytes_read(pid).is_some_and(|n| n < blank.len() as u64) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "limber never read it"
+        );
+        std::thread::sleep(Duration::from_micros(100));
+    }
+    // Before: the configuration was read before the signals were heard: 143.
+    kill(pid, "TERM");
+    let out = wait_within(child, Duration::from_secs(10)).expect("limber stops");
+    let (code, out, err) = text(out);
+    assert!(out.contains("Stopped Tiny before it began."), "{out}{err}");
+    assert_eq!(code, Some(130), "{out}{err}");
+    assert!(!home.socket().exists(), "the socket was left behind");
+}
+
 #[test]
 fn a_render_killed_outright_leaves_no_file_for_long() {
     let _one = serial();

@@ -106,9 +106,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             _ => ctl::ctl(command.word(), json),
         };
     }
+    if let Command::Run(args) = &cli.command {
+        // A session hears signals before it reads its configuration.
+        return run::run(cli.config.as_deref(), args);
+    }
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
-        Command::Run(args) => run::run(&config, &args),
         Command::List { json } => list::list(&config, json),
         Command::Plan {
             routine,
@@ -127,7 +130,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Check { files } => check::check(&config, &files),
         Command::Voices { engine } => voices::list_voices(&config, engine.as_deref()),
         Command::Devices => devices::list_devices(),
-        Command::Schema { .. }
+        Command::Run(_)
+        | Command::Schema { .. }
         | Command::Ctl { .. }
         | Command::Completions { .. }
         | Command::Man
