@@ -70,16 +70,18 @@ impl Error {
     }
 
     /// The error as printed: a message about a file starts with the file (so editors and `grep`
-    /// can jump to it); anything else is prefixed with the program's name.
+    /// can jump to it); anything else is prefixed with the program's name. Control characters
+    /// from a file or a name are shown escaped.
     pub fn report(&self) -> String {
-        match self {
+        let text = match self {
             Error::Read { .. }
             | Error::NotARoutine { .. }
             | Error::Syntax { .. }
             | Error::Invalid { .. }
             | Error::History(_) => self.to_string(),
             _ => format!("limber: {self}"),
-        }
+        };
+        crate::words::shown_lines(&text).into_owned()
     }
 }
 
@@ -105,20 +107,23 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// The problem as printed; what came from the file (its name, keys, values) has its control
+    /// characters escaped ([`crate::words::shown`]).
     pub fn render(&self, origin: &str) -> String {
-        let mut out = origin.to_string();
+        use crate::words::shown;
+        let mut out = shown(origin).into_owned();
         if let Some(at) = self.at {
             out.push_str(&format!(":{}:{}", at.line, at.column));
         }
         out.push_str(": ");
         if !self.path.is_empty() {
-            out.push_str(&self.path);
+            out.push_str(&shown(&self.path));
             out.push_str(": ");
         }
-        out.push_str(&self.message);
+        out.push_str(&shown(&self.message));
         if let Some(help) = &self.help {
             out.push_str("\n  help: ");
-            out.push_str(help);
+            out.push_str(&shown(help));
         }
         out
     }

@@ -351,6 +351,85 @@ fn the_four_hour_limit_holds_for_the_session_that_would_play() {
     assert!(!home.socket().exists());
 }
 
+/// What limber wrote has no control character but line breaks (and no ESC sequence at all).
+fn no_raw_controls(what: &str, text: &str) {
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|&c| c.is_control() && c != '\n')
+        .collect();
+    assert!(raw.is_empty(), "{what}: {raw:?} in {text:?}");
+}
+
+#[test]
+fn control_characters_reach_the_terminal_escaped() {
+    let _one = serial();
+    let home = Home::new();
+    // A file name is the one way left for a control character into what limber writes: inside a
+    // routine or a configuration, one is refused (tests/bad/control-characters.json).
+    let title = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J";
+    let file = home.path().join(format!("routines/{title}.json"));
+    let routine = ROUTINE.replace("Tiny", "Evil");
+    std::fs::write(&file, &routine).unwrap();
+    let shown = "evil\\u001b]0;pwned\\u0007\\u001b[2J";
+    // Before: each of these wrote the escape sequences raw, retitling the terminal and clearing it.
+    let (code, out, err) = text(home.limber(&["list"]).output().unwrap());
+    assert_eq!(code, Some(0), "{err}");
+    no_raw_controls("list", &out);
+    assert!(out.contains(&format!("{shown}  ")), "{out}");
+    let (code, out, err) = text(home.limber(&["check"]).output().unwrap());
+    assert_eq!(code, Some(0), "{err}");
+    no_raw_controls("check", &out);
+    assert!(
+        out.contains(&format!(
+            "ok: {}",
+            home.path().join("routines").join(shown).display()
+        )),
+        "{out}"
+    );
+    let (code, out, err) = text(
+        home.limber(&["plan", title, "--voice", "none"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    no_raw_controls("plan", &out);
+    let (code, out, err) = text(home.limber(&["show", title]).output().unwrap());
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.trim_end(), routine);
+    // A name that finds nothing is quoted in the error.
+    let (code, _, err) = text(
+        home.limber(&["plan", "x\u{1b}[2J\u{9b}1m"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    no_raw_controls("an unknown name", &err);
+    assert!(err.contains("\"x\\u001b[2J\\u009b1m\""), "{err}");
+    // A routine with control characters in its text and its keys: every one pointed at, escaped.
+    let bad = home.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        "{ \"name\": \"Bad\u{1b}]0;x\u{7}\", \"k\u{1b}[2J\": 1, \"steps\": [{ \"say\": \"a\\u009b\" }] }",
+    )
+    .unwrap();
+    let (code, out, err) = text(home.limber(&["check"]).arg(&bad).output().unwrap());
+    assert_eq!(code, Some(1), "{err}");
+    no_raw_controls("check's errors", &format!("{out}{err}"));
+    assert!(
+        err.contains("bad.json:1:15: name: has ESC (\\u001b) in it"),
+        "{err}"
+    );
+    assert!(err.contains("unknown key \"k\\u001b[2J\""), "{err}");
+    assert!(
+        err.contains("bad.json:1:57: steps[0].say: has a control character (\\u009b)"),
+        "{err}"
+    );
+    for command in ["plan", "show"] {
+        let (_, out, err) = text(home.limber(&[command]).arg(&bad).output().unwrap());
+        no_raw_controls(command, &format!("{out}{err}"));
+    }
+}
+
 #[test]
 fn a_planted_symlink_for_the_socket_folder_is_refused() {
     let _one = serial();
@@ -521,6 +600,52 @@ fn a_signal_at_the_start_ends_the_session_cleanly() {
         assert!(out.contains("Stopped Long before it began."), "{out}{err}");
         assert!(!home.socket().exists(), "the socket was left behind");
     }
+}
+
+/// How many bytes a process has read so far (`rchar` in /proc/PID/io).
+fn bytes_read(pid: u32) -> Option<u64> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    io.lines()
+        .find_map(|l| l.strip_prefix("rchar:"))
+        .and_then(|n| n.trim().parse().ok())
+}
+
+#[test]
+fn signals_are_caught_before_the_configuration_is_read() {
+    let _one = serial();
+    let home = Home::new();
+    // A configuration that takes a while to read and check (1 MB, nearly all of it blank): the
+    // moment a slow disk or a big file keeps limber busy before a session starts.
+    let blank = format!(
+        "{{\n{}\"rest\": 5\n}}\n",
+        (" ".repeat(999) + "\n").repeat(1000)
+    );
+    let config = home.config(serde_json::json!({}));
+    std::fs::write(&config, &blank).unwrap();
+    let child = home
+        .limber(&["run", "tiny", "--voice", "none", "--wait", "1h"])
+        .env("LIMBER_CONFIG", &config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // The moment the configuration has been read, while it is being checked.
+    let started = Instant::now();
+    while bytes_read(pid).is_some_and(|n| n < blank.len() as u64) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "limber never read it"
+        );
+        std::thread::sleep(Duration::from_micros(100));
+    }
+    // Before: the configuration was read before the signals were heard: 143.
+    kill(pid, "TERM");
+    let out = wait_within(child, Duration::from_secs(10)).expect("limber stops");
+    let (code, out, err) = text(out);
+    assert!(out.contains("Stopped Tiny before it began."), "{out}{err}");
+    assert_eq!(code, Some(130), "{out}{err}");
+    assert!(!home.socket().exists(), "the socket was left behind");
 }
 
 #[test]

@@ -189,6 +189,6 @@ pub fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
     out.push_str(
         "\nLengths are from the speaking rate, to the minute; `limber plan NAME` gives the exact time\nand everything it says.\n",
     );
-    print(&out)?;
+    print(&crate::words::shown_lines(&out))?;
     Ok(ExitCode::SUCCESS)
 }

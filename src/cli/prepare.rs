@@ -19,7 +19,7 @@ pub fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<E
     );
     let synth = synth_for(config, &choice)?;
     stop_on_signal();
-    let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
+    let sounds = config.sounds(&mut |w| super::warn(&w));
     let settings = choice.settings(&config.settings_for(&sounds));
     let mut routines = Vec::new();
     if names.is_empty() {
@@ -95,7 +95,7 @@ pub fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<E
             String::new()
         }
     ));
-    print(&out)?;
+    print(&crate::words::shown_lines(&out))?;
     // Lines that could not be kept are made again by the session: `prepare` did not do its job.
     if let Some((why, n)) = synth.unkept() {
         return Err(Error::Write(format!(

@@ -68,7 +68,7 @@ pub fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
         Engine::None => None,
         _ => Some(synth_for(config, &choice)?),
     };
-    let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
+    let sounds = config.sounds(&mut |w| super::warn(&w));
     let mut settings = choice.settings(&config.settings_for(&sounds));
     settings.eased = leveled.eased;
     stop_on_signal();

@@ -28,7 +28,8 @@ pub trait Captions {
     fn summary(&mut self, text: &str);
 }
 
-/// The caption of a cue, or `None` for cues that are better left unwritten (ticks).
+/// The caption of a cue, or `None` for cues that are better left unwritten (ticks). Its words
+/// have their control characters escaped, for the terminal and the live display alike.
 pub fn caption(cue: &Cue) -> Option<String> {
     let place = cue.place.as_ref().map(Place::to_string);
     let body = match (&cue.kind, &cue.what) {
@@ -37,9 +38,10 @@ pub fn caption(cue: &Cue) -> Option<String> {
         (CueKind::Silence, What::Quiet(_)) => format!("[{} {}]", cue.label(), cue.detail()),
         _ => return None,
     };
+    let body = crate::words::shown(&body);
     Some(match place {
-        Some(p) if cue.kind == CueKind::Speech => format!("{p} | {body}"),
-        _ => body,
+        Some(p) if cue.kind == CueKind::Speech => format!("{} | {body}", crate::words::shown(&p)),
+        _ => body.into_owned(),
     })
 }
 
@@ -123,5 +125,30 @@ impl Captions for Quiet {
     }
     fn summary(&mut self, text: &str) {
         println!("{text}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_caption_never_carries_a_control_character() {
+        let cue = Cue {
+            at: 0,
+            duration: 1000,
+            kind: CueKind::Speech,
+            what: What::Text("Up\u{1b}]0;pwned\u{7}.".into()),
+            step: Some(1),
+            pinned: false,
+            place: Some(Place {
+                exercise: "Bridge\u{1b}[2J".into(),
+                ..Place::default()
+            }),
+        };
+        assert_eq!(
+            caption(&cue).unwrap(),
+            "Bridge\\u001b[2J | Up\\u001b]0;pwned\\u0007."
+        );
     }
 }
