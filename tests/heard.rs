@@ -474,7 +474,7 @@ fn with_no_speech_engine_there_is_one_notice_then_chimes_and_captions() {
         "{stderr}"
     );
     assert!(
-        stdout.contains("Knee hug, left | Hug your left knee."),
+        stdout.contains("Knee hug | Hug your left knee."),
         "{stdout}"
     );
     let (samples, rate) = lab.stop_recording(&wav);

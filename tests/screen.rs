@@ -296,6 +296,9 @@ fn the_live_display_reads_well_wide_and_narrow() {
         for line in paused.lines() {
             assert!(line.chars().count() <= width as usize, "{line:?}");
         }
+        // Paused is said once, in the status area, with how to go on.
+        assert!(paused.contains("Paused: press space to go on"), "{paused}");
+        assert!(!paused.contains("limber: paused"), "{paused}");
         // The second: resumed, and into the hold, with its bar.
         assert!(lab.ctl(&["resume"]).is_some());
         let holding = lab.until_holding();
