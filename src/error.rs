@@ -41,7 +41,8 @@ pub enum Error {
     Usage(String),
 
     #[error(
-        "no audio output: {0}. Connect or unmute a speaker, pick a device that works (for example set PULSE_SERVER or ~/.asoundrc), or run with a terminal to continue with captions only"
+        "no audio output: {}. Connect or unmute a speaker, pick a device that works (for example set PULSE_SERVER or ~/.asoundrc), or run with a terminal to continue with captions only",
+        clause(.0)
     )]
     NoAudio(String),
 
@@ -70,16 +71,18 @@ impl Error {
     }
 
     /// The error as printed: a message about a file starts with the file (so editors and `grep`
-    /// can jump to it); anything else is prefixed with the program's name.
+    /// can jump to it); anything else is prefixed with the program's name. Control characters
+    /// from a file or a name are shown escaped.
     pub fn report(&self) -> String {
-        match self {
+        let text = match self {
             Error::Read { .. }
             | Error::NotARoutine { .. }
             | Error::Syntax { .. }
             | Error::Invalid { .. }
             | Error::History(_) => self.to_string(),
             _ => format!("limber: {self}"),
-        }
+        };
+        crate::words::shown_lines(&text).into_owned()
     }
 }
 
@@ -105,20 +108,23 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// The problem as printed; what came from the file (its name, keys, values) has its control
+    /// characters escaped ([`crate::words::shown`]).
     pub fn render(&self, origin: &str) -> String {
-        let mut out = origin.to_string();
+        use crate::words::shown;
+        let mut out = shown(origin).into_owned();
         if let Some(at) = self.at {
             out.push_str(&format!(":{}:{}", at.line, at.column));
         }
         out.push_str(": ");
         if !self.path.is_empty() {
-            out.push_str(&self.path);
+            out.push_str(&shown(&self.path));
             out.push_str(": ");
         }
-        out.push_str(&self.message);
+        out.push_str(&shown(&self.message));
         if let Some(help) = &self.help {
             out.push_str("\n  help: ");
-            out.push_str(help);
+            out.push_str(&shown(help));
         }
         out
     }
@@ -139,6 +145,12 @@ pub struct LogError {
     pub path: std::path::PathBuf,
     pub line: usize,
     pub message: String,
+}
+
+/// A cause to put inside a sentence: without the full stop it may end with ("disconnected."),
+/// so the sentence around it does not end in two.
+pub fn clause(text: &str) -> &str {
+    text.trim_end().trim_end_matches('.')
 }
 
 /// An operating system's error in plain words, without its number: "there is no such file or
@@ -190,5 +202,16 @@ mod tests {
             "{}",
             super::plain(&e)
         );
+    }
+
+    #[test]
+    fn a_cause_inside_a_sentence_does_not_end_it_twice() {
+        let e = super::Error::NoAudio("It may have been disconnected.".into());
+        let text = e.to_string();
+        assert!(
+            text.starts_with("no audio output: It may have been disconnected. Connect"),
+            "{text}"
+        );
+        assert!(!text.contains(".."), "{text}");
     }
 }

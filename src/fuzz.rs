@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use crate::config::Config;
 use crate::plan::settings::Settings;
-use crate::plan::timeline::Timeline;
+use crate::plan::timeline::{Timeline, plan_within};
 use crate::routine::source::{MAX_BYTES, Source};
 use crate::sound::clip::SoundSet;
 
@@ -60,12 +60,16 @@ pub fn input(data: &[u8]) -> Outcome {
             }
         }
     }
-    let loaded = bounded(routine)
-        .and_then(|b| Source::from_bytes("routine.json", b))
-        .and_then(|s| crate::routine::validate::load(&s));
-    match loaded {
-        Ok(routine) => {
-            let timeline = crate::plan::timeline::plan(&routine, &settings);
+    let source = bounded(routine).and_then(|b| Source::from_bytes("routine.json", b));
+    let planned = source.and_then(|source| {
+        let routine = crate::routine::validate::load(&source)?;
+        // Bounded as every command bounds it: by the longest a session may be.
+        let all = 0..routine.steps.len();
+        plan_within(&routine, &settings, all, crate::plan::MAX_SESSION_MS)
+            .map_err(|t| crate::plan::too_long(&source, &routine, &t, crate::plan::SETTINGS_HELP))
+    });
+    match planned {
+        Ok(timeline) => {
             let text = timeline.to_string();
             let json = serde_json::to_string(&timeline.to_json()).expect("a plan serializes");
             assert!(!text.is_empty() && !json.is_empty());

@@ -73,6 +73,46 @@ pub fn first_words(text: &str, words: usize) -> String {
     format!("{}…", head.trim_end_matches(['.', ',', ';', ':']))
 }
 
+/// Text as it may reach a terminal: every control character written as an escape a person can
+/// read and find in the file (`\u001b`), so text from a routine, a configuration or a file name
+/// can never move the cursor, clear the screen, retitle the window or ring the bell. C0 controls
+/// (NUL to US, tabs and line breaks too), DEL and the C1 controls (U+0080 to U+009F, which some
+/// terminals act on as ESC sequences) are escaped; everything else is kept as it is. Borrowed,
+/// and so free, when there is nothing to escape, which is almost always.
+///
+/// Every place that writes such text to a terminal goes through this: captions and the live
+/// display, `plan`, `check`, `list`, `prepare`, `show` and every error and warning.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    escaped(text, false)
+}
+
+/// [`shown`] for text of several lines (a message with its help, a file shown as it is): line
+/// breaks and tabs are kept, every other control character is escaped.
+pub fn shown_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    escaped(text, true)
+}
+
+/// Whether `c` is a control character: C0, DEL or C1.
+pub fn is_control(c: char) -> bool {
+    c.is_control()
+}
+
+fn escaped(text: &str, layout: bool) -> std::borrow::Cow<'_, str> {
+    let kept = |c: char| !is_control(c) || (layout && matches!(c, '\n' | '\t'));
+    if text.chars().all(kept) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if kept(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +139,20 @@ mod tests {
             "Lie on your back…"
         );
         assert_eq!(first_words("Well done.", 4), "Well done");
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        let title = "\u{1b}]0;pwned\u{7}Bridge\u{1b}[2J\u{0}\u{7f}\u{9b}";
+        assert_eq!(
+            shown(title),
+            "\\u001b]0;pwned\\u0007Bridge\\u001b[2J\\u0000\\u007f\\u009b"
+        );
+        assert_eq!(shown("a\tb\nc"), "a\\u0009b\\u000ac");
+        assert_eq!(shown_lines("a\tb\nc\u{1b}"), "a\tb\nc\\u001b");
+        // Everything else is kept, and not copied.
+        let plain = "Knee rolls, ½ turn — «gently» 🙂";
+        assert!(matches!(shown(plain), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(shown(plain), plain);
     }
 }

@@ -185,6 +185,251 @@ fn a_fifo_or_dev_zero_as_a_routine_or_a_sound_is_refused_at_once() {
     );
 }
 
+/// 500 steps of 100 reps of 20 sets on both sides, each rep 20 positions: 248 KB of text that
+/// asks for 40 million positions.
+fn enormous() -> String {
+    let phases: Vec<String> = (0..20)
+        .map(|_| r#"{"say":"Up.","hold":1}"#.to_string())
+        .collect();
+    let steps: Vec<String> = (0..500)
+        .map(|i| {
+            format!(
+                r#"{{"exercise":"Flow {i}","reps":100,"sets":20,"sides":["left","right"],"phases":[{}]}}"#,
+                phases.join(",")
+            )
+        })
+        .collect();
+    format!(r#"{{"name":"Enormous","steps":[{}]}}"#, steps.join(","))
+}
+
+/// Runs limber to its end, reading what it writes as it goes, or fails the test after `limit`.
+fn finishes(mut cmd: Command, limit: Duration) -> (Option<i32>, String, String) {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output().unwrap()));
+    match rx.recv_timeout(limit) {
+        Ok(out) => text(out),
+        Err(_) => {
+            kill(pid, "KILL");
+            panic!("limber did not answer in {limit:?}");
+        }
+    }
+}
+
+#[test]
+fn a_routine_that_asks_for_gigabytes_is_refused_at_once() {
+    let _one = serial();
+    let home = Home::new();
+    let text = enormous();
+    assert!(text.len() < 300_000, "{}", text.len());
+    let column = text.find(r#"{"exercise""#).unwrap() + 1;
+    let file = home.path().join("routines/enormous.json");
+    std::fs::write(&file, &text).unwrap();
+    std::fs::write(home.path().join("routines/enormous-too.json"), &text).unwrap();
+    // Before: every command built the whole plan before checking its length: ten such steps took
+    // 1.2 s and 450 MB, all 500 an allocation of 9.6 GB that failed. Now the length is counted
+    // first. (The bound here is only against a hang; RELIABILITY.md has the times.)
+    let limit = Duration::from_secs(60);
+    let mut check = home.limber(&["check"]);
+    check.arg(&file);
+    let (code, _, err) = finishes(check, limit);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}:1:{column}: steps[0]: the session would last at least 13",
+            file.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("(past 4 hours by step 1, Flow 0); a session is at most 4 hours"),
+        "{err}"
+    );
+    assert!(
+        err.contains("help: split it into several routines"),
+        "{err}"
+    );
+    // With no arguments, every routine in the folder, as `list` does.
+    let (code, out, err) = finishes(home.limber(&["check"]), limit);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(
+        err.matches("the session would last at least").count(),
+        2,
+        "{err}"
+    );
+    assert!(
+        out.contains("3 routines checked: 1 valid, 2 with problems"),
+        "{out}"
+    );
+    let (code, out, err) = finishes(home.limber(&["list"]), limit);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("enormous-too       invalid"), "{out}");
+    for command in ["plan", "run", "render"] {
+        let mut cmd = home.limber(&[command, "enormous", "--voice", "none"]);
+        if command == "render" {
+            cmd.arg("-o").arg(home.path().join("out.wav"));
+        }
+        let (code, _, err) = finishes(cmd, limit);
+        assert_eq!(code, Some(1), "{command}: {err}");
+        assert!(
+            err.contains("steps[0]: the session would last at least"),
+            "{command}: {err}"
+        );
+    }
+    assert!(!home.path().join("out.wav").exists());
+}
+
+/// Eight exercises of 100 holds of 10 s: 3 h 49 min with the default rests and speaking rate.
+fn nearly_four_hours() -> String {
+    let steps: Vec<String> = (0..8)
+        .map(|i| format!(r#"{{ "exercise": "Bridge {i}", "reps": 100, "hold": 10 }}"#))
+        .collect();
+    format!(
+        "{{ \"name\": \"Long\", \"steps\": [\n{}\n] }}",
+        steps.join(",\n")
+    )
+}
+
+#[test]
+fn the_four_hour_limit_holds_for_the_session_that_would_play() {
+    let _one = serial();
+    let home = Home::new();
+    std::fs::write(home.path().join("routines/long.json"), nearly_four_hours()).unwrap();
+    let limit = Duration::from_secs(60);
+    let (code, out, err) = finishes(home.limber(&["plan", "long", "--voice", "none"]), limit);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("Total 229:04"), "{out}");
+    // Before: a configuration's rests or a slow voice stretched it past 4 hours, and it played
+    // (a routine checked at 3:55 ran 4:15 or 6:32).
+    let rests = home.config(serde_json::json!({ "rest": 20 }));
+    let slow = home.path().join("slow.json");
+    std::fs::write(&slow, r#"{ "voice": { "rate": 80 } }"#).unwrap();
+    for (config, step) in [(&rests, 5), (&slow, 8)] {
+        // `prepare` needs a voice that makes files.
+        let prepare = common::have("espeak-ng").then_some("prepare");
+        for command in ["plan", "run", "render", "check"]
+            .into_iter()
+            .chain(prepare)
+        {
+            let mut cmd = home.limber(&[command, "long"]);
+            cmd.env("LIMBER_CONFIG", config);
+            match command {
+                "check" => {}
+                "prepare" => drop(cmd.args(["--voice", "espeak-ng"])),
+                _ => drop(cmd.args(["--voice", "none"])),
+            }
+            if command == "render" {
+                cmd.arg("-o").arg(home.path().join("out.wav"));
+            }
+            let (code, _, err) = finishes(cmd, limit);
+            let what = format!("{command} with {}: {err}", config.display());
+            assert_eq!(code, Some(1), "{what}");
+            assert!(
+                err.contains(&format!(
+                    "long.json:{}:1: steps[{}]: the session would last ",
+                    step + 1,
+                    step - 1
+                )),
+                "{what}"
+            );
+            assert!(
+                err.contains(&format!("step {step}, Bridge {})", step - 1)),
+                "{what}"
+            );
+            assert!(
+                err.contains("help: it fits as written, but not with the settings in force"),
+                "{what}"
+            );
+        }
+    }
+    assert!(!home.path().join("out.wav").exists());
+    assert!(!home.socket().exists());
+}
+
+/// What limber wrote has no control character but line breaks (and no ESC sequence at all).
+fn no_raw_controls(what: &str, text: &str) {
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|&c| c.is_control() && c != '\n')
+        .collect();
+    assert!(raw.is_empty(), "{what}: {raw:?} in {text:?}");
+}
+
+#[test]
+fn control_characters_reach_the_terminal_escaped() {
+    let _one = serial();
+    let home = Home::new();
+    // A file name is the one way left for a control character into what limber writes: inside a
+    // routine or a configuration, one is refused (tests/bad/control-characters.json).
+    let title = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J";
+    let file = home.path().join(format!("routines/{title}.json"));
+    let routine = ROUTINE.replace("Tiny", "Evil");
+    std::fs::write(&file, &routine).unwrap();
+    let shown = "evil\\u001b]0;pwned\\u0007\\u001b[2J";
+    // Before: each of these wrote the escape sequences raw, retitling the terminal and clearing it.
+    let (code, out, err) = text(home.limber(&["list"]).output().unwrap());
+    assert_eq!(code, Some(0), "{err}");
+    no_raw_controls("list", &out);
+    assert!(out.contains(&format!("{shown}  ")), "{out}");
+    let (code, out, err) = text(home.limber(&["check"]).output().unwrap());
+    assert_eq!(code, Some(0), "{err}");
+    no_raw_controls("check", &out);
+    assert!(
+        out.contains(&format!(
+            "ok: {}",
+            home.path().join("routines").join(shown).display()
+        )),
+        "{out}"
+    );
+    let (code, out, err) = text(
+        home.limber(&["plan", title, "--voice", "none"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    no_raw_controls("plan", &out);
+    let (code, out, err) = text(home.limber(&["show", title]).output().unwrap());
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.trim_end(), routine);
+    // A name that finds nothing is quoted in the error.
+    let (code, _, err) = text(
+        home.limber(&["plan", "x\u{1b}[2J\u{9b}1m"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    no_raw_controls("an unknown name", &err);
+    assert!(err.contains("\"x\\u001b[2J\\u009b1m\""), "{err}");
+    // A routine with control characters in its text and its keys: every one pointed at, escaped.
+    let bad = home.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        "{ \"name\": \"Bad\u{1b}]0;x\u{7}\", \"k\u{1b}[2J\": 1, \"steps\": [{ \"say\": \"a\\u009b\" }] }",
+    )
+    .unwrap();
+    let (code, out, err) = text(home.limber(&["check"]).arg(&bad).output().unwrap());
+    assert_eq!(code, Some(1), "{err}");
+    no_raw_controls("check's errors", &format!("{out}{err}"));
+    assert!(
+        err.contains("bad.json:1:15: name: has ESC (\\u001b) in it"),
+        "{err}"
+    );
+    assert!(err.contains("unknown key \"k\\u001b[2J\""), "{err}");
+    assert!(
+        err.contains("bad.json:1:57: steps[0].say: has a control character (\\u009b)"),
+        "{err}"
+    );
+    for command in ["plan", "show"] {
+        let (_, out, err) = text(home.limber(&[command]).arg(&bad).output().unwrap());
+        no_raw_controls(command, &format!("{out}{err}"));
+    }
+}
+
 #[test]
 fn a_planted_symlink_for_the_socket_folder_is_refused() {
     let _one = serial();
@@ -355,6 +600,52 @@ fn a_signal_at_the_start_ends_the_session_cleanly() {
         assert!(out.contains("Stopped Long before it began."), "{out}{err}");
         assert!(!home.socket().exists(), "the socket was left behind");
     }
+}
+
+/// How many bytes a process has read so far (`rchar` in /proc/PID/io).
+fn bytes_read(pid: u32) -> Option<u64> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    io.lines()
+        .find_map(|l| l.strip_prefix("rchar:"))
+        .and_then(|n| n.trim().parse().ok())
+}
+
+#[test]
+fn signals_are_caught_before_the_configuration_is_read() {
+    let _one = serial();
+    let home = Home::new();
+    // A configuration that takes a while to read and check (1 MB, nearly all of it blank): the
+    // moment a slow disk or a big file keeps limber busy before a session starts.
+    let blank = format!(
+        "{{\n{}\"rest\": 5\n}}\n",
+        (" ".repeat(999) + "\n").repeat(1000)
+    );
+    let config = home.config(serde_json::json!({}));
+    std::fs::write(&config, &blank).unwrap();
+    let child = home
+        .limber(&["run", "tiny", "--voice", "none", "--wait", "1h"])
+        .env("LIMBER_CONFIG", &config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // The moment the configuration has been read, while it is being checked.
+    let started = Instant::now();
+    while bytes_read(pid).is_some_and(|n| n < blank.len() as u64) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "limber never read it"
+        );
+        std::thread::sleep(Duration::from_micros(100));
+    }
+    // Before: the configuration was read before the signals were heard: 143.
+    kill(pid, "TERM");
+    let out = wait_within(child, Duration::from_secs(10)).expect("limber stops");
+    let (code, out, err) = text(out);
+    assert!(out.contains("Stopped Tiny before it began."), "{out}{err}");
+    assert_eq!(code, Some(130), "{out}{err}");
+    assert!(!home.socket().exists(), "the socket was left behind");
 }
 
 #[test]
@@ -575,8 +866,8 @@ fn a_full_disk_never_poisons_the_speech_cache() {
     assert_eq!(wavs(&cache), whole);
 }
 
-/// A private speech-dispatcher speaking into the lab's sound server.
-fn speech_dispatcher(home: &Path) -> Child {
+/// A private speech-dispatcher speaking into `sink`.
+fn speech_dispatcher(home: &Path, sink: &common::Sink) -> Child {
     let mut cmd = Command::new("speech-dispatcher");
     cmd.args(["-s", "-t", "0", "-c", "unix_socket", "-S"])
         .arg(home.join("speechd.sock"))
@@ -588,6 +879,7 @@ fn speech_dispatcher(home: &Path) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     lab_env(&mut cmd, home);
+    sink.env(&mut cmd);
     let child = cmd.spawn().unwrap();
     wait_for("speech-dispatcher", || home.join("speechd.sock").exists());
     child
@@ -602,13 +894,16 @@ fn a_stopped_speech_dispatcher_never_freezes_the_session() {
     ) {
         return;
     }
+    let Some(server) = common::Server::shared() else {
+        return;
+    };
+    let sink = server.sink();
     let home = Home::new();
-    common::write_server_config(home.path());
-    let mut server = common::start_server(home.path());
-    let mut dispatcher = speech_dispatcher(home.path());
+    let mut dispatcher = speech_dispatcher(home.path(), &sink);
     let address = format!("unix_socket:{}", home.path().join("speechd.sock").display());
-    let session = home
-        .limber(&["run", "tiny", "--voice", "system", "--captions"])
+    let mut session = home.limber(&["run", "tiny", "--voice", "system", "--captions"]);
+    sink.env(&mut session);
+    let session = session
         .env("SPEECHD_ADDRESS", &address)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -644,8 +939,6 @@ fn a_stopped_speech_dispatcher_never_freezes_the_session() {
     kill(dispatcher.id(), "CONT");
     let _ = dispatcher.kill();
     let _ = dispatcher.wait();
-    let _ = server.kill();
-    let _ = server.wait();
     let (code, out, err) = text(out.expect("SIGTERM ends the session while the daemon is stopped"));
     assert!(asked.elapsed() < Duration::from_secs(3));
     assert_eq!(code, Some(130), "{out}{err}");

@@ -3,6 +3,9 @@
 //! mutates, each input through `limber::fuzz::input`, asserting that nothing panics and that each
 //! input is answered within 1 s and 100 MB of memory.
 //!
+//! Time is the processor time of the thread: a long run goes at the lowest priority on a machine
+//! others use, where the clock also counts their time (both are printed).
+//!
 //! CI runs a few thousand inputs (a few seconds). `LIMBER_FUZZ_CASES=N` runs N, for a long run
 //! (see RELIABILITY.md); a failure prints the input that caused it, shrunk, and proptest keeps it
 //! in `tests/fuzz.proptest-regressions` so it is tried first from then on.
@@ -200,16 +203,30 @@ fn cases() -> u32 {
         .unwrap_or(3000)
 }
 
-/// Runs one input within the bounds.
-fn bounded(input: &[u8]) -> (Duration, usize) {
+/// The processor time this thread has used: what an input costs, however busy the machine (a
+/// long run shares it, at the lowest priority, with everything else).
+fn cpu_time() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// What one input cost: processor time, time on the clock, and the most memory it held.
+struct Cost {
+    cpu: Duration,
+    wall: Duration,
+    peak: usize,
+}
+
+/// Runs one input, measuring it.
+fn bounded(input: &[u8]) -> Cost {
     let before = MEMORY.current_usage();
     MEMORY.reset_peak_usage();
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), cpu_time());
     let outcome = limber::fuzz::input(input);
-    let took = started.elapsed();
+    let (wall, cpu) = (started.elapsed(), cpu_time() - cpu);
     drop(outcome);
     let peak = MEMORY.peak_usage().saturating_sub(before);
-    (took, peak)
+    Cost { cpu, wall, peak }
 }
 
 /// One test in this file: the memory counter is the whole process's.
@@ -217,12 +234,18 @@ fn bounded(input: &[u8]) -> (Duration, usize) {
 fn mutated_inputs_never_panic_and_stay_within_bounds() {
     let seeds = seeds();
     for seed in &seeds {
-        let (took, peak) = bounded(seed);
+        let cost = bounded(seed);
         if std::env::var_os("LIMBER_FUZZ_SEEDS").is_some() {
-            eprintln!("seed of {} bytes: {took:?}, {peak} bytes", seed.len());
+            eprintln!(
+                "seed of {} bytes: {:?} ({:?} on the clock), {} bytes",
+                seed.len(),
+                cost.cpu,
+                cost.wall,
+                cost.peak
+            );
         }
-        assert!(took < MAX_TIME, "a seed took {took:?}");
-        assert!(peak < MAX_MEMORY, "a seed used {peak} bytes");
+        assert!(cost.cpu < MAX_TIME, "a seed took {:?}", cost.cpu);
+        assert!(cost.peak < MAX_MEMORY, "a seed used {} bytes", cost.peak);
     }
     let words = dictionary();
     assert!(words.len() > 50, "the dictionary is missing");
@@ -233,28 +256,52 @@ fn mutated_inputs_never_panic_and_stay_within_bounds() {
         )),
         ..ProptestConfig::default()
     };
-    // Inputs run, the slowest (and its size), the most memory.
-    let stats = std::cell::RefCell::new((0u64, Duration::ZERO, 0usize, 0usize));
+    #[derive(Default)]
+    struct Stats {
+        inputs: u64,
+        /// The most processor time, and the input's size.
+        cpu: Duration,
+        size: usize,
+        /// The longest on the clock (which counts time the machine gave to others).
+        wall: Duration,
+        peak: usize,
+        bytes: u64,
+    }
+    let stats = std::cell::RefCell::new(Stats::default());
+    let started = Instant::now();
     proptest!(config, |(seed in any::<usize>(), mutations in proptest::collection::vec(mutation(), 1..8))| {
         let mut input = seeds[seed % seeds.len()].clone();
         for m in &mutations {
             apply(&mut input, m, &words, &seeds);
         }
-        let (took, peak) = bounded(&input);
+        let cost = bounded(&input);
         let mut s = stats.borrow_mut();
-        s.0 += 1;
-        if took > s.1 {
-            s.1 = took;
-            s.3 = input.len();
+        s.inputs += 1;
+        s.bytes += input.len() as u64;
+        if cost.cpu > s.cpu {
+            s.cpu = cost.cpu;
+            s.size = input.len();
         }
-        s.2 = s.2.max(peak);
-        prop_assert!(took < MAX_TIME, "took {:?} on {} bytes", took, input.len());
-        prop_assert!(peak < MAX_MEMORY, "used {} MB on {} bytes", peak >> 20, input.len());
+        s.wall = s.wall.max(cost.wall);
+        s.peak = s.peak.max(cost.peak);
+        // A long run says how far it has come.
+        if s.inputs % 1_000_000 == 0 {
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!("{} inputs in {secs:.0} s ({:.0} a second)", s.inputs, s.inputs as f64 / secs);
+        }
+        prop_assert!(cost.cpu < MAX_TIME, "took {:?} on {} bytes", cost.cpu, input.len());
+        prop_assert!(cost.peak < MAX_MEMORY, "used {} MB on {} bytes", cost.peak >> 20, input.len());
     });
-    let (n, took, peak, size) = *stats.borrow();
+    let s = stats.borrow();
+    let secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "{n} inputs; the slowest took {:.1} ms ({size} bytes), the most memory was {:.1} MB",
-        took.as_secs_f64() * 1000.0,
-        peak as f64 / 1048576.0
+        "{} inputs ({:.0} bytes on average) in {secs:.0} s, {:.0} a second; the slowest took {:.1} ms of processor time ({} bytes), the longest {:.1} ms on the clock; the most memory one held was {:.1} MB",
+        s.inputs,
+        s.bytes as f64 / s.inputs.max(1) as f64,
+        s.inputs as f64 / secs,
+        s.cpu.as_secs_f64() * 1000.0,
+        s.size,
+        s.wall.as_secs_f64() * 1000.0,
+        s.peak as f64 / 1048576.0
     );
 }

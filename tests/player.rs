@@ -273,7 +273,7 @@ async fn every_cue_of_a_built_in_routine_starts_exactly_when_planned() {
         run.captions
             .lines
             .iter()
-            .any(|l| l.contains("Knee-to-chest stretch, left, rep 1 of 2 | Rep 1 of 2.")),
+            .any(|l| l.contains("Knee-to-chest stretch | Rep 1 of 2.")),
         "{:#?}",
         &run.captions.lines[..12]
     );
@@ -948,6 +948,11 @@ async fn every_cue_of_a_whole_routine_is_placed_on_its_frame_a_look_ahead_early(
         .map(|(t, _)| (*t - start).as_millis() as u64)
         .collect();
     assert_eq!(shown, planned_captions);
-    assert!(captions.shown.iter().all(|(t, at)| (*t - start).as_millis() as u64 == *at));
+    assert!(
+        captions
+            .shown
+            .iter()
+            .all(|(t, at)| (*t - start).as_millis() as u64 == *at)
+    );
     assert_eq!(report.elapsed, timeline.total);
 }

@@ -2,7 +2,7 @@
 //! properties that hold for any routine.
 
 use limber::plan::settings::{Settings, Sound};
-use limber::plan::timeline::{CueKind, Quiet, Timeline, What, plan};
+use limber::plan::timeline::{CueKind, Quiet, Timeline, What, least, plan, plan_within};
 use limber::routine::library;
 use limber::routine::template::Template;
 use limber::routine::{Breathe, Exercise, Ms, Phase, Routine, Side, Step, Work};
@@ -418,7 +418,99 @@ proptest! {
         let settings = Settings { words_per_minute: wpm, ..Settings::default() };
         let t = plan(&routine, &settings);
         check(&routine, &t);
+        // What the routine asks for, counted without planning, never exceeds the plan.
+        let all = 0..routine.steps.len();
+        prop_assert!(least(&routine, &settings, all, Ms::MAX).0 <= t.total);
     }
+}
+
+#[test]
+fn the_count_of_what_a_routine_asks_for_is_a_floor_of_its_plan() {
+    for (id, _) in library::BUILT_IN {
+        let routine = library::built_in(id).unwrap().load().unwrap();
+        let settings = Settings::default();
+        let total = plan(&routine, &settings).total;
+        let (floor, passed) = least(&routine, &settings, 0..routine.steps.len(), Ms::MAX);
+        assert!(
+            floor <= total && floor > total / 3,
+            "{id}: {floor} of {total}"
+        );
+        assert_eq!(passed, None);
+    }
+}
+
+/// 500 steps of 100 reps of 20 sets on both sides, each rep 20 positions: 40 million positions,
+/// which planned would take tens of gigabytes.
+fn enormous() -> Routine {
+    let phases: Vec<Phase> = (0..20)
+        .map(|i| Phase {
+            say: Template::literal(format!("Position {i}.")),
+            hold: 1000,
+        })
+        .collect();
+    let step = Step::Exercise(Exercise {
+        sides: Some([Side::Left, Side::Right]),
+        reps: 100,
+        sets: 20,
+        ..exercise("Everything", Work::Phases(phases))
+    });
+    Routine {
+        name: "Enormous".into(),
+        description: None,
+        steps: vec![step; 500],
+    }
+}
+
+#[test]
+fn a_plan_that_cannot_fit_is_refused_before_any_of_it_is_made() {
+    let routine = enormous();
+    let settings = Settings::default();
+    let limit = 4 * 3600 * 1000;
+    let e = plan_within(&routine, &settings, 0..500, limit).unwrap_err();
+    assert!(e.counted, "{e:?}");
+    // One step already asks for 80,000 positions of a second and their rests: past 4 hours.
+    assert_eq!(e.step, Some(1));
+    assert!(e.at > 500 * 80_000 * 1000, "{e:?}");
+}
+
+#[test]
+fn a_plan_that_passes_the_limit_while_it_is_made_stops_there() {
+    // Each step asks for 100 holds of 10 s and their rests (25 minutes), about 29 once spoken:
+    // the count says 9 steps fit, the plan finds the ninth passes 4 hours.
+    let step = Step::Exercise(Exercise {
+        reps: 100,
+        countdown: Some(3),
+        ..exercise("Bridge", Work::Hold(10_000))
+    });
+    let routine = Routine {
+        name: "Long".into(),
+        description: None,
+        steps: vec![step; 9],
+    };
+    let settings = Settings::default();
+    let limit = 4 * 3600 * 1000;
+    let (floor, passed) = least(&routine, &settings, 0..9, limit);
+    assert_eq!(passed, None, "{floor}");
+    let whole = plan(&routine, &settings);
+    assert!(whole.total > limit, "{}", whole.total);
+    let e = plan_within(&routine, &settings, 0..9, limit).unwrap_err();
+    assert!(!e.counted && !e.cues, "{e:?}");
+    let n = e.step.expect("in a step");
+    let passes = whole
+        .cues
+        .iter()
+        .find(|c| c.at + c.duration > limit)
+        .unwrap();
+    assert_eq!(Some(n), passes.step);
+    // Below the limit it is the same plan.
+    let shorter = Routine {
+        steps: routine.steps[..n - 1].to_vec(),
+        ..routine.clone()
+    };
+    assert_eq!(
+        plan_within(&shorter, &settings, 0..n - 1, limit).unwrap(),
+        plan(&shorter, &settings)
+    );
 }
 
 #[test]

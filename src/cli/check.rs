@@ -11,6 +11,7 @@ use crate::routine::Routine;
 use crate::routine::library::{self, Found, Origin};
 use crate::routine::source::Source;
 use crate::routine::validate;
+use crate::words::shown_lines;
 
 /// One routine given to `check`, and what became of it.
 struct Checked {
@@ -59,7 +60,7 @@ pub fn check(config: &Config, files: &[std::path::PathBuf]) -> Result<ExitCode, 
                 path: found
                     .path()
                     .map(|p| p.canonicalize().unwrap_or(p.to_path_buf())),
-                result: crate::plan::load(&found),
+                result: crate::plan::load_with(&found, &lengths.settings),
                 source: Some(found.source),
             },
             Err(e) => Checked {
@@ -86,7 +87,7 @@ pub fn check(config: &Config, files: &[std::path::PathBuf]) -> Result<ExitCode, 
             }
             Err(e) => {
                 failed += 1;
-                print(&std::mem::take(&mut out))?;
+                print(&shown_lines(&std::mem::take(&mut out)))?;
                 eprintln!("{}", e.report());
             }
         }
@@ -98,7 +99,7 @@ pub fn check(config: &Config, files: &[std::path::PathBuf]) -> Result<ExitCode, 
             checked.len() - failed
         ));
     }
-    print(&out)?;
+    print(&shown_lines(&out))?;
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -15,7 +15,7 @@ use crate::voice::speaker::Synth;
 
 /// How long routines last, as `plan` would say: exact for lines in the default voice's cache.
 pub struct Lengths {
-    settings: Settings,
+    pub(crate) settings: Settings,
     synth: Option<Synth>,
 }
 
@@ -58,7 +58,7 @@ pub fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
     for entry in library::everything(dir) {
         let row = match entry {
             Ok(found) => {
-                let loaded = crate::plan::load(&found);
+                let loaded = crate::plan::load_with(&found, &lengths.settings);
                 (Some(found), loaded)
             }
             Err(e) => (None, Err(e)),
@@ -189,6 +189,6 @@ pub fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
     out.push_str(
         "\nLengths are from the speaking rate, to the minute; `limber plan NAME` gives the exact time\nand everything it says.\n",
     );
-    print(&out)?;
+    print(&crate::words::shown_lines(&out))?;
     Ok(ExitCode::SUCCESS)
 }

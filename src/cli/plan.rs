@@ -23,7 +23,7 @@ pub fn plan(
     let routine = leveled.routine;
     let part = crate::plan::timeline::Part::of(&routine, from.as_deref(), only.as_deref())
         .map_err(Error::Usage)?;
-    let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
+    let sounds = config.sounds(&mut |w| super::warn(&w));
     let choice = voice.choice(config);
     choice.check_name().map_err(Error::Usage)?;
     crate::log::line(
@@ -33,11 +33,11 @@ pub fn plan(
     let mut settings = choice.settings(&config.settings_for(&sounds));
     settings.eased = leveled.eased;
     let synth = choice
-        .synth(config, &mut |w| eprintln!("limber: {w}"))
+        .synth(config, &mut |w| super::warn(&w))
         .and_then(Result::ok);
     let range = part.range(routine.steps.len());
-    let timeline =
-        lengths::plan(&routine, &settings, range, synth.as_ref(), None).map_err(Error::Write)?;
+    let timeline = lengths::plan(&routine, &settings, range, synth.as_ref(), None)
+        .map_err(|e| e.error(&found.source, &routine, Error::Write))?;
     let lines = lengths::lines(&timeline);
     let measured = synth
         .as_ref()
@@ -103,7 +103,8 @@ pub fn plan(
                 levels.push_str(&format!("  {}\n", crate::history::progression::describe(l)));
             }
         }
-        print(&format!("{timeline}{about}\n{levels}\n{note}\n"))?;
+        let text = format!("{timeline}{about}\n{levels}\n{note}\n");
+        print(&crate::words::shown_lines(&text))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -19,27 +19,25 @@ pub fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<E
     );
     let synth = synth_for(config, &choice)?;
     stop_on_signal();
-    let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
+    let sounds = config.sounds(&mut |w| super::warn(&w));
     let settings = choice.settings(&config.settings_for(&sounds));
     let mut routines = Vec::new();
     if names.is_empty() {
         for found in library::everything(config.routines.as_deref()) {
-            match found.and_then(|f| crate::plan::load(&f)) {
+            match found.and_then(|f| Ok((crate::plan::load_with(&f, &settings)?, f))) {
                 Ok(r) => routines.push(r),
                 Err(e) => eprintln!("{}", e.report()),
             }
         }
     } else {
         for name in names {
-            routines.push(crate::plan::load(&library::find(
-                name,
-                config.routines.as_deref(),
-            )?)?);
+            let found = library::find(name, config.routines.as_deref())?;
+            routines.push((crate::plan::load_with(&found, &settings)?, found));
         }
     }
     let mut needed = Vec::new();
     let mut out = String::new();
-    for routine in &routines {
+    for (routine, found) in &routines {
         let started = std::time::Instant::now();
         let mut made = std::collections::HashSet::new();
         let timeline = {
@@ -59,11 +57,13 @@ pub fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<E
             )
         };
         clear_progress();
-        let timeline = timeline.map_err(|why| {
-            Error::Write(format!(
-                "{} failed on {}: {why}",
-                synth.engine.name, routine.name
-            ))
+        let timeline = timeline.map_err(|e| {
+            e.error(&found.source, routine, |why| {
+                Error::Write(format!(
+                    "{} failed on {}: {why}",
+                    synth.engine.name, routine.name
+                ))
+            })
         })?;
         let lines = lengths::lines(&timeline);
         // Counted among the lines the session says (a closing line made while the plan settled
@@ -95,7 +95,7 @@ pub fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<E
             String::new()
         }
     ));
-    print(&out)?;
+    print(&crate::words::shown_lines(&out))?;
     // Lines that could not be kept are made again by the session: `prepare` did not do its job.
     if let Some((why, n)) = synth.unkept() {
         return Err(Error::Write(format!(

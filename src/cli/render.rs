@@ -68,7 +68,7 @@ pub fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
         Engine::None => None,
         _ => Some(synth_for(config, &choice)?),
     };
-    let sounds = config.sounds(&mut |w| eprintln!("limber: {w}"));
+    let sounds = config.sounds(&mut |w| super::warn(&w));
     let mut settings = choice.settings(&config.settings_for(&sounds));
     settings.eased = leveled.eased;
     stop_on_signal();
@@ -82,12 +82,14 @@ pub fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
     if crate::voice::command::stopping() {
         return stopped("nothing was written");
     }
-    let timeline = timeline.map_err(|why| {
-        let engine = synth.as_ref().map_or("", |s| s.engine.name.as_str());
-        Error::Write(format!(
-            "cannot make the speech for {} with {engine}: {why}",
-            routine.name
-        ))
+    let timeline = timeline.map_err(|e| {
+        e.error(&found.source, &routine, |why| {
+            let engine = synth.as_ref().map_or("", |s| s.engine.name.as_str());
+            Error::Write(format!(
+                "cannot make the speech for {} with {engine}: {why}",
+                routine.name
+            ))
+        })
     })?;
     let mix = crate::sound::render::Mix {
         sounds: &sounds,

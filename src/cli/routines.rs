@@ -35,7 +35,9 @@ pub fn show(config: &Config, name: &str) -> Result<ExitCode, Error> {
     if !text.ends_with('\n') {
         text.push('\n');
     }
-    print(&text)?;
+    // As it is, but never a control character raw: the file's own layout (line breaks, tabs) is
+    // kept, and anything else is written as JSON writes it in text, \u001b.
+    print(&crate::words::shown_lines(&text))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -31,10 +31,13 @@ use crate::voice::speaker::{Speaker, Synth};
 use crate::voice::system::{System, SystemSettings};
 use crate::voice::{Voice, Voices};
 
-pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
-    // Signals first, before anything else is done: SIGTERM or Ctrl-C a moment after the start
-    // (a service restarted at once, a script that changed its mind) must end the session as
-    // cleanly as one an hour in: status 130, and no socket left behind.
+/// `limber run`, with the configuration at `config` (`--config`, else the usual places): read
+/// here, once the signals are heard, not before.
+pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode, Error> {
+    // Signals first, before anything else is done, reading the configuration too (a slow disk,
+    // a big file): SIGTERM or Ctrl-C a moment after the start (a service restarted at once, a
+    // script that changed its mind) must end the session as cleanly as one an hour in: status
+    // 130, and no socket left behind.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -42,6 +45,7 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     let _context = runtime.enter();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     crate::session::signals::listen(&tx);
+    let config = &Config::load(config)?;
 
     let name = args.routine.as_deref().unwrap_or(library::DEFAULT_ROUTINE);
     let found = library::find(name, config.routines.as_deref())?;
@@ -89,7 +93,7 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
     let range = part.range(routine.steps.len());
     let timeline =
         crate::voice::lengths::plan(routine, &settings, range.clone(), synth.as_deref(), None)
-            .map_err(Error::Write)?;
+            .map_err(|e| e.error(&found.source, routine, Error::Write))?;
     // The lines of earlier sessions make room for this one's, if the cache is full.
     if let Some(synth) = &synth {
         synth.trim(&crate::voice::lengths::lines(&timeline));
@@ -178,7 +182,8 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<ExitCode, Error> {
                 None => Box::new(Terminal::new(tty)),
             };
             captions.notice(&format!(
-                "no audio output ({why}); carrying on with captions only. Check that a speaker is connected and not muted"
+                "no audio output ({}); carrying on with captions only. Check that a speaker is connected and not muted",
+                crate::error::clause(&why)
             ));
             Rc::new(Silent)
         }
@@ -459,7 +464,7 @@ fn voices(
     if chosen_failed {
         let next = match engines.first() {
             Some(v) => format!("using {}", v.name()),
-            None => "the session runs with chimes and captions; install espeak-ng (scripts/setup does) to hear the words".into(),
+            None => "the session runs with chimes and captions; install espeak-ng to hear the words (on Debian: sudo apt install espeak-ng)".into(),
         };
         let why = if engines.is_empty() {
             problems.join(", and ")

@@ -404,6 +404,29 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_in_a_configuration_are_refused_where_they_are() {
+        // Before: NUL in a phrase was accepted, and then every hook of the session failed.
+        let e = load(
+            "{\n  \"phrases\": { \"halfway\": \"Half\\u0000way.\" },\n  \"controls\": { \"on_event\": \"/bin/hook\\u001b[2J\" },\n  \"voice\": { \"program\": \"say\", \"arguments\": [\"-o\", \"{output}\\u0007\"] },\n  \"phrases2\": 1\n}",
+        )
+        .unwrap_err();
+        for expected in [
+            "config.json:2:32: phrases.halfway: has NUL (\\u0000) in it",
+            "config.json:3:39: controls.on_event: has ESC (\\u001b) in it",
+            "config.json:4:61: voice.arguments[1]: has BEL (\\u0007) in it",
+        ] {
+            assert!(e.contains(expected), "{expected}\n{e}");
+        }
+        let e = load(r#"{"phrases": {"numbers": ["One", "Tw\no", "3", "4", "5", "6", "7", "8", "9", "10"]}}"#)
+            .unwrap_err();
+        assert!(
+            e.contains("phrases.numbers[1]: has a line break (\\u000a) in it"),
+            "{e}"
+        );
+        assert!(e.contains("help: write a space instead"), "{e}");
+    }
+
+    #[test]
     fn phrases_and_settings_apply() {
         let file = load(r#"{"countdown": 5, "voice": {"rate": 120}, "phrases": {"switch_sides": "Seite wechseln.", "numbers": ["Eins", "Zwei", "Drei", "Vier", "Fünf", "Sechs", "Sieben", "Acht", "Neun", "Zehn"]}}"#).unwrap();
         let s = Config::from_file(file, None).settings;

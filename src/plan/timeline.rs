@@ -266,6 +266,117 @@ pub fn plan_steps(
     settings: &Settings,
     range: std::ops::Range<usize>,
 ) -> Timeline {
+    match plan_within(routine, settings, range, Ms::MAX) {
+        Ok(timeline) => timeline,
+        // Without a time limit only the cue limit stops a plan: the routine language's own
+        // limits keep every routine below it, but a plan is never left unbounded.
+        Err(too_long) => Timeline {
+            routine: routine.name.clone(),
+            cues: Vec::new(),
+            steps: Vec::new(),
+            total: too_long.at,
+        },
+    }
+}
+
+/// The most cues one plan may hold. The longest built-in routine has about 700; four hours of
+/// one-second positions with a word each would have about 30,000.
+pub const MAX_CUES: usize = 100_000;
+
+/// A plan that would pass `limit` (or [`MAX_CUES`]): where it did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TooLong {
+    /// The step (1-based) it passed the limit in; `None` in the opening or closing words.
+    pub step: Option<usize>,
+    /// The time it had reached; when [`TooLong::counted`], the least the whole plan would last.
+    pub at: Ms,
+    /// Whether the cue limit, not the time, was passed.
+    pub cues: bool,
+    /// Found by counting what the routine asks for, before any of it was planned.
+    pub counted: bool,
+}
+
+/// The least the steps in `range` can last, counted from the routine alone: every hold, position,
+/// breath and rest it asks for (reps x sides x sets x positions), without the speech and sounds
+/// around them, which only add to it. One pass over the steps, whatever they ask for. Also the
+/// step (1-based) in which that count passes `limit`, if it does.
+pub fn least(
+    routine: &Routine,
+    settings: &Settings,
+    range: std::ops::Range<usize>,
+    limit: Ms,
+) -> (Ms, Option<usize>) {
+    let mut total: Ms = 0;
+    let mut passed = None;
+    let first = range.start;
+    for (i, step) in routine.steps[range].iter().enumerate() {
+        let length = match step {
+            Step::Say(_) => 0,
+            Step::Rest { rest, .. } => *rest,
+            Step::Breathe(b) => {
+                Ms::from(b.cycles).saturating_mul(b.inhale + b.hold + b.exhale + b.hold_out)
+            }
+            Step::Exercise(e) => least_exercise(e, settings),
+        };
+        total = total.saturating_add(length);
+        if total > limit && passed.is_none() {
+            passed = Some(first + i + 1);
+        }
+    }
+    (total, passed)
+}
+
+/// An exercise's holds and rests, as [`Builder::exercise`] lays them out.
+fn least_exercise(e: &Exercise, s: &Settings) -> Ms {
+    let work = match &e.work {
+        Work::Hold(h) | Work::Duration(h) => *h,
+        Work::Phases(phases) => phases
+            .iter()
+            .fold(0, |sum: Ms, p| sum.saturating_add(p.hold)),
+    };
+    let rest = e.rest.unwrap_or(s.rest);
+    let blocks: Ms = match (e.sides, e.alternate) {
+        (Some(_), false) => 2,
+        _ => 1,
+    };
+    let per_set = Ms::from(e.reps) * if e.sides.is_some() { 2 } else { 1 };
+    let set = per_set
+        .saturating_mul(work)
+        .saturating_add((per_set - blocks.min(per_set)).saturating_mul(rest))
+        .saturating_add((blocks - 1).saturating_mul(s.switch_time.max(rest)));
+    let sets = Ms::from(e.sets);
+    let setup = if e.setup.is_some() {
+        e.setup_time.unwrap_or(s.setup_time)
+    } else {
+        0
+    };
+    sets.saturating_mul(set)
+        .saturating_add(
+            sets.saturating_sub(1)
+                .saturating_mul(e.set_rest.unwrap_or(s.set_rest)),
+        )
+        .saturating_add(setup)
+}
+
+/// Plans the steps in `range`, stopping as soon as the plan would pass `limit`: the work and the
+/// memory are bounded by the limit, whatever the routine asks for (500 steps of 100 reps of 20
+/// sets on both sides with 20 positions each would be billions of cues). What the routine asks
+/// for is counted first ([`least`]), so a plan that cannot fit is refused before any of it is
+/// made.
+pub fn plan_within(
+    routine: &Routine,
+    settings: &Settings,
+    range: std::ops::Range<usize>,
+    limit: Ms,
+) -> Result<Timeline, TooLong> {
+    if let (at, Some(step)) = least(routine, settings, range.clone(), limit) {
+        return Err(TooLong {
+            step: Some(step),
+            at,
+            cues: false,
+            counted: true,
+        });
+    }
     let mut b = Builder {
         s: settings,
         now: 0,
@@ -273,6 +384,8 @@ pub fn plan_steps(
         cues: Vec::new(),
         step: None,
         place: None,
+        limit,
+        over: None,
     };
     b.speak(fill(&settings.phrases.start, &[("name", &routine.name)]));
     if settings.eased {
@@ -293,6 +406,9 @@ pub fn plan_steps(
         .skip(range.start)
         .take(range.len())
     {
+        if let Some(over) = b.over {
+            return Err(over);
+        }
         b.step = Some(i + 1);
         b.place = None;
         let start = b.align();
@@ -358,13 +474,16 @@ pub fn plan_steps(
         &[("exercises", &count), ("duration", &p.duration(so_far))],
     ));
     b.sound(Sound::Finish);
+    if let Some(over) = b.over {
+        return Err(over);
+    }
     let total = b.cues.iter().map(|c| c.at + c.duration).max().unwrap_or(0);
-    Timeline {
+    Ok(Timeline {
         routine: routine.name.clone(),
         cues: b.cues,
         steps,
         total,
-    }
+    })
 }
 
 struct Builder<'s> {
@@ -376,6 +495,10 @@ struct Builder<'s> {
     cues: Vec<Cue>,
     step: Option<usize>,
     place: Option<Place>,
+    /// No cue may end after this.
+    limit: Ms,
+    /// Set when a cue would have: the plan stops there.
+    over: Option<TooLong>,
 }
 
 /// A spoken mark inside a hold, at an offset from its start.
@@ -402,6 +525,18 @@ impl Builder<'_> {
         };
         if kind != CueKind::Silence {
             self.free = self.free.max(at + duration + self.s.gap);
+        }
+        let cues = self.cues.len() >= MAX_CUES;
+        if at.saturating_add(duration) > self.limit || cues {
+            self.over.get_or_insert(TooLong {
+                step: self.step,
+                at,
+                cues,
+                counted: false,
+            });
+        }
+        if self.over.is_some() {
+            return;
         }
         self.cues.push(Cue {
             at,
@@ -588,6 +723,9 @@ impl Builder<'_> {
         // breathing keeps its pace whatever the voice does.
         let mut first = true;
         for cycle in 1..=b.cycles {
+            if self.over.is_some() {
+                return;
+            }
             if let Some(place) = &mut self.place {
                 place.rep = Some(cycle);
                 place.reps = Some(b.cycles);
@@ -652,6 +790,9 @@ impl Builder<'_> {
         };
         let per_set: usize = blocks.iter().map(Vec::len).sum();
         for set in 1..=e.sets {
+            if self.over.is_some() {
+                return;
+            }
             if e.sets > 1 {
                 let set_s = set.to_string();
                 let sets_s = e.sets.to_string();
@@ -671,6 +812,9 @@ impl Builder<'_> {
                     self.pause(s.switch_time.max(rest), Quiet::Switch);
                 }
                 for (i, &(side, rep)) in block.iter().enumerate() {
+                    if self.over.is_some() {
+                        return;
+                    }
                     let side_word = side.map(|side| match side {
                         Side::Left => p.left.as_str(),
                         Side::Right => p.right.as_str(),

@@ -55,6 +55,19 @@ pub fn key_start(source: &Source, key: &str) -> Option<Location> {
     Some(source.locate(prop.range.start))
 }
 
+/// Where item `index` of a top-level list of a routine is written (`steps[3]`).
+pub fn item_start(source: &Source, key: &str, index: usize) -> Option<Location> {
+    let value = source.parse().ok()?;
+    let Value::Object(node) = value else {
+        return None;
+    };
+    let prop = node.properties.iter().find(|p| prop_name(&p.name) == key)?;
+    let Value::Array(items) = &prop.value else {
+        return None;
+    };
+    Some(source.locate(start(items.elements.get(index)?)))
+}
+
 pub(crate) struct Checker<'s> {
     pub(crate) source: &'s Source,
     pub(crate) diagnostics: Vec<Diagnostic>,
@@ -131,6 +144,32 @@ pub(crate) fn describe(value: &Value) -> String {
         Value::Array(_) => "a list".into(),
         Value::NullKeyword(_) => "null".into(),
     }
+}
+
+/// Where the `n`th character of a string's value is written in the string's source `raw` (which
+/// starts with its quote): each escape (`\n`, `\u001b`, a surrogate pair) is the one character
+/// it stands for.
+fn char_offset(raw: &str, n: usize) -> usize {
+    let b = raw.as_bytes();
+    let hex = |i: usize| {
+        raw.get(i..i + 4)
+            .and_then(|h| u16::from_str_radix(h, 16).ok())
+    };
+    let mut i = 1;
+    for _ in 0..n {
+        if i >= b.len() {
+            break;
+        }
+        i += match (b[i], b.get(i + 1)) {
+            (b'\\', Some(b'u')) => match hex(i + 2) {
+                Some(hi) if (0xD800..0xDC00).contains(&hi) && raw[i + 6..].starts_with("\\u") => 12,
+                _ => 6,
+            },
+            (b'\\', _) => 2,
+            _ => raw[i..].chars().next().map_or(1, char::len_utf8),
+        };
+    }
+    i.min(b.len().saturating_sub(1))
 }
 
 fn shorten(s: &str) -> String {
@@ -365,6 +404,9 @@ impl<'s> Checker<'s> {
         text: &str,
         max: usize,
     ) -> bool {
+        if !self.plain(&obj.path(key), value, text) {
+            return false;
+        }
         if text.trim().is_empty() {
             self.error(
                 &obj.path(key),
@@ -385,6 +427,52 @@ impl<'s> Checker<'s> {
             return false;
         }
         true
+    }
+
+    /// Refuses text with a control character (C0, DEL or C1: NUL, ESC, BEL, a tab or a line
+    /// break...), pointing at the character itself. Text is spoken and shown as one line of words:
+    /// a control character has no sound, would reach a terminal as a command (ESC sequences
+    /// clear the screen or retitle the window), and NUL cannot be handed to a program at all.
+    /// Tabs and line breaks are refused too rather than quietly read as spaces, so what the file
+    /// says is exactly what is spoken.
+    pub(crate) fn plain(&mut self, path: &str, value: &Value, text: &str) -> bool {
+        let Some((index, c)) = text.chars().enumerate().find(|&(_, c)| c.is_control()) else {
+            return true;
+        };
+        let at = match value {
+            Value::StringLit(s) => {
+                s.range.start + char_offset(&self.source.text[s.range.start..s.range.end], index)
+            }
+            other => start(other),
+        };
+        let (name, help) = match c {
+            '\t' | '\n' | '\r' => (
+                match c {
+                    '\t' => "a tab",
+                    '\n' => "a line break",
+                    _ => "a carriage return",
+                },
+                "write a space instead: text is spoken and shown as one line".to_string(),
+            ),
+            _ => (
+                match c {
+                    '\0' => "NUL",
+                    '\u{7}' => "BEL",
+                    '\u{8}' => "a backspace",
+                    '\u{1b}' => "ESC",
+                    '\u{7f}' => "DEL",
+                    _ => "a control character",
+                },
+                "remove it: text is spoken and shown as plain words, and a control character has no sound (on a terminal it would be a command)".to_string(),
+            ),
+        };
+        self.error(
+            path,
+            at,
+            format!("has {name} (\\u{:04x}) in it", c as u32),
+            help,
+        );
+        false
     }
 
     /// Spoken text; `allowed` lists the placeholders that have a value where it is spoken, and
@@ -741,6 +829,9 @@ impl<'s> Checker<'s> {
         for (i, item) in items.elements.iter().enumerate() {
             match item {
                 Value::StringLit(s) if !s.value.trim().is_empty() => {
+                    if !self.plain(&format!("{}[{i}]", obj.path(key)), item, &s.value) {
+                        return None;
+                    }
                     out.push(s.value.trim().to_string())
                 }
                 other => {
@@ -791,7 +882,12 @@ impl<'s> Checker<'s> {
         let mut out = Vec::new();
         for (i, item) in items.elements.iter().enumerate() {
             match item {
-                Value::StringLit(s) => out.push(s.value.to_string()),
+                Value::StringLit(s) => {
+                    if !self.plain(&format!("{}[{i}]", obj.path(key)), item, &s.value) {
+                        return None;
+                    }
+                    out.push(s.value.to_string())
+                }
                 other => {
                     self.error(
                         &format!("{}[{i}]", obj.path(key)),

@@ -130,6 +130,9 @@ pub fn render_as(
             })
             .collect(),
     };
+    // Refused before a temporary file is made or a second is mixed.
+    encode::describable(format, spec)
+        .map_err(|why| format!("cannot write {}: {why}", path.display()))?;
     if path == Path::new("-") {
         let out = std::io::stdout().lock();
         let sink = Box::new(encode::Stream(std::io::BufWriter::new(out)));
@@ -320,6 +323,32 @@ pub fn chapters(timeline: &Timeline, json: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wav_its_header_cannot_describe_is_refused_before_a_file_is_made() {
+        // Before: a 6.5-hour render at 96 kHz wrote a WAV whose header wrapped at 4 GiB (rc 0).
+        let timeline = Timeline {
+            routine: "Long".into(),
+            cues: Vec::new(),
+            steps: Vec::new(),
+            total: (6 * 3600 + 30 * 60) * 1000,
+        };
+        let sounds = crate::sound::clip::SoundSet::built_in();
+        let mix = Mix {
+            sounds: &sounds,
+            sound_volume: 1.0,
+            speech: None,
+            voice_volume: 1.0,
+            rate: 96_000,
+            stopped: || false,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.wav");
+        let e = render(&timeline, &mix, &path).unwrap_err();
+        assert!(e.contains("more than a WAV file can describe"), "{e}");
+        assert!(e.contains("FLAC"), "{e}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 
     #[test]
     fn a_dead_renders_file_is_removed_and_a_live_ones_kept() {

@@ -6,11 +6,14 @@
 //! each cue a look-ahead ahead of it ([`Output::lookahead`]): the "two clocks" of Web Audio
 //! scheduling, a timer that wakes now and then and an audio clock that places every sound.
 //!
-//! Which client: on a desktop or a Raspberry Pi with a sound server (PulseAudio, or PipeWire's
-//! PulseAudio service), limber talks to the server directly with cpal's native client, which names
-//! the outputs as the server does ("Built-in Audio Analog Stereo", "JBL Flip 5") and keeps exact
-//! time with big buffers; with no server it opens the ALSA cards. Measured on the lab's sink, see
-//! BENCHMARKS.md. `LIMBER_AUDIO_HOST=alsa` forces ALSA (through its PulseAudio bridge, if any).
+//! Which client: the default output is ALSA's default, which on a desktop or a Raspberry Pi with
+//! a sound server (PulseAudio, or PipeWire's PulseAudio service) is the server's bridge: it
+//! follows the server's default output and `PULSE_SINK`, needs no cookie, and measured cheaper
+//! than the alternative (BENCHMARKS.md). The outputs are listed, and one chosen by name is
+//! opened, with cpal's native client of the server when it answers, which names them as the
+//! server does ("Built-in Audio Analog Stereo", "JBL Flip 5"); with no server, the ALSA cards.
+//! `LIMBER_AUDIO_HOST=alsa` lists and opens ALSA's devices only. Both keep exact time: the clock
+//! is the frames the callback has made either way.
 //!
 //! When the device goes away mid-session (a USB speaker unplugged, the sound server restarted),
 //! the clock carries on from the CPU's, the session keeps its time with captions, and the output
@@ -142,9 +145,15 @@ fn period() -> u32 {
         .unwrap_or(PERIOD)
 }
 
-/// The host to use: the sound server when there is one, else ALSA.
+/// ALSA: the default output, which on a desktop or a Pi with a sound server is the server's
+/// bridge (and so follows the server's default and `PULSE_SINK`).
+fn alsa() -> cpal::Host {
+    cpal::host_from_id(cpal::HostId::Alsa).unwrap_or_else(|_| cpal::default_host())
+}
+
+/// The host that lists the outputs and opens one chosen by name: the sound server's own client
+/// when it answers, which names the outputs as the server does, else ALSA's cards.
 fn host() -> cpal::Host {
-    let alsa = || cpal::host_from_id(cpal::HostId::Alsa).unwrap_or_else(|_| cpal::default_host());
     if std::env::var("LIMBER_AUDIO_HOST").is_ok_and(|h| h == "alsa") {
         return alsa();
     }
@@ -223,7 +232,10 @@ fn open(
     let opened = (|| {
         let device = match &settings.device {
             Some(name) => find_device(name)?,
-            None => host()
+            // The default output goes through ALSA: measured, it costs less processor time
+            // than the native client (BENCHMARKS.md), needs no cookie from the server, and
+            // honours the server's default and PULSE_SINK.
+            None => alsa()
                 .default_output_device()
                 .ok_or_else(|| "there is no audio output".to_string())?,
         };

@@ -172,11 +172,33 @@ pub fn open<'a>(
             ),
         ));
     }
+    describable(format, spec).map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
     Ok(match format {
         Format::Wav => Box::new(wav::Wav::new(spec, sink)?),
         Format::Flac => Box::new(flac::Flac::new(spec, tags, sink)?),
         Format::Mp3 => Box::new(mp3::Mp3::new(spec, tags, sink)?),
     })
+}
+
+/// Whether a file of `format` can describe a sound of `spec`; if not, why, and what to do.
+///
+/// A WAV file keeps its length in 32 bits: past 4 GiB of samples the header wraps, and players
+/// see a short file or none. Such a file is refused before anything is written rather than
+/// written as RF64, which many players and editors do not read; FLAC (36-bit sample count) and
+/// MP3 have no such limit. A session is at most four hours, which is 2.8 GB of mono WAV at the
+/// highest rate, so only a longer sound could be refused here.
+pub fn describable(format: Format, spec: Spec) -> Result<(), String> {
+    let bytes = spec
+        .frames
+        .unwrap_or(0)
+        .saturating_mul(u64::from(spec.channels) * 2);
+    if format == Format::Wav && bytes > wav::MAX_DATA {
+        return Err(format!(
+            "{:.1} GB of sound is more than a WAV file can describe (4 GB); write FLAC (-o FILE.flac), use a lower --rate, or render part of it with --from or --only",
+            bytes as f64 / 1e9
+        ));
+    }
+    Ok(())
 }
 
 /// A sample from -1..1 as 16 bits.

@@ -14,6 +14,10 @@ pub struct Wav<'a> {
     buf: Vec<u8>,
 }
 
+/// The most bytes of samples a WAV file's 32-bit lengths can describe (the RIFF length counts
+/// the 36 bytes of header after it too).
+pub const MAX_DATA: u64 = u32::MAX as u64 - 36;
+
 /// The 44 bytes before the samples, for `frames` frames.
 fn header(spec: Spec, frames: Option<u64>) -> [u8; 44] {
     let block = u32::from(spec.channels) * 2;
@@ -52,6 +56,14 @@ impl<'a> Wav<'a> {
 
 impl Encoder for Wav<'_> {
     fn write(&mut self, samples: &[f32]) -> io::Result<()> {
+        // A sound of unknown length is refused when it reaches the limit, not written past it.
+        let bytes = (self.frames * u64::from(self.spec.channels) + samples.len() as u64) * 2;
+        if bytes > MAX_DATA {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the sound is longer than a WAV file can describe (4 GB); write FLAC instead",
+            ));
+        }
         self.buf.clear();
         self.buf
             .extend(samples.iter().flat_map(|s| to_i16(*s).to_le_bytes()));
@@ -66,5 +78,60 @@ impl Encoder for Wav<'_> {
         }
         self.sink.flush()?;
         Ok(self.frames)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sound::encode::{Format, Seekable, Tags, open};
+
+    #[test]
+    fn a_sound_a_wav_header_cannot_describe_is_refused_before_a_byte_is_written() {
+        // 6.5 hours at 96 kHz: 4.5 GB, whose length would wrap in the header.
+        let spec = Spec {
+            rate: 96_000,
+            channels: 1,
+            frames: Some(96_000 * 23_400),
+        };
+        let mut out = io::Cursor::new(Vec::new());
+        let e = open(
+            Format::Wav,
+            spec,
+            &Tags::default(),
+            Box::new(Seekable(&mut out)),
+        )
+        .err()
+        .expect("refused");
+        assert!(
+            e.to_string().contains("more than a WAV file can describe"),
+            "{e}"
+        );
+        assert!(out.into_inner().is_empty());
+        // FLAC can say how long it is.
+        let mut out = io::Cursor::new(Vec::new());
+        assert!(
+            open(
+                Format::Flac,
+                spec,
+                &Tags::default(),
+                Box::new(Seekable(&mut out))
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_stream_of_unknown_length_stops_at_the_limit() {
+        let spec = Spec {
+            rate: 96_000,
+            channels: 1,
+            frames: None,
+        };
+        let mut out = io::Cursor::new(Vec::new());
+        let mut wav = Wav::new(spec, Box::new(Seekable(&mut out))).unwrap();
+        wav.frames = MAX_DATA / 2 - 10;
+        assert!(wav.write(&[0.0; 10]).is_ok());
+        assert!(wav.write(&[0.0; 1]).is_err());
     }
 }
