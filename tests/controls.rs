@@ -652,9 +652,11 @@ fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
         "{err}"
     );
 
-    let started = Instant::now();
     lab.run_with(&["run", "chimes", "--voice", "none", "--device", "lab"]);
     wait_status(&lab, "the first rep", |s| s["rep"] == 1);
+    // What is left of the session from here, by its own account.
+    let started = Instant::now();
+    let left = lab.status()["session_left_seconds"].as_f64().unwrap();
     lab.stop_server();
     std::thread::sleep(Duration::from_secs(8));
     assert_eq!(lab.status()["over"], false, "the session goes on");
@@ -665,12 +667,13 @@ fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
         captions.contains("Finished Chimes: 1 of 1 steps"),
         "{captions}"
     );
-    // On time: the sound server's absence cost the session nothing.
-    let (_, plan, _) = text(lab.limber(&["plan", "chimes", "--json"]).output().unwrap());
-    let planned: serde_json::Value = serde_json::from_str(&plan).unwrap();
-    let planned = planned["total_seconds"].as_f64().unwrap();
+    // On time: the sound server's absence cost the session nothing. (From a moment in the
+    // session to its exit, so a slow start on a loaded machine is not counted.)
     let took = started.elapsed().as_secs_f64();
-    assert!(took < planned + 4.0, "{took} s for a plan of {planned} s");
+    assert!(
+        took < left + 2.0,
+        "{took} s for the {left} s the session had left"
+    );
     assert!(
         notices
             .contains("limber: \"lab\" went away or stopped working; the session keeps its time"),

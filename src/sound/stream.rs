@@ -221,7 +221,35 @@ fn find_device(name: &str) -> Result<cpal::Device, String> {
         .expect("the index is of this list"))
 }
 
+/// Lets the calling thread go before the others where the system allows (root, or a raised
+/// RLIMIT_NICE, as audio groups have); elsewhere it stays as it is.
+fn go_first() {
+    let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), -10);
+}
+
+/// Opens the output on a thread that goes first: the threads the audio library starts for the
+/// stream (the callback's, and the sound server bridge's own loop) take their priority from the
+/// one that opens it, and on a machine whose cores are busy none of them may wait.
 fn open(
+    settings: &OutputSettings,
+    lost: &Arc<AtomicBool>,
+    faults: &Arc<Faults>,
+    origin: Instant,
+    voice_gain: f32,
+) -> Result<Live, String> {
+    let (settings, lost, faults) = (settings.clone(), Arc::clone(lost), Arc::clone(faults));
+    std::thread::Builder::new()
+        .name("limber-audio".into())
+        .spawn(move || {
+            go_first();
+            open_here(&settings, &lost, &faults, origin, voice_gain)
+        })
+        .map_err(|e| format!("cannot start the audio thread: {e}"))?
+        .join()
+        .unwrap_or_else(|_| Err("the audio library failed while opening the output".into()))
+}
+
+fn open_here(
     settings: &OutputSettings,
     lost: &Arc<AtomicBool>,
     faults: &Arc<Faults>,
@@ -355,7 +383,7 @@ where
             // busy, the device must not wait for it. Once, on the thread the library calls from.
             if !raised {
                 raised = true;
-                let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), -10);
+                go_first();
             }
             for chunk in out.chunks_mut(scratch.len()) {
                 let part = &mut scratch[..chunk.len()];
