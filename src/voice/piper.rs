@@ -616,8 +616,10 @@ mod tests {
             "Lie on your back with your knees bent and your feet flat.",
         )
         .unwrap();
+        // Piper's lengths vary a little from run to run (its duration predictor adds noise), and
+        // the silence it ends with does not scale: about 0.73 is expected, 0.80 has been seen.
         let ratio = quick.duration_ms() as f64 / long.duration_ms() as f64;
-        assert!((0.55..0.8).contains(&ratio), "{ratio}");
+        assert!((0.55..0.9).contains(&ratio), "{ratio}");
         assert_ne!(fast.identity(), piper.identity());
     }
 
