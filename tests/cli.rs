@@ -711,7 +711,59 @@ fn plain_limber_prints_a_short_usage_and_exits_2() {
         assert!(err.contains(&format!("\n  {command}")), "{command}: {err}");
     }
     assert!(err.lines().count() < 30, "short: {err}");
+    // Each command's line is a whole clause, never cut inside its parentheses.
+    for line in err.lines() {
+        assert_eq!(
+            line.matches('(').count(),
+            line.matches(')').count(),
+            "{line}"
+        );
+    }
+    assert!(
+        err.contains("\n  rate         Say how the last session went (easy, fine, hard or pain)\n"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn verbose_and_quiet_are_described_for_each_command() {
+    let dir = empty_dir();
+    let help = |args: &[&str]| {
+        let out = limber(dir.path()).args(args).output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let messages = |text: &str| {
+        let at = text
+            .find("\nMessages:\n")
+            .unwrap_or_else(|| panic!("{text}"));
+        text[at..]
+            .split("\n\n")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let run = messages(&help(&["run", "--help"]));
+    assert!(
+        run.contains("-v, --verbose") && run.contains("each step, hold and pause"),
+        "{run}"
+    );
+    let history = messages(&help(&["history", "--help"]));
+    assert!(history.contains("cut it short"), "{history}");
+    let list = messages(&help(&["list", "--help"]));
+    assert!(list.contains("nothing more to tell"), "{list}");
+    // Grouped apart from the voice's options, and no command sends the reader to its own help.
+    let run = help(&["run", "--help"]);
+    let options = &run[..run.find("\nMessages:\n").unwrap()];
+    assert!(
+        options.contains("--voice-rate") && !options.contains("--verbose"),
+        "{run}"
+    );
+    assert!(!run.contains("limber run --help"), "{run}");
+    // The options still work where they are described.
+    let out = limber(dir.path()).args(["list", "-q"]).output().unwrap();
+    assert!(out.status.success());
 }
 
 #[test]

@@ -52,8 +52,7 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Tell more on stderr: in a session every step, hold and pause as it happens; elsewhere,
-    /// what is being done.
+    /// Tell more on stderr (each command's --help says what).
     #[arg(
         short,
         long,
@@ -63,13 +62,75 @@ pub struct Cli {
     )]
     pub verbose: bool,
 
-    /// Tell only faults on stderr: in a session, not pauses, skips or waiting; in render and
-    /// prepare, not their progress.
+    /// Tell only faults on stderr.
     #[arg(short, long, global = true, help_heading = "Messages")]
     pub quiet: bool,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// What `-v` and `-q` do in each command that has more to tell than its faults; the others say
+/// that they have nothing more.
+const MESSAGES: &[(&str, &str, &str)] = &[
+    (
+        "run",
+        "Also tell the voice chosen, and each step, hold and pause as it happens, on stderr",
+        "Tell only faults on stderr: not pauses, skips, waiting to start or the summary's notes",
+    ),
+    (
+        "plan",
+        "Also tell the voice chosen on stderr",
+        "Tell only faults on stderr",
+    ),
+    (
+        "prepare",
+        "Also tell the voice chosen on stderr",
+        "Tell only faults on stderr, not the progress",
+    ),
+    (
+        "render",
+        "Also tell the voice chosen on stderr",
+        "Tell only faults on stderr, not the progress or the file written",
+    ),
+    (
+        "history",
+        "Also tell, on stderr, each line of the log skipped because a crash cut it short",
+        "Tell only faults on stderr, not the picture written",
+    ),
+    (
+        "rate",
+        "Also tell, on stderr, each line of the log skipped because a crash cut it short",
+        "Tell only faults on stderr",
+    ),
+];
+
+/// The command line: [`Cli`], with `-v` and `-q` described for each command.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    let global = |id: &str| {
+        cli.get_arguments()
+            .find(|a| a.get_id() == id)
+            .cloned()
+            .expect("-v and -q are defined")
+    };
+    let (verbose, quiet) = (global("verbose"), global("quiet"));
+    let names: Vec<String> = cli
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    names.into_iter().fold(cli, |cli, name| {
+        let (more, less) = MESSAGES.iter().find(|(n, _, _)| *n == name).map_or(
+            (
+                "Tell more on stderr (this command has nothing more to tell)",
+                "Tell only faults on stderr",
+            ),
+            |(_, v, q)| (*v, *q),
+        );
+        let (verbose, quiet) = (verbose.clone().help(more), quiet.clone().help(less));
+        cli.mut_subcommand(name, |sub| sub.arg(verbose).arg(quiet))
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,6 +186,7 @@ Without FILE, checks every routine in your routines folder."
         files: Vec<PathBuf>,
     },
     /// List the voices of each speech engine, for --voice-name and the configuration.
+    #[command(after_help = VOICES_HELP)]
     Voices {
         /// Only this engine's voices.
         #[arg(value_parser = ["espeak-ng", "pico2wave", "piper", "system"])]
@@ -200,6 +262,19 @@ Without FILE, checks every routine in your routines folder."
         of: SchemaOf,
     },
 }
+
+const VOICES_HELP: &str = "\
+Installing the engines (in a copy of limber's source, scripts/setup does all of this):
+  espeak-ng:  sudo apt install espeak-ng
+  pico2wave:  sudo apt install libttspico-utils   (Debian's non-free section)
+  system:     sudo apt install speech-dispatcher
+  Piper, in a Python environment of its own, where limber looks for it:
+    python3 -m venv ~/.local/share/limber/piper
+    ~/.local/share/limber/piper/bin/pip install piper-tts
+  and a Piper voice (a .onnx model and its .onnx.json) in ~/.local/share/limber/voices:
+    ~/.local/share/limber/piper/bin/python -m piper.download_voices en_US-joe-medium \\
+      --download-dir ~/.local/share/limber/voices
+Then `limber voices piper` lists it, and `limber prepare` makes every line ahead of time.";
 
 const NEW_HELP: &str = "\
 Writes ~/.config/limber/routines/NAME.json (or into $LIMBER_ROUTINES, or the configuration's
@@ -581,5 +656,6 @@ mod tests {
     #[test]
     fn arguments_are_consistent() {
         super::Cli::command().debug_assert();
+        super::command().debug_assert();
     }
 }

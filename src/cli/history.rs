@@ -15,8 +15,20 @@ use crate::history::view::{Filter, Report};
 
 /// The log, with a note under `-v` for each line skipped because it was cut short.
 pub fn load(config: &Config) -> Result<(History, std::path::PathBuf), Error> {
+    read(config, History::load)
+}
+
+/// The log without its exercises ([`History::summary`]), noted as [`load`] does.
+pub fn summary(config: &Config) -> Result<(History, std::path::PathBuf), Error> {
+    read(config, History::summary)
+}
+
+fn read(
+    config: &Config,
+    how: fn(&std::path::Path) -> Result<History, crate::error::LogError>,
+) -> Result<(History, std::path::PathBuf), Error> {
     let path = log_path(config)?;
-    let history = History::load(&path)?;
+    let history = how(&path)?;
     for (file, line) in &history.torn {
         crate::log::line(
             crate::log::VERBOSE,
@@ -38,7 +50,12 @@ fn log_path(config: &Config) -> Result<std::path::PathBuf, Error> {
 }
 
 pub fn history(config: &Config, args: &HistoryArgs) -> Result<ExitCode, Error> {
-    let (history, _) = load(config)?;
+    // The list, the week and the calendar need no exercises; the picture and the JSON do.
+    let (history, _) = if args.plot.is_some() || args.json {
+        load(config)?
+    } else {
+        summary(config)?
+    };
     let filter = Filter {
         routine: args.routine.clone(),
         since: args.since,
@@ -68,9 +85,7 @@ pub fn history(config: &Config, args: &HistoryArgs) -> Result<ExitCode, Error> {
         return Ok(ExitCode::SUCCESS);
     }
     if args.json {
-        let mut text = serde_json::to_string_pretty(&report).expect("the report serializes");
-        text.push('\n');
-        print(&text)?;
+        write_json(&report)?;
     } else {
         let color = std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -79,9 +94,28 @@ pub fn history(config: &Config, args: &HistoryArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Writes the report to stdout as it is made; a reader that went away is not an error.
+fn write_json(report: &Report) -> Result<(), Error> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = serde_json::to_writer_pretty(&mut out, report)
+        .map_err(std::io::Error::from)
+        .and_then(|()| {
+            use std::io::Write;
+            out.write_all(b"\n")?;
+            out.flush()
+        });
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write(format!(
+            "cannot write output: {}",
+            crate::error::plain(&e)
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// `limber rate`: rates the last session begun.
 pub fn rate(config: &Config, rating: Rating, note: Option<&str>) -> Result<ExitCode, Error> {
-    let (history, path) = load(config)?;
+    let (history, path) = summary(config)?;
     let Some(last) = history.last() else {
         return Err(Error::Usage(
             "there is no session to rate yet: `limber run` starts one".into(),
@@ -105,7 +139,7 @@ pub fn rate(config: &Config, rating: Rating, note: Option<&str>) -> Result<ExitC
     let mut said = format!("Rated {name} ({when}): {}.", rating.word());
     if rating == Rating::Pain {
         said.push_str(
-            " Next time its exercises are a step easier. If the pain goes on, stop, and see a doctor or physiotherapist (docs/safety.md).",
+            " Next time its exercises are a step easier. If the pain goes on, stop, and see a doctor or physiotherapist; get help at once with numbness, tingling or weakness in a leg, a fever, or trouble controlling your bladder or bowels.",
         );
     }
     print(&format!("{said}\n"))?;

@@ -6,8 +6,6 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
-
 use crate::config::{Choice, Config};
 use crate::error::Error;
 use crate::voice::speaker::Synth;
@@ -36,7 +34,10 @@ pub fn main() -> ExitCode {
         eprint!("{}", short_usage());
         return ExitCode::from(2);
     }
-    let cli = match Cli::try_parse() {
+    let cli = match args::command()
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -72,13 +73,13 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     match &cli.command {
         Command::Completions { shell } => {
             let mut out = Vec::new();
-            clap_complete::generate(*shell, &mut Cli::command(), "limber", &mut out);
+            clap_complete::generate(*shell, &mut args::command(), "limber", &mut out);
             print(&String::from_utf8_lossy(&out))?;
             return Ok(ExitCode::SUCCESS);
         }
         Command::Man => {
             let mut out = Vec::new();
-            clap_mangen::Man::new(Cli::command())
+            clap_mangen::Man::new(args::command())
                 .render(&mut out)
                 .map_err(|e| Error::Write(format!("cannot write the manual: {e}")))?;
             print(&String::from_utf8_lossy(&out))?;
@@ -140,7 +141,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
 
 /// What plain `limber` prints: one line on what it is, the usage, and each command in a line.
 fn short_usage() -> String {
-    let cmd = Cli::command();
+    let cmd = args::command();
     let mut out = format!(
         "limber {}: a voice coach for floor exercises.\n\nUsage: limber COMMAND [OPTIONS]\n\nCommands:\n",
         env!("CARGO_PKG_VERSION")
@@ -148,17 +149,31 @@ fn short_usage() -> String {
     for sub in cmd.get_subcommands() {
         let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
         // The first clause is enough here: `limber help COMMAND` has the rest.
-        let short = about
-            .split([':', ',', ';'])
-            .next()
-            .unwrap_or("")
-            .trim_end_matches('.');
+        let short = first_clause(&about);
         out.push_str(&format!("  {:<12} {short}\n", sub.get_name()));
     }
     out.push_str(
         "\nStart with `limber list`, then `limber run NAME`. `limber help COMMAND` tells more.\n",
     );
     out
+}
+
+/// The words before the first `:`, `;` or `,` that is not inside parentheses, without a final
+/// full stop: "Say how the last session went (easy, fine, hard or pain)".
+fn first_clause(text: &str) -> &str {
+    let mut depth = 0u32;
+    let end = text
+        .char_indices()
+        .find(|&(_, c)| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            depth == 0 && matches!(c, ':' | ';' | ',')
+        })
+        .map_or(text.len(), |(i, _)| i);
+    text[..end].trim_end().trim_end_matches('.')
 }
 
 /// A routine at the levels its progressions have reached (or those chosen by hand), for `run`,

@@ -450,7 +450,7 @@ fn voices(
     if chosen_failed {
         let next = match engines.first() {
             Some(v) => format!("using {}", v.name()),
-            None => "the session runs with chimes and captions; install espeak-ng (scripts/setup does) to hear the words".into(),
+            None => "the session runs with chimes and captions; install espeak-ng to hear the words (on Debian: sudo apt install espeak-ng)".into(),
         };
         let why = if engines.is_empty() {
             problems.join(", and ")

@@ -29,7 +29,7 @@ pub fn list_voices(config: &Config, only: Option<&str>) -> Result<ExitCode, Erro
         let voices = piper::voices();
         let program = match piper::find() {
             Some(p) => p.display().to_string(),
-            None => "not installed; scripts/setup installs it".into(),
+            None => "not installed; `limber voices --help` says how to install it".into(),
         };
         let folder = piper::voices_dir()
             .map_or_else(|| "its voices folder".into(), |d| d.display().to_string());
@@ -56,7 +56,7 @@ pub fn list_voices(config: &Config, only: Option<&str>) -> Result<ExitCode, Erro
             .collect();
         out.push_str(&columns(&rows));
         if voices.is_empty() {
-            out.push_str("  none: scripts/setup installs en_US-joe-medium; docs/voices.md says how to add others\n");
+            out.push_str("  none: `limber voices --help` says how to add one\n");
         }
         parts.push(out);
     }

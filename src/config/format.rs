@@ -6,7 +6,7 @@ use crate::routine::format::*;
 /// The configuration file: settings for every session. See `config.example.json`.
 pub static CONFIG: Shape = Shape {
     name: "configuration",
-    doc: "limber's configuration. Every key is optional. See config.example.json.",
+    doc: "limber's configuration. Every key is optional. `limber config` prints an example with every setting and what it does.",
     fields: &[
         f(
             "$schema",

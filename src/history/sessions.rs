@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 
 use super::level::{Ladder, Outcome, Standing, standing};
-use super::record::{Begin, End, Ended, Line, Rated, Rating};
+use super::record::{Begin, End, Ended, Exercises, Full, Line, Rated, Rating, Summary};
 use super::store::{self, LogError};
 
 /// One session: what it was to be, how it ended, how it felt. Any part may be missing: a session
@@ -88,17 +88,30 @@ pub struct History {
 }
 
 impl History {
-    /// Reads the log at `path` and the older logs beside it.
+    /// Reads the log at `path` and the older logs beside it, every exercise of every session.
     pub fn load(path: &Path) -> Result<History, LogError> {
-        let mut lines = Vec::new();
+        Self::read::<Full>(path, |l| l)
+    }
+
+    /// Reads the log as [`History::load`] does, with no exercises (`begin.exercises` and
+    /// `end.exercises` are empty): what the list, the week, the streak and the calendar need, for
+    /// a fraction of the time and memory. Levels and the picture need [`History::load`].
+    pub fn summary(path: &Path) -> Result<History, LogError> {
+        Self::read::<Summary>(path, Line::without_exercises)
+    }
+
+    fn read<X: Exercises>(
+        path: &Path,
+        full: impl Fn(Line<X>) -> Line,
+    ) -> Result<History, LogError> {
+        let mut sessions = Assembly::default();
         let mut torn = Vec::new();
         for file in store::files(path) {
-            let read = store::read_file(&file)?;
-            lines.extend(read.lines.into_iter().map(|(_, l)| l));
-            torn.extend(read.torn.into_iter().map(|n| (file.clone(), n)));
+            let skipped = store::each_line::<X>(&file, |_, line| sessions.add(full(line)))?;
+            torn.extend(skipped.into_iter().map(|n| (file.clone(), n)));
         }
         Ok(History {
-            sessions: assemble(lines),
+            sessions: sessions.finish(),
             torn,
         })
     }
@@ -140,18 +153,38 @@ impl History {
 
 /// Puts records together by session. The result does not depend on the order of `lines`.
 pub fn assemble(lines: impl IntoIterator<Item = Line>) -> Vec<Session> {
-    let mut by_id: HashMap<String, Session> = HashMap::new();
+    let mut sessions = Assembly::default();
     for line in lines {
-        let s = by_id
-            .entry(line.session.clone())
-            .or_insert_with(|| Session {
-                id: line.session.clone(),
-                begin: None,
-                end: None,
-                rating: None,
-                start: None,
-                date: None,
-            });
+        sessions.add(line);
+    }
+    sessions.finish()
+}
+
+/// Sessions being put together, a record at a time, as the log is read.
+#[derive(Default)]
+struct Assembly {
+    sessions: Vec<Session>,
+    by_id: HashMap<String, usize>,
+}
+
+impl Assembly {
+    fn add(&mut self, line: Line) {
+        let i = match self.by_id.get(&line.session) {
+            Some(i) => *i,
+            None => {
+                self.sessions.push(Session {
+                    id: line.session.clone(),
+                    begin: None,
+                    end: None,
+                    rating: None,
+                    start: None,
+                    date: None,
+                });
+                self.by_id.insert(line.session, self.sessions.len() - 1);
+                self.sessions.len() - 1
+            }
+        };
+        let s = &mut self.sessions[i];
         // Where a record is repeated (a log copied into two files), one is kept, the same one
         // whatever the order.
         if let Some(b) = line.begin {
@@ -167,9 +200,10 @@ pub fn assemble(lines: impl IntoIterator<Item = Line>) -> Vec<Session> {
             });
         }
     }
-    let mut sessions: Vec<Session> = by_id
-        .into_values()
-        .map(|mut s| {
+
+    fn finish(self) -> Vec<Session> {
+        let mut sessions = self.sessions;
+        for s in &mut sessions {
             let first = s
                 .begin
                 .as_ref()
@@ -180,11 +214,10 @@ pub fn assemble(lines: impl IntoIterator<Item = Line>) -> Vec<Session> {
             s.date = first
                 .and_then(|t| t.parse::<DateTime>().ok())
                 .map(|d| d.date());
-            s
-        })
-        .collect();
-    sessions.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
-    sessions
+        }
+        sessions.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
+        sessions
+    }
 }
 
 /// Keeps the greater of `slot` and `new` by `key`.
@@ -375,6 +408,14 @@ mod tests {
             let read = History::load(&dir.path().join(store::FILE)).unwrap();
             prop_assert_eq!(read.standing("r", "Bridge", &ladder()), whole);
             prop_assert_eq!(&read.sessions, &history(lines.clone()).sessions);
+            // The summary is the same sessions without their exercises.
+            let brief = History::summary(&dir.path().join(store::FILE)).unwrap();
+            let mut bare = read.sessions.clone();
+            for s in &mut bare {
+                if let Some(b) = &mut s.begin { b.exercises.clear(); }
+                if let Some(e) = &mut s.end { e.exercises.clear(); }
+            }
+            prop_assert_eq!(&brief.sessions, &bare);
 
             // Reordered, with one line repeated.
             let mut shuffled = lines.clone();

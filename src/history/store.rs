@@ -19,7 +19,9 @@ use std::io::Write;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::record::{FORMAT, Line};
+#[cfg(doc)]
+use super::record::Summary;
+use super::record::{Exercises, FORMAT, Full, Line};
 
 /// The log's file name in the state folder.
 pub const FILE: &str = "history.jsonl";
@@ -93,21 +95,37 @@ pub struct FileRecords {
     pub torn: Vec<usize>,
 }
 
-/// Reads the file at `path`, a line at a time (a long log is never held whole in memory); a file
-/// that does not exist has no records.
+/// Reads the file at `path` whole, every exercise included.
 pub fn read_file(path: &Path) -> Result<FileRecords, LogError> {
+    let mut out = FileRecords::default();
+    let torn = each_line::<Full>(path, |n, line| out.lines.push((n, line)))?;
+    out.torn = torn;
+    Ok(out)
+}
+
+/// Gives each record of the file at `path` to `record` with its line number, as it is read: a
+/// line at a time, in one reused buffer, so a long log is never held in memory, and (with
+/// [`Summary`]) its exercises are passed over, never kept. A file that does not exist has no
+/// records. Returns the numbers of the torn lines skipped.
+pub fn each_line<X: Exercises>(
+    path: &Path,
+    mut record: impl FnMut(usize, Line<X>),
+) -> Result<Vec<usize>, LogError> {
     let cannot = |e: std::io::Error| LogError {
         path: path.to_path_buf(),
         line: 0,
-        message: format!("cannot read: {e}"),
+        message: format!(
+            "cannot read it ({}): check that it is a file you may read",
+            crate::error::plain(&e)
+        ),
     };
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileRecords::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(cannot(e)),
     };
     let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
-    let mut out = FileRecords::default();
+    let mut torn = Vec::new();
     let mut buf = Vec::with_capacity(4096);
     let mut number = 0;
     loop {
@@ -121,9 +139,13 @@ pub fn read_file(path: &Path) -> Result<FileRecords, LogError> {
         if complete {
             buf.pop();
         }
-        one_line(path, number, &buf, complete, &mut out)?;
+        match one_line(path, number, &buf, complete)? {
+            Read::Record(line) => record(number, line),
+            Read::Torn => torn.push(number),
+            Read::Blank => {}
+        }
     }
-    Ok(out)
+    Ok(torn)
 }
 
 /// The records in `bytes`, the content of the file at `path`.
@@ -141,31 +163,43 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<FileRecords, LogError> {
             }
             None => (std::mem::take(&mut rest), false),
         };
-        one_line(path, number, line, complete, &mut out)?;
+        match one_line(path, number, line, complete)? {
+            Read::Record(line) => out.lines.push((number, line)),
+            Read::Torn => out.torn.push(number),
+            Read::Blank => {}
+        }
     }
     Ok(out)
 }
 
-/// Reads line `number` (without its newline; `complete` when it had one) into `out`.
-fn one_line(
+// Made and matched at once for each line: boxing the record would allocate for every line.
+#[allow(clippy::large_enum_variant)]
+enum Read<X: Exercises> {
+    Record(Line<X>),
+    Torn,
+    Blank,
+}
+
+/// Reads line `number` (without its newline; `complete` when it had one).
+fn one_line<X: Exercises>(
     path: &Path,
     number: usize,
     line: &[u8],
     complete: bool,
-    out: &mut FileRecords,
-) -> Result<(), LogError> {
+) -> Result<Read<X>, LogError> {
     if line.iter().all(|b| b.is_ascii_whitespace() || *b == 0) {
-        if line.contains(&0) {
-            out.torn.push(number);
-        }
-        return Ok(());
+        return Ok(if line.contains(&0) {
+            Read::Torn
+        } else {
+            Read::Blank
+        });
     }
     let error = |message: String| LogError {
         path: path.to_path_buf(),
         line: number,
         message,
     };
-    match serde_json::from_slice::<Line>(line) {
+    match serde_json::from_slice::<Line<X>>(line) {
         Ok(record) if record.v > FORMAT => Err(error(newer(record.v))),
         Ok(record) => {
             let parts = [
@@ -178,14 +212,10 @@ fn one_line(
                     "a record has exactly one of \"begin\", \"end\" and \"rating\"; {KEPT}"
                 )));
             }
-            out.lines.push((number, record));
-            Ok(())
+            Ok(Read::Record(record))
         }
         // Cut short: by a kill or a full disk. What was written before it is whole.
-        Err(e) if e.is_eof() || !complete => {
-            out.torn.push(number);
-            Ok(())
-        }
+        Err(e) if e.is_eof() || !complete => Ok(Read::Torn),
         Err(e) => {
             #[derive(serde::Deserialize)]
             struct Version {

@@ -31,10 +31,12 @@ impl Filter {
     }
 }
 
-/// Everything `limber history` shows; `--json` prints it as it is.
+/// Everything `limber history` shows; `--json` prints it as it is, each session's JSON made as it
+/// is written (a long log's is never held whole).
 #[derive(Debug, Serialize)]
-pub struct Report {
-    pub sessions: Vec<SessionJson>,
+pub struct Report<'a> {
+    #[serde(serialize_with = "sessions_json")]
+    pub sessions: Vec<&'a Session>,
     pub goal: u32,
     /// This week.
     pub week: Week,
@@ -82,8 +84,12 @@ pub struct ExerciseJson {
     pub seconds_held: f64,
 }
 
-impl Report {
-    pub fn new(history: &History, filter: &Filter, today: Date, goal: u32) -> Report {
+fn sessions_json<S: serde::Serializer>(sessions: &[&Session], out: S) -> Result<S::Ok, S::Error> {
+    out.collect_seq(sessions.iter().map(|s| session_json(s)))
+}
+
+impl<'a> Report<'a> {
+    pub fn new(history: &'a History, filter: &Filter, today: Date, goal: u32) -> Report<'a> {
         let shown: Vec<&Session> = history
             .sessions
             .iter()
@@ -100,13 +106,14 @@ impl Report {
                     .unwrap_or(today),
             );
         let weeks = stats::weeks(shown.iter().copied(), first, today, goal);
+        let calendar = stats::calendar(shown.iter().copied(), today);
         let week = *weeks.last().expect("at least this week");
         Report {
-            sessions: shown.iter().map(|s| session_json(s)).collect(),
+            sessions: shown,
             goal,
             week,
             streak: stats::streak(&weeks),
-            calendar: stats::calendar(shown.iter().copied(), today),
+            calendar,
             weeks,
         }
     }
@@ -127,7 +134,7 @@ impl Report {
             let rows: Vec<[String; 5]> = self.sessions[self.sessions.len() - n..]
                 .iter()
                 .rev()
-                .map(row)
+                .map(|s| row(&session_json(s)))
                 .collect();
             let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
             let widths = [width(0), width(1), width(2), width(3)];

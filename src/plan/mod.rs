@@ -8,6 +8,7 @@ pub mod settings;
 pub mod timeline;
 
 use crate::error::{Diagnostic, Error};
+use crate::history::progression;
 use crate::routine::format::MAX_SESSION_SECONDS;
 use crate::routine::library::Found;
 use crate::routine::source::Source;
@@ -36,8 +37,27 @@ pub fn load_with(found: &Found, settings: &settings::Settings) -> Result<Routine
         };
         return Err(too_long(&found.source, &routine, &t, help));
     }
+    // Progressions only lengthen a routine: its longest session has every exercise at its top.
+    let (top, levels) =
+        progression::apply(&routine, "", None, progression::Choice::Level(u32::MAX));
+    if let Err(t) = fits(&top, settings) {
+        let most = levels.iter().map(|l| l.levels).max().unwrap_or(1);
+        let mut error = too_long(&found.source, &top, &t, TOP_HELP);
+        if let Error::Invalid { diagnostics, .. } = &mut error {
+            for d in diagnostics {
+                d.message = format!(
+                    "at the top of its progressions (level {most}), {}",
+                    d.message
+                );
+            }
+        }
+        return Err(error);
+    }
     Ok(routine)
 }
+
+/// What to do about a routine that fits at level 1 but would not once its exercises have grown.
+pub const TOP_HELP: &str = "it fits as it starts, but its exercises grow past that: lower a \"max\" in their \"progress\", or split the routine into several";
 
 /// Whether the whole routine, planned with `settings`, fits in a session.
 pub fn fits(routine: &Routine, settings: &settings::Settings) -> Result<(), timeline::TooLong> {

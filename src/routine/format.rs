@@ -86,7 +86,7 @@ pub(crate) const fn f(name: &'static str, kind: Kind, doc: &'static str) -> Fiel
 
 pub static ROUTINE: Shape = Shape {
     name: "routine",
-    doc: "A limber routine: what to say and do, step by step. See docs/routines.md.",
+    doc: "A limber routine: what to say and do, step by step. `limber show ROUTINE` prints a built-in one, `limber new NAME --from ROUTINE` copies one to change, and `limber check FILE` checks one.",
     fields: &[
         f(
             "$schema",
@@ -362,7 +362,7 @@ pub static PHASE: Shape = Shape {
 
 pub static PROGRESS: Shape = Shape {
     name: "progress",
-    doc: "How an exercise grows: at least one of hold and reps, and after how many good sessions. See docs/routines.md#progress.",
+    doc: "How an exercise grows: at least one of hold and reps, and after how many good sessions. `limber show core-strength` has examples; `limber plan ROUTINE` shows each exercise's level.",
     fields: &[
         f(
             "hold",

@@ -28,7 +28,7 @@ impl Auto {
             None => piper::find(),
         };
         let Some(program) = program else {
-            return Auto::Espeak("Piper is not installed (scripts/setup installs it)".into());
+            return Auto::Espeak("Piper is not installed (`limber voices --help` says how)".into());
         };
         if let Some(model) = model {
             return match VoiceFile::at(model) {
@@ -115,7 +115,7 @@ pub fn unknown(engine: &str, name: &str, names: &[String]) -> String {
     if names.is_empty() {
         return match engine {
             "piper" => format!(
-                "piper has no voice named \"{name}\": it has no voices at all; scripts/setup installs one, and docs/voices.md says how to add others to {}",
+                "piper has no voice named \"{name}\": it has no voices at all; add one to {} as `limber voices --help` says",
                 piper::voices_dir()
                     .map_or_else(|| "its voices folder".into(), |d| d.display().to_string())
             ),
