@@ -41,7 +41,8 @@ pub enum Error {
     Usage(String),
 
     #[error(
-        "no audio output: {0}. Connect or unmute a speaker, pick a device that works (for example set PULSE_SERVER or ~/.asoundrc), or run with a terminal to continue with captions only"
+        "no audio output: {}. Connect or unmute a speaker, pick a device that works (for example set PULSE_SERVER or ~/.asoundrc), or run with a terminal to continue with captions only",
+        clause(.0)
     )]
     NoAudio(String),
 
@@ -146,6 +147,12 @@ pub struct LogError {
     pub message: String,
 }
 
+/// A cause to put inside a sentence: without the full stop it may end with ("disconnected."),
+/// so the sentence around it does not end in two.
+pub fn clause(text: &str) -> &str {
+    text.trim_end().trim_end_matches('.')
+}
+
 /// An operating system's error in plain words, without its number: "there is no such file or
 /// folder", not "No such file or directory (os error 2)".
 pub fn plain(e: &std::io::Error) -> String {
@@ -195,5 +202,16 @@ mod tests {
             "{}",
             super::plain(&e)
         );
+    }
+
+    #[test]
+    fn a_cause_inside_a_sentence_does_not_end_it_twice() {
+        let e = super::Error::NoAudio("It may have been disconnected.".into());
+        let text = e.to_string();
+        assert!(
+            text.starts_with("no audio output: It may have been disconnected. Connect"),
+            "{text}"
+        );
+        assert!(!text.contains(".."), "{text}");
     }
 }

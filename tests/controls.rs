@@ -22,10 +22,13 @@ const ROUTINE: &str = r#"{ "name": "Tiny", "steps": [
   { "exercise": "Bridge", "reps": 2, "hold": 60 },
   { "exercise": "Cat", "reps": 1, "hold": 60 } ] }"#;
 
-/// A private sound server and runtime folder.
+/// A runtime folder, and a sink to play into.
 struct Lab {
     dir: tempfile::TempDir,
-    server: Option<Child>,
+    /// A server of the lab's own, for the test that stops it; the others share the test
+    /// binary's.
+    server: Option<common::Server>,
+    sink: Option<common::Sink>,
     session: Option<Child>,
 }
 
@@ -44,36 +47,44 @@ impl Lab {
         Lab {
             dir,
             server: None,
+            sink: None,
             session: None,
         }
     }
 
-    /// A lab with a sound server, or `None` (after saying why) without pulseaudio.
+    /// A lab with a sink on the shared sound server, or `None` (after saying why) without
+    /// pulseaudio.
     fn start() -> Option<Lab> {
-        if missing(&["pulseaudio"], "control tests") {
-            return None;
-        }
+        let sink = common::Server::shared()?.sink();
         let mut lab = Lab::bare();
-        common::write_server_config(lab.dir.path());
-        lab.start_server();
+        lab.sink = Some(sink);
+        Some(lab)
+    }
+
+    /// A lab with a sound server of its own, which it can stop and start.
+    fn start_private() -> Option<Lab> {
+        let server = common::Server::private()?;
+        let mut lab = Lab::bare();
+        lab.sink = Some(server.default_sink());
+        lab.server = Some(server);
         Some(lab)
     }
 
     fn start_server(&mut self) {
-        self.server = Some(common::start_server(self.dir.path()));
+        self.server.as_ref().expect("a server of its own").restart();
     }
 
     fn stop_server(&mut self) {
-        if let Some(mut server) = self.server.take() {
-            let _ = server.kill();
-            let _ = server.wait();
-        }
+        self.server.as_ref().expect("a server of its own").stop();
     }
 
     fn limber(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_limber"));
         cmd.args(args).stdin(Stdio::null());
         lab_env(&mut cmd, self.dir.path());
+        if let Some(sink) = &self.sink {
+            sink.env(&mut cmd);
+        }
         cmd
     }
 
@@ -143,10 +154,7 @@ impl Lab {
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        for child in [self.session.as_mut(), self.server.as_mut()]
-            .into_iter()
-            .flatten()
-        {
+        if let Some(child) = self.session.as_mut() {
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -369,13 +377,14 @@ fn keys_under_a_real_terminal() {
         ["expect", "keys: space pause/resume, n next step"],
         ["expect", "Hello."],
         ["send", " "],
-        ["expect", "limber: paused"],
+        // Paused is said in the status area, with how to go on, and not again as a message.
+        ["expect", "Paused: press space to go on"],
         ["sleep", "1"],
         ["send", " "],
         ["expect", "limber: Resuming."],
         ["send", "n"],
         ["expect", "skipping to step 2, Bridge"],
-        ["expect", "Bridge | Bridge. 2 reps"],
+        ["expect", "Bridge. 2 reps"],
         ["send", "-"],
         ["expect", "voice volume 90%"],
         ["send", "q"],
@@ -602,7 +611,7 @@ fn a_session_starts_when_its_wait_is_over() {
 #[test]
 fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
     let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(mut lab) = Lab::start() else {
+    let Some(mut lab) = Lab::start_private() else {
         return;
     };
     // A chime every two or three seconds, for about 50 s in all.
@@ -687,16 +696,13 @@ fn a_panic_puts_the_terminal_back() {
     assert_eq!(err, "terminal: restored\n", "{screen}");
 }
 
-/// Records the lab's sink for `seconds`, after the recorder has settled: mono samples at 48 kHz.
+/// Records the lab's sink for `seconds`, once the recorder runs: mono samples at 48 kHz.
 fn record(lab: &Lab, name: &str, seconds: f64) -> Vec<f32> {
     let path = lab.dir.path().join(name);
-    let mut rec = common::recorder(lab.dir.path(), &path, "float32le")
-        .spawn()
-        .expect("parec starts");
-    std::thread::sleep(Duration::from_secs(2) + Duration::from_secs_f64(seconds));
-    let _ = rec.kill();
-    let _ = rec.wait();
-    let (samples, rate) = limber_lab::listen::read_wav(&path).unwrap();
+    let sink = lab.sink.as_ref().expect("a lab with a sink");
+    let recording = sink.record(&path, "float32le");
+    std::thread::sleep(Duration::from_secs_f64(seconds));
+    let (samples, rate) = recording.finish();
     assert_eq!(rate, 48_000);
     samples
 }

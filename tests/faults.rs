@@ -866,8 +866,8 @@ fn a_full_disk_never_poisons_the_speech_cache() {
     assert_eq!(wavs(&cache), whole);
 }
 
-/// A private speech-dispatcher speaking into the lab's sound server.
-fn speech_dispatcher(home: &Path) -> Child {
+/// A private speech-dispatcher speaking into `sink`.
+fn speech_dispatcher(home: &Path, sink: &common::Sink) -> Child {
     let mut cmd = Command::new("speech-dispatcher");
     cmd.args(["-s", "-t", "0", "-c", "unix_socket", "-S"])
         .arg(home.join("speechd.sock"))
@@ -879,6 +879,7 @@ fn speech_dispatcher(home: &Path) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     lab_env(&mut cmd, home);
+    sink.env(&mut cmd);
     let child = cmd.spawn().unwrap();
     wait_for("speech-dispatcher", || home.join("speechd.sock").exists());
     child
@@ -893,13 +894,16 @@ fn a_stopped_speech_dispatcher_never_freezes_the_session() {
     ) {
         return;
     }
+    let Some(server) = common::Server::shared() else {
+        return;
+    };
+    let sink = server.sink();
     let home = Home::new();
-    common::write_server_config(home.path());
-    let mut server = common::start_server(home.path());
-    let mut dispatcher = speech_dispatcher(home.path());
+    let mut dispatcher = speech_dispatcher(home.path(), &sink);
     let address = format!("unix_socket:{}", home.path().join("speechd.sock").display());
-    let session = home
-        .limber(&["run", "tiny", "--voice", "system", "--captions"])
+    let mut session = home.limber(&["run", "tiny", "--voice", "system", "--captions"]);
+    sink.env(&mut session);
+    let session = session
         .env("SPEECHD_ADDRESS", &address)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -935,8 +939,6 @@ fn a_stopped_speech_dispatcher_never_freezes_the_session() {
     kill(dispatcher.id(), "CONT");
     let _ = dispatcher.kill();
     let _ = dispatcher.wait();
-    let _ = server.kill();
-    let _ = server.wait();
     let (code, out, err) = text(out.expect("SIGTERM ends the session while the daemon is stopped"));
     assert!(asked.elapsed() < Duration::from_secs(3));
     assert_eq!(code, Some(130), "{out}{err}");

@@ -1,7 +1,7 @@
 //! End to end with real parts: the real binary, a real voice, a real sound server.
 //!
-//! Each test starts a private PulseAudio server with a null sink, records the sink's monitor while
-//! `limber run` plays into it, and checks from the recording what a person would have heard: the
+//! Each test plays into a null sink of its own on the test binary's private PulseAudio server,
+//! records the sink's monitor while `limber run` plays into it, and checks from the recording what a person would have heard: the
 //! words and the chimes, in order, each hold exactly its seconds, and silence soon after Ctrl-C.
 //! Every process a test starts is stopped when it ends, speech-dispatcher included.
 //!
@@ -9,7 +9,7 @@
 //! Without them the tests say so and pass, unless LIMBER_REQUIRE_AUDIO=1 (as in CI), when they fail.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -27,42 +27,42 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A private sound server, and everything started to use it.
+/// A home folder and a sink of its own on the test binary's sound server, and the recorders
+/// started to listen to it.
 struct Lab {
     dir: tempfile::TempDir,
-    children: Vec<Child>,
+    sink: common::Sink,
+    recordings: Vec<common::Recording>,
 }
 
 impl Lab {
-    /// Starts the server, or returns `None` (after saying why) when the tools are missing.
+    /// A home and a sink, or `None` (after saying why) when the tools are missing.
     fn start() -> Option<Lab> {
-        if common::missing(&["pulseaudio", "parec", "espeak-ng"], "audio tests") {
+        if common::missing(&["espeak-ng"], "audio tests") {
             return None;
         }
+        let sink = common::Server::shared()?.sink();
         let dir = tempfile::Builder::new()
             .prefix("limber-lab")
             .tempdir()
             .unwrap();
         common::make_runtime_dir(dir.path());
-        common::write_server_config(dir.path());
-        let server = common::start_server(dir.path());
-        let lab = Lab {
+        Some(Lab {
             dir,
-            children: vec![server],
-        };
-        Some(lab)
+            sink,
+            recordings: Vec::new(),
+        })
     }
 
     fn env(&self, cmd: &mut Command) {
         common::lab_env(cmd, self.dir.path());
+        self.sink.env(cmd);
     }
 
-    /// Starts recording the sink, and waits for the server to settle (see the notes on latency).
+    /// Starts recording the sink, and waits until the recording runs.
     fn record(&mut self, name: &str) -> PathBuf {
         let path = self.dir.path().join(name);
-        let mut cmd = common::recorder(self.dir.path(), &path, "s16le");
-        self.children.push(cmd.spawn().expect("parec starts"));
-        std::thread::sleep(Duration::from_secs(3));
+        self.recordings.push(self.sink.record(&path, "s16le"));
         path
     }
 
@@ -76,20 +76,14 @@ impl Lab {
     /// Stops the recorder so the file is complete, and reads it.
     fn stop_recording(&mut self, path: &Path) -> (Vec<f32>, u32) {
         std::thread::sleep(Duration::from_millis(500));
-        if let Some(rec) = self.children.iter_mut().skip(1).last() {
-            let _ = rec.kill();
-            let _ = rec.wait();
-        }
+        drop(self.recordings.pop());
         listen::read_wav(path).unwrap()
     }
 }
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        for child in self.children.iter_mut().rev() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.recordings.clear();
         // speech-dispatcher was started by the session with our runtime folder: find it by that.
         let marker = self.dir.path().to_string_lossy().into_owned();
         if let Ok(procs) = std::fs::read_dir("/proc") {
@@ -480,7 +474,7 @@ fn with_no_speech_engine_there_is_one_notice_then_chimes_and_captions() {
         "{stderr}"
     );
     assert!(
-        stdout.contains("Knee hug, left | Hug your left knee."),
+        stdout.contains("Knee hug | Hug your left knee."),
         "{stdout}"
     );
     let (samples, rate) = lab.stop_recording(&wav);
@@ -893,6 +887,6 @@ fn measure_launch_to_first_word_with_piper() {
             "{routine}, {cache} cache: launch to first word {:.0} ms (including about 20 ms of recorder latency)",
             first.expect("a word was heard") * 1000.0
         );
-        lab.children.truncate(1);
+        lab.recordings.clear();
     }
 }

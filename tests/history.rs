@@ -586,25 +586,30 @@ fn a_log_from_a_newer_limber_is_refused_and_left_as_it_is() {
 
 // --- Real sessions into a private sound server ------------------------------------------
 
+/// A home and a sink of its own on the test binary's sound server.
 struct Lab {
     home: Home,
-    server: std::process::Child,
+    sink: common::Sink,
 }
 
 impl Lab {
     fn start() -> Option<Lab> {
-        if common::missing(&["pulseaudio"], "session log tests") {
-            return None;
-        }
-        let home = Home::new();
-        common::write_server_config(home.dir.path());
-        let server = common::start_server(home.dir.path());
-        Some(Lab { home, server })
+        let sink = common::Server::shared()?.sink();
+        Some(Lab {
+            home: Home::new(),
+            sink,
+        })
+    }
+
+    /// `limber ARGS` in the home, playing into the lab's sink.
+    fn limber(&self, args: &[&str]) -> Command {
+        let mut cmd = self.home.limber(args);
+        self.sink.env(&mut cmd);
+        cmd
     }
 
     fn spawn(&self, args: &[&str]) -> std::process::Child {
-        self.home
-            .limber(args)
+        self.limber(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -613,13 +618,6 @@ impl Lab {
 
     fn socket(&self) -> PathBuf {
         self.home.dir.path().join("xdg/limber/control.sock")
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
     }
 }
 
@@ -817,7 +815,7 @@ fn two_hundred_kills_at_random_moments_never_leave_an_unreadable_log() {
                 .spawn()
                 .unwrap()
         } else {
-            home.limber(&["run", "tiny", "--voice", "none", "--only", "1"])
+            lab.limber(&["run", "tiny", "--voice", "none", "--only", "1"])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()

@@ -273,7 +273,7 @@ async fn every_cue_of_a_built_in_routine_starts_exactly_when_planned() {
         run.captions
             .lines
             .iter()
-            .any(|l| l.contains("Knee-to-chest stretch, left, rep 1 of 2 | Rep 1 of 2.")),
+            .any(|l| l.contains("Knee-to-chest stretch | Rep 1 of 2.")),
         "{:#?}",
         &run.captions.lines[..12]
     );

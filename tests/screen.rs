@@ -7,7 +7,7 @@
 //! unless LIMBER_REQUIRE_AUDIO=1 (as in CI).
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -22,19 +22,20 @@ const ROUTINE: &str = r#"{ "name": "Screen test", "steps": [
   { "exercise": "Knee to chest", "cue": "Bring your {side} knee toward your chest and hold it there.",
     "sides": ["left", "right"], "reps": 2, "hold": 40 } ] }"#;
 
-/// A private sound server, runtime folder and tmux server.
+/// A runtime folder, a sink of its own on the test binary's sound server, and tmux.
 struct Lab {
     dir: tempfile::TempDir,
-    server: Child,
+    sink: common::Sink,
     /// Each terminal has a tmux server of its own: `tmux0`, `tmux1`...
     terminals: std::cell::Cell<usize>,
 }
 
 impl Lab {
     fn new() -> Option<Lab> {
-        if common::missing(&["pulseaudio", "tmux"], "the screen tests") {
+        if common::missing(&["tmux"], "the screen tests") {
             return None;
         }
+        let sink = common::Server::shared()?.sink();
         let dir = tempfile::Builder::new()
             .prefix("limber-screen")
             .tempdir()
@@ -44,11 +45,9 @@ impl Lab {
         }
         std::fs::write(dir.path().join("routines/screen.json"), ROUTINE).unwrap();
         common::make_runtime_dir(dir.path());
-        common::write_server_config(dir.path());
-        let server = common::start_server(dir.path());
         Some(Lab {
             dir,
-            server,
+            sink,
             terminals: std::cell::Cell::new(0),
         })
     }
@@ -65,7 +64,6 @@ impl Lab {
             "-i".into(),
             format!("PATH={}", std::env::var("PATH").unwrap_or_default()),
             "TERM=xterm-256color".into(),
-            format!("PULSE_SERVER=unix:{}", d.join("native").display()),
             format!("XDG_RUNTIME_DIR={}", d.join("xdg").display()),
             format!("HOME={}", d.display()),
             format!("XDG_CONFIG_HOME={}", d.join("config").display()),
@@ -73,6 +71,7 @@ impl Lab {
             format!("LIMBER_ROUTINES={}", d.join("routines").display()),
             "LIMBER_CONFIG=".into(),
         ];
+        env.extend(self.sink.env_args());
         env.extend(extra.iter().map(|s| s.to_string()));
         env
     }
@@ -129,6 +128,7 @@ impl Lab {
         let mut cmd = Command::new(limber());
         cmd.arg("ctl").args(args);
         common::lab_env(&mut cmd, self.path());
+        self.sink.env(&mut cmd);
         let out = cmd.output().unwrap();
         out.status
             .success()
@@ -196,8 +196,6 @@ impl Lab {
 impl Drop for Lab {
     fn drop(&mut self) {
         self.tmux(&["kill-server"]);
-        let _ = self.server.kill();
-        let _ = self.server.wait();
     }
 }
 
@@ -298,6 +296,9 @@ fn the_live_display_reads_well_wide_and_narrow() {
         for line in paused.lines() {
             assert!(line.chars().count() <= width as usize, "{line:?}");
         }
+        // Paused is said once, in the status area, with how to go on.
+        assert!(paused.contains("Paused: press space to go on"), "{paused}");
+        assert!(!paused.contains("limber: paused"), "{paused}");
         // The second: resumed, and into the hold, with its bar.
         assert!(lab.ctl(&["resume"]).is_some());
         let holding = lab.until_holding();

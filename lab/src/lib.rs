@@ -7,8 +7,12 @@
 //! - [`output::RecordingOutput`]: an audio output that records what it was asked to play.
 //! - [`captions::Recorded`]: captions that keep every line.
 //! - [`listen`]: when each chime was heard in a recording, and where there was sound.
+//! - [`server`]: a private PulseAudio server shared by a test binary, a null sink for each test.
+//! - [`need`]: the tools a test needs, and skipping (or, in CI, failing) without them.
 
 pub mod captions;
 pub mod listen;
+pub mod need;
 pub mod output;
+pub mod server;
 pub mod voice;

@@ -181,7 +181,8 @@ pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode,
                 None => Box::new(Terminal::new(tty)),
             };
             captions.notice(&format!(
-                "no audio output ({why}); carrying on with captions only. Check that a speaker is connected and not muted"
+                "no audio output ({}); carrying on with captions only. Check that a speaker is connected and not muted",
+                crate::error::clause(&why)
             ));
             Rc::new(Silent)
         }
@@ -280,7 +281,8 @@ pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode,
             format!("{count} errors")
         };
         captions.notice(&format!(
-            "the audio output reported {times} during the session (the first: {first}); if the sound dropped out, check the device"
+            "the audio output reported {times} during the session (the first: {}); if the sound dropped out, check the device",
+            crate::error::clause(&first)
         ));
     }
     // The last hooks (finish or stop) are not cut short.

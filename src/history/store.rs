@@ -41,9 +41,15 @@ pub use crate::error::LogError;
 /// Appends one record as one line, flushed to the disk before it returns.
 pub fn append(path: &Path, line: &Line) -> Result<(), String> {
     let shown = path.display();
+    // What failed, on which file, in plain words, and what to do.
+    let cannot = |what: &str, e: &std::io::Error| {
+        format!(
+            "cannot {what} the session log {shown} ({}): check that its folder may be written to, or choose another file with $LIMBER_HISTORY",
+            crate::error::plain(e)
+        )
+    };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| cannot("make the folder of", &e))?;
     }
     let file = OpenOptions::new()
         .read(true)
@@ -51,29 +57,26 @@ pub fn append(path: &Path, line: &Line) -> Result<(), String> {
         .create(true)
         .mode(0o600)
         .open(path)
-        .map_err(|e| format!("cannot open {shown}: {e}"))?;
+        .map_err(|e| cannot("open", &e))?;
     // Held until the file is closed, at the end of this function.
     rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
-        .map_err(|e| format!("cannot lock {shown}: {e}"))?;
+        .map_err(|e| cannot("lock", &e.into()))?;
     let mut text = Vec::with_capacity(512);
-    if !ends_with_newline(&file).map_err(|e| format!("cannot read {shown}: {e}"))? {
+    if !ends_with_newline(&file).map_err(|e| cannot("read", &e))? {
         text.push(b'\n');
     }
-    serde_json::to_writer(&mut text, line).map_err(|e| format!("cannot write {shown}: {e}"))?;
+    serde_json::to_writer(&mut text, line).map_err(|e| cannot("write", &e.into()))?;
     text.push(b'\n');
     // One write: with O_APPEND the whole line lands at the end, or (a full disk) a part of it,
     // which the reader skips and the next writer starts a new line after.
-    let written = (&file)
-        .write(&text)
-        .map_err(|e| format!("cannot write {shown}: {e}"))?;
+    let written = (&file).write(&text).map_err(|e| cannot("write", &e))?;
     if written < text.len() {
         return Err(format!(
-            "cannot write {shown}: only {written} of {} bytes were written (is the disk full?)",
+            "cannot write the session log {shown}: only {written} of {} bytes were written (is the disk full?)",
             text.len()
         ));
     }
-    file.sync_data()
-        .map_err(|e| format!("cannot write {shown}: {e}"))?;
+    file.sync_data().map_err(|e| cannot("write", &e))?;
     Ok(())
 }
 

@@ -83,7 +83,7 @@ impl Source {
             Err(Unreadable::Io(e)) => {
                 return Err(Error::Read {
                     path: origin,
-                    reason: e.to_string(),
+                    reason: crate::error::plain(&e),
                 });
             }
             Err(Unreadable::NotAFile(what)) => {
@@ -276,7 +276,7 @@ pub enum Unreadable {
 impl std::fmt::Display for Unreadable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Unreadable::Io(e) => write!(f, "{e}"),
+            Unreadable::Io(e) => write!(f, "{}", crate::error::plain(e)),
             Unreadable::NotAFile(what) => write!(f, "{what}, not a file"),
             Unreadable::TooLarge(size) => write!(f, "it is {}", human_size(*size)),
         }

@@ -24,24 +24,53 @@ pub trait Captions {
     fn info(&mut self, text: &str) {
         self.notice(text);
     }
+    /// The session has paused. Where a status area shows it, nothing more is written.
+    fn paused(&mut self) {
+        self.info("paused");
+    }
     /// The last line of a session.
     fn summary(&mut self, text: &str);
 }
 
 /// The caption of a cue, or `None` for cues that are better left unwritten (ticks). Its words
 /// have their control characters escaped, for the terminal and the live display alike.
+///
+/// A spoken line starts with where it is ("Knee to chest | Rep 1 of 2. Bring your left knee..."),
+/// less what the line itself says: the exercise's name, the side or the rep it names already.
 pub fn caption(cue: &Cue) -> Option<String> {
-    let place = cue.place.as_ref().map(Place::to_string);
     let body = match (&cue.kind, &cue.what) {
         (_, What::Text(t)) => t.clone(),
         (CueKind::Chime, _) | (CueKind::Breath, _) => format!("({})", cue.detail()),
         (CueKind::Silence, What::Quiet(_)) => format!("[{} {}]", cue.label(), cue.detail()),
         _ => return None,
     };
-    let body = crate::words::shown(&body);
-    Some(match place {
-        Some(p) if cue.kind == CueKind::Speech => format!("{} | {body}", crate::words::shown(&p)),
-        _ => body.into_owned(),
+    let body = crate::words::shown(&body).into_owned();
+    Some(
+        match cue.place.as_ref().filter(|_| cue.kind == CueKind::Speech) {
+            Some(place) => match unsaid(place, &body) {
+                Some(where_) => format!("{} | {body}", crate::words::shown(&where_)),
+                None => body,
+            },
+            None => body,
+        },
+    )
+}
+
+/// The parts of `place` that `text` does not say, joined as the place is written.
+fn unsaid(place: &Place, text: &str) -> Option<String> {
+    let text = text.to_lowercase();
+    let parts: Vec<String> = std::iter::once(place.exercise.clone())
+        .chain(place.within())
+        .filter(|part| !says(&text, &part.to_lowercase()))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// Whether `text` has `words` as whole words (both in lower case).
+fn says(text: &str, words: &str) -> bool {
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    text.match_indices(words).any(|(i, _)| {
+        !word(text[..i].chars().next_back()) && !word(text[i + words.len()..].chars().next())
     })
 }
 
@@ -149,6 +178,55 @@ mod tests {
         assert_eq!(
             caption(&cue).unwrap(),
             "Bridge\\u001b[2J | Up\\u001b]0;pwned\\u0007."
+        );
+    }
+
+    fn spoken(text: &str, side: Option<&'static str>, rep: Option<u32>) -> Cue {
+        Cue {
+            at: 0,
+            duration: 1000,
+            kind: CueKind::Speech,
+            what: What::Text(text.into()),
+            step: Some(2),
+            pinned: false,
+            place: Some(Place {
+                exercise: "Knee to chest".into(),
+                breathing: false,
+                side,
+                rep,
+                reps: rep.map(|_| 2),
+                set: None,
+                sets: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_caption_does_not_repeat_what_its_line_says() {
+        let intro = spoken("Knee to chest. 2 reps on each side.", None, None);
+        assert_eq!(
+            caption(&intro).unwrap(),
+            "Knee to chest. 2 reps on each side."
+        );
+        let rep = spoken(
+            "Rep 1 of 2. Bring your left knee toward your chest.",
+            Some("left"),
+            Some(1),
+        );
+        assert_eq!(
+            caption(&rep).unwrap(),
+            "Knee to chest | Rep 1 of 2. Bring your left knee toward your chest."
+        );
+        let bare = spoken("Hold it there.", Some("left"), Some(1));
+        assert_eq!(
+            caption(&bare).unwrap(),
+            "Knee to chest, left, rep 1 of 2 | Hold it there."
+        );
+        // A word inside another is not the word: "leftover" does not say "left".
+        let inside = spoken("Breathe out the leftover air.", Some("left"), None);
+        assert_eq!(
+            caption(&inside).unwrap(),
+            "Knee to chest, left | Breathe out the leftover air."
         );
     }
 }

@@ -92,8 +92,9 @@ fn private_folder(dir: &Path, uid: u32, create: bool) -> Result<(), Error> {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => {
                 return Err(Error::Control(format!(
-                    "cannot make {}: {e}",
-                    dir.display()
+                    "cannot make {} ({}): check that its parent folder may be written to, or set $XDG_RUNTIME_DIR",
+                    dir.display(),
+                    crate::error::plain(&e)
                 )));
             }
         }
@@ -102,7 +103,11 @@ fn private_folder(dir: &Path, uid: u32, create: bool) -> Result<(), Error> {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => return Ok(()),
         Err(e) => {
-            return Err(Error::Control(format!("cannot use {}: {e}", dir.display())));
+            return Err(Error::Control(format!(
+                "cannot use {} ({}): it must be a folder of your own",
+                dir.display(),
+                crate::error::plain(&e)
+            )));
         }
     };
     if meta.file_type().is_symlink() {
@@ -169,8 +174,13 @@ fn take() -> Result<Claim, Taken> {
     let path = folder(true)
         .map_err(|e| Taken::Cannot(e.to_string()))?
         .join("control.sock");
-    let cannot =
-        |e: std::io::Error| Taken::Cannot(format!("cannot listen at {}: {e}", path.display()));
+    let cannot = |e: std::io::Error| {
+        Taken::Cannot(format!(
+            "cannot listen at {} ({})",
+            path.display(),
+            crate::error::plain(&e)
+        ))
+    };
     let listener = match UnixListener::bind(&path) {
         Ok(l) => l,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
@@ -233,7 +243,8 @@ pub fn serve(
                     // `limber ctl` fails while the session plays on.
                     if !told {
                         crate::log::fault(&format!(
-                            "the control socket cannot take a connection ({e}); trying again"
+                            "the control socket cannot take a connection ({}); trying again",
+                            crate::error::plain(&e)
                         ));
                         told = true;
                     }

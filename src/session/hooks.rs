@@ -95,7 +95,10 @@ impl Hooks {
         let mut child = match cmd.spawn() {
             Ok(child) => child,
             Err(e) => {
-                tell(format!("cannot start for \"{name}\": {e}"));
+                tell(format!(
+                    "cannot start for \"{name}\" ({}): check that it exists and may be run (chmod +x)",
+                    crate::error::plain(&e)
+                ));
                 return;
             }
         };
@@ -104,7 +107,10 @@ impl Hooks {
             match tokio::time::timeout(limit, child.wait()).await {
                 Ok(Ok(status)) if status.success() => {}
                 Ok(Ok(status)) => tell(format!("failed for \"{name}\" ({status})")),
-                Ok(Err(e)) => tell(format!("could not be waited for (\"{name}\"): {e}")),
+                Ok(Err(e)) => tell(format!(
+                    "could not be waited for (\"{name}\"): {}",
+                    crate::error::plain(&e)
+                )),
                 Err(_) => {
                     let _ = child.kill().await;
                     tell(format!(

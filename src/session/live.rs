@@ -1,7 +1,7 @@
 //! The live display: captions scrolling above a status area at the bottom of the terminal.
 //!
 //! ```text
-//! 00:42  Bridge, rep 2 of 5 | Lift your hips and hold.
+//! 00:42  Bridge | Rep 2 of 5. Lift your hips and hold.
 //! ─────────────────────────────────────────────────────────
 //! Bridge · rep 2 of 5 · set 1 of 2
 //! hold  ██████████████░░░░░░░░░░░░   6 s
@@ -12,8 +12,9 @@
 //! left) and from the cues themselves (a hold's or rest's length, the breathing), by a small
 //! thread that redraws four times a second only what changed, and at once on a resize. Captions
 //! are written above it, wrapped at word boundaries to the terminal's width with their text
-//! aligned after the time. Messages from limber (a fault, "paused") go to stderr in a style of
-//! their own, dim, so they do not read as part of the routine.
+//! aligned after the time. Messages from limber (a fault, "skipping to step 4") go to stderr in a
+//! style of their own, dim, so they do not read as part of the routine; that the session is paused,
+//! and how to go on, is in the status area alone.
 //!
 //! It is used only on a terminal that can move its cursor: with `TERM=dumb`, or when standard
 //! output is not a terminal, captions are plain lines ([`crate::session::captions::Terminal`]). Colour is
@@ -578,6 +579,13 @@ impl Captions for Live {
         if crate::log::level() >= crate::log::NORMAL {
             self.message(text);
         }
+    }
+
+    fn paused(&mut self) {
+        // The status area says it, and how to go on.
+        let mut s = self.lock();
+        let mut out = std::io::stdout().lock();
+        s.draw(&mut out, true);
     }
 
     fn summary(&mut self, text: &str) {

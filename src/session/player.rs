@@ -582,7 +582,7 @@ impl Player<'_, '_> {
         self.silence();
         self.publish(timeline, ctl, true);
         self.event(timeline, ctl, "pause");
-        self.dev.captions.info("paused");
+        self.dev.captions.paused();
         loop {
             let c = self.next_control(ctl).await.unwrap_or(Control::Resume);
             match c {
@@ -610,7 +610,7 @@ impl Player<'_, '_> {
                         }
                         Err(Interrupt::Control(Control::Pause | Control::Toggle)) => {
                             self.silence();
-                            self.dev.captions.info("paused");
+                            self.dev.captions.paused();
                             continue;
                         }
                         Err(Interrupt::Control(c @ (Control::Next | Control::Previous))) => {

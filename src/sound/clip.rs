@@ -185,7 +185,7 @@ mod tests {
             warnings[0]
         );
         assert!(
-            warnings[0].contains("missing.wav: No such file"),
+            warnings[0].contains("missing.wav: there is no such file or folder"),
             "{}",
             warnings[0]
         );

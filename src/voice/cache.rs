@@ -72,7 +72,13 @@ impl Cache {
     pub fn open(dir: &Path, max_bytes: u64) -> Result<Cache, String> {
         let made = !dir.exists();
         std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot make the speech cache {}: {e}", dir.display()))?;
+            .map_err(|e| {
+                format!(
+                    "cannot make the speech cache {} ({}): choose a folder you may write to with \"speech_cache\": {{\"folder\": ...}} in the configuration",
+                    dir.display(),
+                    crate::error::plain(&e)
+                )
+            })?;
         let tagged = std::fs::symlink_metadata(dir.join(TAG)).is_ok_and(|m| m.is_file());
         let usual = default_dir().is_some_and(|d| d == dir);
         let empty = std::fs::read_dir(dir).is_ok_and(|mut e| e.next().is_none());
@@ -186,8 +192,9 @@ impl Cache {
             .tempfile_in(&self.dir)
             .map_err(|e| {
                 format!(
-                    "cannot write to the speech cache {}: {e}",
-                    self.dir.display()
+                    "cannot write to the speech cache {} ({}): free some space, or choose another folder with \"speech_cache\": {{\"folder\": ...}} in the configuration",
+                    self.dir.display(),
+                    crate::error::plain(&e)
                 )
             })
     }
@@ -195,7 +202,13 @@ impl Cache {
     /// Puts a finished file in place under `key`, atomically.
     pub fn keep(&self, file: tempfile::NamedTempFile, key: &str) -> Result<(), String> {
         file.persist(self.path(key))
-            .map_err(|e| format!("cannot keep speech in {}: {e}", self.dir.display()))?;
+            .map_err(|e| {
+                format!(
+                    "cannot keep speech in {} ({}): free some space, or choose another folder with \"speech_cache\": {{\"folder\": ...}} in the configuration",
+                    self.dir.display(),
+                    crate::error::plain(&e.error)
+                )
+            })?;
         let tag = self.dir.join(TAG);
         if self.owned && std::fs::symlink_metadata(&tag).is_err() {
             let _ = std::fs::write(tag, TAG_TEXT);
@@ -438,7 +451,9 @@ mod unwritable {
         let e = super::Cache::open(std::path::Path::new("/proc/self"), super::DEFAULT_MAX_BYTES)
             .unwrap_err();
         assert!(
-            e.starts_with("cannot write to the speech cache /proc/self: "),
+            e.starts_with("cannot write to the speech cache /proc/self (")
+                && !e.contains("os error")
+                && e.contains("\"speech_cache\""),
             "{e}"
         );
     }
