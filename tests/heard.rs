@@ -681,12 +681,14 @@ fn voices_are_listed_for_each_engine() {
     // system voice's thousands only when asked for.
     assert!(
         stdout.starts_with(
-            "limber speaks with auto, which chooses espeak-ng, since Piper is not installed (scripts/setup installs it).\n"
+            "limber speaks with auto, which chooses espeak-ng, since Piper is not installed (`limber voices --help` says how).\n"
         ),
         "{stdout}"
     );
     assert!(
-        stdout.contains("\n\nPiper (not installed; scripts/setup installs it), 0 voices in "),
+        stdout.contains(
+            "\n\nPiper (not installed; `limber voices --help` says how to install it), 0 voices in "
+        ),
         "{stdout}"
     );
     assert!(
