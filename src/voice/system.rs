@@ -57,6 +57,8 @@ pub struct System {
     asks: mpsc::Sender<Ask>,
     /// Set when the session lets go of this voice: the thread then says nothing more.
     gone: Arc<AtomicBool>,
+    /// How many lines it has been asked to say.
+    spoken: u32,
 }
 
 impl Drop for System {
@@ -221,7 +223,11 @@ impl System {
             })
             .map_err(|e| format!("cannot start a thread for it: {e}"))?;
         match ready.recv_timeout(ANSWER_WITHIN) {
-            Ok(Ok(())) => Ok(System { asks, gone }),
+            Ok(Ok(())) => Ok(System {
+                asks,
+                gone,
+                spoken: 0,
+            }),
             Ok(Err(why)) => Err(why),
             Err(_) => {
                 gone.store(true, Ordering::SeqCst);
@@ -236,7 +242,18 @@ impl Voice for System {
         "the system voice"
     }
 
+    fn patience(&self) -> Duration {
+        // speech-dispatcher starts its speech module and its sound for the first line: on a
+        // loaded machine that alone was seen to take more than the 4 s allowed a line. (Asked
+        // for once a line has been asked for.)
+        match self.spoken {
+            0 | 1 => Duration::from_secs(15),
+            _ => Duration::from_secs(4),
+        }
+    }
+
     fn say(&mut self, text: &str) -> Result<Heard, String> {
+        self.spoken += 1;
         let (tx, rx) = oneshot::channel();
         self.asks
             .send(Ask::Say(text.to_string(), tx))
