@@ -8,13 +8,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 mod common;
 
-/// One session at a time: the machine is small.
-static SERIAL: Mutex<()> = Mutex::new(());
+use limber_lab::Home;
 
 /// Words long enough to wrap at 40 columns, sides, and a hold long enough to look at.
 const ROUTINE: &str = r#"{ "name": "Screen test", "steps": [
@@ -22,10 +20,9 @@ const ROUTINE: &str = r#"{ "name": "Screen test", "steps": [
   { "exercise": "Knee to chest", "cue": "Bring your {side} knee toward your chest and hold it there.",
     "sides": ["left", "right"], "reps": 2, "hold": 40 } ] }"#;
 
-/// A runtime folder, a sink of its own on the test binary's sound server, and tmux.
+/// A home with a sink of its own on the test binary's sound server, and tmux.
 struct Lab {
-    dir: tempfile::TempDir,
-    sink: common::Sink,
+    home: Home,
     /// Each terminal has a tmux server of its own: `tmux0`, `tmux1`...
     terminals: std::cell::Cell<usize>,
 }
@@ -35,43 +32,27 @@ impl Lab {
         if common::missing(&["tmux"], "the screen tests") {
             return None;
         }
-        let sink = common::Server::shared()?.sink();
-        let dir = tempfile::Builder::new()
-            .prefix("limber-screen")
-            .tempdir()
-            .unwrap();
-        for sub in ["routines", "config", "cache"] {
-            std::fs::create_dir(dir.path().join(sub)).unwrap();
-        }
-        std::fs::write(dir.path().join("routines/screen.json"), ROUTINE).unwrap();
-        common::make_runtime_dir(dir.path());
+        let home = Home::with_sound()?;
+        home.routine("screen", ROUTINE);
         Some(Lab {
-            dir,
-            sink,
+            home,
             terminals: std::cell::Cell::new(0),
         })
     }
 
     fn path(&self) -> &Path {
-        self.dir.path()
+        self.home.path()
     }
 
     /// The environment a session gets, as `env` arguments: the lab's and nothing of the user's.
     fn env(&self, extra: &[&str]) -> Vec<String> {
-        let d = self.path();
         let mut env = vec![
             "env".to_string(),
             "-i".into(),
             format!("PATH={}", std::env::var("PATH").unwrap_or_default()),
             "TERM=xterm-256color".into(),
-            format!("XDG_RUNTIME_DIR={}", d.join("xdg").display()),
-            format!("HOME={}", d.display()),
-            format!("XDG_CONFIG_HOME={}", d.join("config").display()),
-            format!("XDG_CACHE_HOME={}", d.join("cache").display()),
-            format!("LIMBER_ROUTINES={}", d.join("routines").display()),
-            "LIMBER_CONFIG=".into(),
         ];
-        env.extend(self.sink.env_args());
+        env.extend(self.home.env_args());
         env.extend(extra.iter().map(|s| s.to_string()));
         env
     }
@@ -123,16 +104,10 @@ impl Lab {
         self.tmux(&args)
     }
 
-    /// `limber ctl ARGS`'s output.
+    /// `limber ctl ARGS`'s output, when it succeeds.
     fn ctl(&self, args: &[&str]) -> Option<String> {
-        let mut cmd = Command::new(limber());
-        cmd.arg("ctl").args(args);
-        common::lab_env(&mut cmd, self.path());
-        self.sink.env(&mut cmd);
-        let out = cmd.output().unwrap();
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        let out = self.home.test().arg("ctl").args(args).any_status().run();
+        (out.status == Some(0)).then_some(out.stdout)
     }
 
     fn status(&self) -> Option<serde_json::Value> {
@@ -200,7 +175,7 @@ impl Drop for Lab {
 }
 
 fn limber() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_limber"))
+    limber_lab::binary::limber_bin()
 }
 
 /// The screen with what changes from run to run masked: times, seconds left, a bar's fill, and
@@ -272,7 +247,6 @@ fn session(lab: &Lab, width: u16, extra_env: &[&str]) {
 
 #[test]
 fn the_live_display_reads_well_wide_and_narrow() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let Some(lab) = Lab::new() else {
         return;
     };
@@ -317,7 +291,6 @@ fn the_live_display_reads_well_wide_and_narrow() {
 
 #[test]
 fn ctrl_z_pauses_and_fg_goes_on_with_the_keys_working() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let Some(lab) = Lab::new() else {
         return;
     };
