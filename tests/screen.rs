@@ -6,13 +6,14 @@
 //! They need tmux and pulseaudio (`scripts/setup --test`); without them they say so and pass,
 //! unless LIMBER_REQUIRE_AUDIO=1 (as in CI).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
 
 use limber_lab::Home;
+use limber_lab::binary::limber_bin;
 
 /// Words long enough to wrap at 40 columns, sides, and a hold long enough to look at.
 const ROUTINE: &str = r#"{ "name": "Screen test", "steps": [
@@ -174,10 +175,6 @@ impl Drop for Lab {
     }
 }
 
-fn limber() -> PathBuf {
-    limber_lab::binary::limber_bin()
-}
-
 /// The screen with what changes from run to run masked: times, seconds left, a bar's fill, and
 /// the blank lines below the last one. Messages about the audio output (a loaded machine's
 /// sound server may drop out) and tmux's own last line are left out, and only the last 12 lines
@@ -238,7 +235,7 @@ fn masked(screen: &str) -> String {
 fn session(lab: &Lab, width: u16, extra_env: &[&str]) {
     let mut command = lab.env(extra_env);
     command.extend(
-        [limber().display().to_string()]
+        [limber_bin().display().to_string()]
             .into_iter()
             .chain(["run", "screen", "--voice", "none"].map(String::from)),
     );
@@ -298,7 +295,7 @@ fn ctrl_z_pauses_and_fg_goes_on_with_the_keys_working() {
     let mut shell = lab.env(&["PS1=$ "]);
     shell.extend(["bash", "--norc", "--noprofile", "-i"].map(String::from));
     lab.terminal(80, &shell);
-    let line = format!("{} run screen --voice none", limber().display());
+    let line = format!("{} run screen --voice none", limber_bin().display());
     lab.tmux(&["send-keys", "-l", &line]);
     lab.tmux(&["send-keys", "Enter"]);
     lab.until_holding();

@@ -430,33 +430,25 @@ impl<'a> Test<'a> {
         if let Some(want) = &self.stderr {
             assert_eq!(&out.stderr, want, "stderr\n{}", shown());
         }
-        for want in &self.stdout_has {
-            assert!(
-                out.stdout.contains(want.as_str()),
-                "stdout lacks {want:?}\n{}",
-                shown()
-            );
-        }
-        for want in &self.stderr_has {
-            assert!(
-                out.stderr.contains(want.as_str()),
-                "stderr lacks {want:?}\n{}",
-                shown()
-            );
-        }
-        for unwanted in &self.stdout_lacks {
-            assert!(
-                !out.stdout.contains(unwanted.as_str()),
-                "stdout has {unwanted:?}\n{}",
-                shown()
-            );
-        }
-        for unwanted in &self.stderr_lacks {
-            assert!(
-                !out.stderr.contains(unwanted.as_str()),
-                "stderr has {unwanted:?}\n{}",
-                shown()
-            );
+        let streams = [
+            ("stdout", &out.stdout, &self.stdout_has, &self.stdout_lacks),
+            ("stderr", &out.stderr, &self.stderr_has, &self.stderr_lacks),
+        ];
+        for (name, text, has, lacks) in streams {
+            for want in has {
+                assert!(
+                    text.contains(want.as_str()),
+                    "{name} lacks {want:?}\n{}",
+                    shown()
+                );
+            }
+            for unwanted in lacks {
+                assert!(
+                    !text.contains(unwanted.as_str()),
+                    "{name} has {unwanted:?}\n{}",
+                    shown()
+                );
+            }
         }
     }
 }
