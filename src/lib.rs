@@ -9,8 +9,8 @@
 //! ```
 //!
 //! Arrows go one way, from the command line down to the routine:
-//! `cli` -> `session` -> `config` -> `voice` -> `sound` -> `plan` -> `routine` -> `error`, `log`,
-//! `words`; `history` (the session log) is used by `cli` and `session` and uses only `routine`.
+//! `cli` -> `session` -> `config` -> `voice` -> `sound` -> `plan` -> `history` -> `routine` ->
+//! `error`, `log`, `words`; `history` (the session log) uses only `routine`.
 
 pub mod cli;
 pub mod config;

@@ -76,7 +76,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     (
         "run",
         "Also tell the voice chosen, and each step, hold and pause as it happens, on stderr",
-        "Tell only faults on stderr: not pauses, skips, waiting to start or the summary's notes",
+        "Tell only faults on stderr: not pauses, skips, volume changes or waiting to start",
     ),
     (
         "plan",
@@ -355,6 +355,12 @@ one. During a session, or while it asks how it went, the keys 1 to 4 and `limber
 answer instead. \"pain\" makes the routine's exercises a step easier next time, and the next
 session says so.";
 
+fn day(text: &str) -> Result<jiff::civil::Date, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a day; give it as YYYY-MM-DD, like 2026-11-30"))
+}
+
 fn rating(word: &str) -> Result<crate::history::record::Rating, String> {
     crate::history::record::Rating::parse(word)
         .ok_or_else(|| format!("\"{word}\" is not a rating: say easy, fine, hard or pain"))
@@ -367,7 +373,7 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "ROUTINE")]
     pub routine: Option<String>,
     /// Only the sessions on or after this day (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = day)]
     pub since: Option<jiff::civil::Date>,
     /// Print JSON instead, for scripts (the shape is below).
     #[arg(long, conflicts_with = "plot")]

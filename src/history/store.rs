@@ -229,7 +229,13 @@ fn one_line<X: Exercises>(
             {
                 return Err(error(newer(v)));
             }
-            Err(error(format!("not a limber history record ({e}); {KEPT}")))
+            // serde's words, less its "at line 1 column 56": the line is the file's.
+            let words = e.to_string();
+            let words = words.rfind(" at line ").map_or(&words[..], |i| &words[..i]);
+            Err(error(format!(
+                "not a limber history record (at column {}: {words}); {KEPT}",
+                e.column()
+            )))
         }
     }
 }

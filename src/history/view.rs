@@ -18,6 +18,18 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// The filter in words, for "No sessions of core-strength since 2026-11-01"; empty for none.
+    pub fn words(&self) -> String {
+        let mut out = String::new();
+        if let Some(r) = &self.routine {
+            out.push_str(&format!(" of {r}"));
+        }
+        if let Some(d) = self.since {
+            out.push_str(&format!(" since {d}"));
+        }
+        out
+    }
+
     pub fn keeps(&self, s: &Session) -> bool {
         let routine = self.routine.as_ref().is_none_or(|want| {
             s.begin.as_ref().is_some_and(|b| {
@@ -46,6 +58,9 @@ pub struct Report<'a> {
     pub weeks: Vec<Week>,
     /// The last 12 weeks, a day each, Monday to Sunday.
     pub calendar: Vec<Day>,
+    /// Which sessions are shown, in words (" of core-strength"); empty for all.
+    #[serde(skip)]
+    pub filter: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -115,6 +130,7 @@ impl<'a> Report<'a> {
             streak: stats::streak(&weeks),
             calendar,
             weeks,
+            filter: filter.words(),
         }
     }
 
@@ -122,15 +138,28 @@ impl<'a> Report<'a> {
     /// characters. `last` is how many sessions are listed.
     pub fn text(&self, color: bool, last: usize) -> String {
         let mut out = String::new();
-        if self.sessions.is_empty() {
+        if self.sessions.is_empty() && self.filter.is_empty() {
             out.push_str("No sessions yet. `limber run` starts one; each is recorded here.\n");
+        } else if self.sessions.is_empty() {
+            out.push_str(&format!("No sessions{}.\n", self.filter));
+        } else if last == 0 {
+            out.push_str(&format!(
+                "{}{}.\n",
+                crate::words::count(self.sessions.len(), "session", "sessions"),
+                self.filter
+            ));
         } else {
             let n = self.sessions.len().min(last);
-            out.push_str(&format!(
-                "Last {} of {} sessions:\n",
-                n,
-                self.sessions.len()
-            ));
+            out.push_str(&if self.sessions.len() == 1 {
+                format!("1 session{}:\n", self.filter)
+            } else {
+                format!(
+                    "Last {} of {} sessions{}:\n",
+                    n,
+                    self.sessions.len(),
+                    self.filter
+                )
+            });
             let rows: Vec<[String; 5]> = self.sessions[self.sessions.len() - n..]
                 .iter()
                 .rev()
@@ -558,12 +587,24 @@ mod tests {
             routine: Some("LOWER BACK BASICS".into()),
             since: Some(date(2026, 12, 1)),
         };
-        assert_eq!(
-            Report::new(&history, &only, date(2026, 12, 2), 3)
-                .sessions
-                .len(),
-            1
+        let one = Report::new(&history, &only, date(2026, 12, 2), 3);
+        assert_eq!(one.sessions.len(), 1);
+        assert!(
+            one.text(false, 10)
+                .starts_with("1 session of LOWER BACK BASICS since 2026-12-01:\n"),
+            "{}",
+            one.text(false, 10)
         );
+        let none = Filter {
+            routine: Some("core-strength".into()),
+            since: None,
+        };
+        let text = Report::new(&history, &none, date(2026, 12, 2), 3).text(false, 10);
+        assert!(
+            text.starts_with("No sessions of core-strength.\n"),
+            "{text}"
+        );
+        assert!(report.text(false, 0).starts_with("2 sessions.\n"));
     }
 
     #[test]
