@@ -1,22 +1,12 @@
 //! The real `limber` binary, end to end: every command, its output and its exit code.
 
-use std::path::{Path, PathBuf};
+//!
+//! Each test runs the binary in a home of its own (`limber_lab::Home`: an empty routines folder,
+//! no configuration, no Piper or voices of the machine's, so `auto` is espeak-ng here).
 
-use assert_cmd::Command;
-use predicates::prelude::*;
+use std::path::PathBuf;
 
-/// The binary with a private, empty user routines folder, so the machine's own routines never
-/// leak into a test.
-fn limber(routines: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("limber").unwrap();
-    cmd.env("LIMBER_ROUTINES", routines)
-        .env("XDG_CONFIG_HOME", routines)
-        .env("XDG_CACHE_HOME", routines.join("cache"))
-        // No Piper or voices of the machine's: `auto` is espeak-ng here.
-        .env("XDG_DATA_HOME", routines.join("data"))
-        .env("LIMBER_CONFIG", "");
-    cmd
-}
+use limber_lab::{Home, Test};
 
 fn empty_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
@@ -30,60 +20,39 @@ const VALID: &str = r#"{ "name": "Mine", "steps": [ { "say": "Hello." }, { "exer
 
 #[test]
 fn help_and_version() {
-    let dir = empty_dir();
-    limber(dir.path())
+    let home = Home::new();
+    home.test()
         .arg("--help")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "A voice coach for floor exercises",
-        ))
-        .stdout(predicate::str::contains("plan"))
-        .stdout(predicate::str::contains("limber new NAME --from"));
+        .stdout_has("A voice coach for floor exercises")
+        .stdout_has("plan")
+        .stdout_has("limber new NAME --from")
+        .run();
     for sub in ["list", "plan", "check", "schema"] {
-        limber(dir.path())
+        home.test()
             .args([sub, "--help"])
-            .assert()
-            .success()
-            .stdout(predicate::str::contains("Usage: limber"));
+            .stdout_has("Usage: limber")
+            .run();
     }
-    limber(dir.path())
+    home.test()
         .arg("--version")
-        .assert()
-        .success()
-        .stdout(format!("limber {}\n", env!("CARGO_PKG_VERSION")));
+        .stdout(format!("limber {}\n", env!("CARGO_PKG_VERSION")))
+        .run();
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    let dir = empty_dir();
-    limber(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("Usage"));
-    limber(dir.path())
-        .arg("plam")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("plan"));
-    limber(dir.path()).arg("plan").assert().code(2);
+    let home = Home::new();
+    home.test().status(2).stderr_has("Usage").run();
+    home.test().arg("plam").status(2).stderr_has("plan").run();
+    home.test().arg("plan").status(2).run();
 }
 
 #[test]
 fn list_shows_built_in_and_user_routines() {
-    let dir = empty_dir();
-    std::fs::write(dir.path().join("mine.json"), VALID).unwrap();
-    std::fs::write(dir.path().join("broken.json"), "{").unwrap();
-    let replaced = VALID.replace("\"Mine\"", "\"My in-bed\"");
-    std::fs::write(dir.path().join("in-bed.json"), replaced).unwrap();
-    let out = limber(dir.path())
-        .arg("list")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8(out).unwrap();
+    let home = Home::new();
+    home.routine("mine", VALID).routine("broken", "{");
+    home.routine("in-bed", &VALID.replace("\"Mine\"", "\"My in-bed\""));
+    let out = home.ok(&["list"]);
     for id in [
         "lower-back-basics",
         "gentle-relief",
@@ -107,14 +76,7 @@ fn list_shows_built_in_and_user_routines() {
         "a replaced built-in is listed once:\n{out}"
     );
 
-    let json = limber(dir.path())
-        .args(["list", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let items: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let items = home.test().args(["list", "--json"]).run().json();
     let mine = items
         .as_array()
         .unwrap()
@@ -128,42 +90,41 @@ fn list_shows_built_in_and_user_routines() {
 
 #[test]
 fn plan_prints_the_timeline_with_its_total() {
-    let dir = empty_dir();
-    limber(dir.path())
+    let out = Test::new()
         .args(["plan", "lower-back-basics"])
-        .assert()
-        .success()
-        .stdout(predicate::str::starts_with(
-            "Lower back basics\n00:00  speak     Starting Lower back basics.",
-        ))
-        .stdout(predicate::str::contains("chime     hold start"))
-        .stdout(predicate::function(|out: &str| {
-            // The total, then each exercise's level (a new user's are all level 1).
-            let at = out.find("\nTotal ").unwrap_or(0);
-            let total = out[at + 1..].lines().next().unwrap_or("");
-            total.ends_with(" steps, about 22 minutes as `limber list` says")
-                && total.contains(" s), ")
-                && out[at..].contains(
-                    "\n\nLevels (from the session log; --level N or --no-progress choose for one session):\n  Knee-to-chest stretch: level 1 of 2, 30 s x 2; next: 30 s x 3 after 2 more good sessions\n",
-                )
-        }))
-        // Nothing is in this new user's speech cache yet.
-        .stdout(predicate::str::ends_with(
+        .stdout_has("chime     hold start")
+        .run()
+        .stdout;
+    assert!(
+        out.starts_with("Lower back basics\n00:00  speak     Starting Lower back basics."),
+        "{out}"
+    );
+    // The total, then each exercise's level (a new user's are all level 1).
+    let at = out.find("\nTotal ").unwrap_or(0);
+    let total = out[at + 1..].lines().next().unwrap_or("");
+    assert!(
+        total.ends_with(" steps, about 22 minutes as `limber list` says")
+            && total.contains(" s), ")
+            && out[at..].contains(
+                "\n\nLevels (from the session log; --level N or --no-progress choose for one session):\n  Knee-to-chest stretch: level 1 of 2, 30 s x 2; next: 30 s x 3 after 2 more good sessions\n",
+            ),
+        "{out}"
+    );
+    // Nothing is in this new user's speech cache yet.
+    assert!(
+        out.ends_with(
             "\n\nSpeech times are exact for 0 of 85 lines, estimated for the rest; `limber prepare lower-back-basics` makes them all exact.\n",
-        ));
+        ),
+        "{out}"
+    );
 }
 
 #[test]
 fn plan_json_has_the_documented_shape() {
-    let dir = empty_dir();
-    let out = limber(dir.path())
+    let plan = Test::new()
         .args(["plan", "breathing", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let plan: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        .run()
+        .json();
     assert_eq!(plan["routine"], "Breathing");
     let total = plan["total_seconds"].as_f64().unwrap();
     let cues = plan["cues"].as_array().unwrap();
@@ -189,49 +150,49 @@ fn plan_json_has_the_documented_shape() {
 
 #[test]
 fn plan_of_a_file_and_unknown_names() {
-    let dir = empty_dir();
-    let file = dir.path().join("x.json");
+    let home = Home::new();
+    let file = home.join("x.json");
     std::fs::write(&file, VALID).unwrap();
-    limber(dir.path())
+    home.test()
         .arg("plan")
         .arg(&file)
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("Bridge. 2 reps, 5 second holds."));
-    limber(dir.path())
+        .stdout_has("Bridge. 2 reps, 5 second holds.")
+        .run();
+    home.test()
         .args(["plan", "lower-back-basic"])
-        .assert()
-        .code(1)
+        .status(1)
         .stderr(format!(
             "limber: no routine named \"lower-back-basic\" among the built-in routines or in {} (did you mean \"lower-back-basics\"?); `limber list` shows every routine, or give a path to a .json file\n",
-            dir.path().display()
-        ));
-    limber(dir.path())
+            home.join("routines").display()
+        ))
+        .run();
+    let err = home
+        .test()
         .args(["plan", "./nope.json"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::starts_with("./nope.json: cannot read:"));
+        .status(1)
+        .run()
+        .stderr;
+    assert!(err.starts_with("./nope.json: cannot read:"), "{err}");
 }
 
 #[test]
 fn check_accepts_every_built_in_routine_and_the_example() {
-    let dir = empty_dir();
-    let mut cmd = limber(dir.path());
-    cmd.arg("check");
-    for entry in std::fs::read_dir(root().join("routines")).unwrap() {
-        cmd.arg(entry.unwrap().path());
-    }
-    cmd.arg(root().join("tests/routines/example.json"));
-    cmd.assert().success().stdout(predicate::str::contains(
-        "8 routines checked: 8 valid, 0 with problems",
-    ));
+    let files = std::fs::read_dir(root().join("routines"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path());
+    Test::new()
+        .arg("check")
+        .args(files)
+        .arg(root().join("tests/routines/example.json"))
+        .stdout_has("8 routines checked: 8 valid, 0 with problems")
+        .run();
 }
 
 /// Every file in tests/bad gets exactly the errors in the `.err` file beside it.
 /// `LIMBER_BLESS=1 cargo test` rewrites them; read every one before committing.
 #[test]
 fn bad_routines_get_exact_errors() {
-    let dir = empty_dir();
+    let home = Home::new();
     let bad = root().join("tests/bad");
     let bless = std::env::var_os("LIMBER_BLESS").is_some();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&bad)
@@ -244,14 +205,14 @@ fn bad_routines_get_exact_errors() {
     let mut mismatches = Vec::new();
     for file in files {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        let out = limber(dir.path())
+        let stderr = home
+            .test()
             .current_dir(&bad)
             .args(["check", &name])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{name} must fail");
-        assert!(out.stdout.is_empty(), "{name}: nothing on stdout");
-        let stderr = String::from_utf8(out.stderr).unwrap();
+            .status(1)
+            .stdout("")
+            .run()
+            .stderr;
         let expected_path = file.with_extension("err");
         if bless {
             std::fs::write(&expected_path, &stderr).unwrap();
@@ -268,88 +229,74 @@ fn bad_routines_get_exact_errors() {
 
 #[test]
 fn check_reports_every_file_and_fails_if_any_is_bad() {
-    let dir = empty_dir();
-    let good = dir.path().join("good.json");
+    let home = Home::new();
+    let good = home.join("good.json");
     std::fs::write(&good, VALID).unwrap();
     let bad = root().join("tests/bad/durations.json");
-    limber(dir.path())
+    home.test()
         .arg("check")
         .arg(&good)
         .arg(&bad)
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains("ok: "))
-        .stdout(predicate::str::contains(
-            "2 routines checked: 1 valid, 1 with problems",
-        ))
-        .stderr(predicate::str::contains(
-            "steps[0].hold: must be at least 1 second, found 0",
-        ));
+        .status(1)
+        .stdout_has("ok: ")
+        .stdout_has("2 routines checked: 1 valid, 1 with problems")
+        .stderr_has("steps[0].hold: must be at least 1 second, found 0")
+        .run();
 }
 
 #[test]
 fn check_without_files_checks_the_user_folder() {
-    let dir = empty_dir();
-    limber(dir.path())
+    let home = Home::new();
+    home.test()
         .arg("check")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("No routines to check"));
-    std::fs::write(dir.path().join("mine.json"), VALID).unwrap();
-    limber(dir.path())
+        .stdout_has("No routines to check")
+        .run();
+    home.routine("mine", VALID);
+    home.test()
         .arg("check")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("mine.json (\"Mine\""));
+        .stdout_has("mine.json (\"Mine\"")
+        .run();
 }
 
 #[test]
 fn duplicate_routine_names_are_errors() {
-    let dir = empty_dir();
+    let home = Home::new();
     let work = empty_dir();
     let a = work.path().join("a.json");
     let b = work.path().join("b.json");
     std::fs::write(&a, VALID).unwrap();
     std::fs::write(&b, VALID).unwrap();
-    limber(dir.path())
+    home.test()
         .arg("check")
         .arg(&a)
         .arg(&b)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "a.json:1:11: name: the name \"Mine\" is already used by",
-        ))
-        .stderr(predicate::str::contains("b.json"));
+        .status(1)
+        .stderr_has("a.json:1:11: name: the name \"Mine\" is already used by")
+        .stderr_has("b.json")
+        .run();
     // Same name as a built-in routine, under another file name, in the routines folder.
-    let c = dir.path().join("c.json");
+    let c = home.join("routines/c.json");
     std::fs::write(&c, VALID.replace("\"Mine\"", "\"Lower back basics\"")).unwrap();
-    limber(dir.path())
+    home.test()
         .arg("check")
         .arg(&c)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "is already used by the built-in routine \"lower-back-basics\"",
-        ));
+        .status(1)
+        .stderr_has("is already used by the built-in routine \"lower-back-basics\"")
+        .run();
     // A draft elsewhere is not compared with the library until it is moved in.
     let draft = work.path().join("draft.json");
     std::fs::write(&draft, VALID.replace("\"Mine\"", "\"Lower back basics\"")).unwrap();
-    limber(dir.path())
-        .arg("check")
-        .arg(&draft)
-        .assert()
-        .success();
+    home.test().arg("check").arg(&draft).run();
     // Replacing a built-in on purpose, by its file name, is fine.
     std::fs::remove_file(&c).unwrap();
-    let own = dir.path().join("lower-back-basics.json");
+    let own = home.join("routines/lower-back-basics.json");
     std::fs::write(&own, VALID.replace("\"Mine\"", "\"Lower back basics\"")).unwrap();
-    limber(dir.path()).arg("check").arg(&own).assert().success();
+    home.test().arg("check").arg(&own).run();
 }
 
 #[test]
 fn input_that_is_not_a_routine_gets_one_line() {
-    let dir = empty_dir();
+    let home = Home::new();
     let work = empty_dir();
     let big = work.path().join("big.json");
     let file = std::fs::File::create(&big).unwrap();
@@ -372,33 +319,28 @@ fn input_that_is_not_a_routine_gets_one_line() {
         ),
         (&folder, "is a folder, not a routine file"),
     ] {
-        let out = limber(dir.path()).arg("check").arg(path).output().unwrap();
-        assert_eq!(out.status.code(), Some(1));
-        let stderr = String::from_utf8(out.stderr).unwrap();
         let expected = if message.starts_with(':') {
             format!("{}{message}\n", path.display())
         } else {
             format!("{}: {message}\n", path.display())
         };
-        assert_eq!(stderr, expected);
+        home.test()
+            .arg("check")
+            .arg(path)
+            .status(1)
+            .stderr(expected)
+            .run();
     }
 }
 
 #[test]
 fn schemas_are_printed_and_match_the_docs() {
-    let dir = empty_dir();
+    let home = Home::new();
     for (which, file) in [
         ("routine", "routine.schema.json"),
         ("config", "config.schema.json"),
     ] {
-        let out = limber(dir.path())
-            .args(["schema", which])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let printed: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let printed = home.test().args(["schema", which]).run().json();
         let docs: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(root().join("docs").join(file)).unwrap())
                 .unwrap();
@@ -413,25 +355,18 @@ fn schemas_are_printed_and_match_the_docs() {
         }
     }
     // Without an argument, the routine's.
-    limber(dir.path())
+    home.test()
         .arg("schema")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("\"title\": \"limber routine\""));
+        .stdout_has("\"title\": \"limber routine\"")
+        .run();
 }
 
 #[test]
 fn output_to_a_closed_pipe_is_not_an_error() {
-    let dir = empty_dir();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("limber"))
-        .env("LIMBER_ROUTINES", dir.path())
-        .env("XDG_CONFIG_HOME", dir.path())
-        .env_remove("LIMBER_CONFIG")
+    let test = Test::new()
         .args(["plan", "core-strength"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        .env_remove("LIMBER_CONFIG");
+    let mut child = test.spawn();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert!(
@@ -493,116 +428,110 @@ fn voice_examples_in_the_docs_are_valid_configurations() {
 
 #[test]
 fn an_engine_without_what_it_needs_is_named_when_it_is_used() {
-    let dir = empty_dir();
-    let config = dir.path().join("config.json");
+    let home = Home::new();
+    let config = home.join("config.json");
     std::fs::write(
         &config,
         "{ \"voice\": { \"engine\": \"piper\", \"program\": \"/bin/true\" } }",
     )
     .unwrap();
     // A half-done setup does not stop what needs no voice.
-    limber(dir.path())
+    home.test()
         .arg("--config")
         .arg(&config)
         .args(["plan", "in-bed"])
-        .assert()
-        .success();
-    limber(dir.path())
+        .run();
+    let err = home
+        .test()
         .arg("--config")
         .arg(&config)
         .args(["prepare", "in-bed"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::starts_with(
+        .status(1)
+        .run()
+        .stderr;
+    assert!(
+        err.starts_with(
             "limber: piper cannot start (piper needs a voice model: set \"model\" in the configuration's \"voice\"",
-        ));
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn configuration_changes_the_plan() {
-    let dir = empty_dir();
-    let config = dir.path().join("coach.json");
+    let home = Home::new();
+    let config = home.join("coach.json");
     std::fs::write(
         &config,
         r#"{ "countdown": 5, "phrases": { "switch_sides": "Andere Seite.", "numbers": ["Eins", "Zwei", "Drei", "Vier", "Fünf", "Sechs", "Sieben", "Acht", "Neun", "Zehn"] } }"#,
     )
     .unwrap();
-    let out = limber(dir.path())
+    let text = home
+        .test()
         .arg("--config")
         .arg(&config)
         .args(["plan", "lower-back-basics"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(out.status.success());
+        .run()
+        .stdout;
     assert!(text.contains("Andere Seite."), "{text}");
     assert!(text.contains("speak     Drei"), "{text}");
     assert!(!text.contains("Switch sides."));
     // The same file through the environment, and the default place.
-    limber(dir.path())
+    home.test()
         .env("LIMBER_CONFIG", &config)
         .args(["plan", "lower-back-basics"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("Andere Seite."));
-    std::fs::create_dir_all(dir.path().join("limber")).unwrap();
-    std::fs::copy(&config, dir.path().join("limber/config.json")).unwrap();
-    limber(dir.path())
+        .stdout_has("Andere Seite.")
+        .run();
+    std::fs::create_dir_all(home.join("config/limber")).unwrap();
+    std::fs::copy(&config, home.join("config/limber/config.json")).unwrap();
+    home.test()
         .args(["plan", "lower-back-basics"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("Andere Seite."));
+        .stdout_has("Andere Seite.")
+        .run();
 }
 
 #[test]
 fn configuration_mistakes_stop_before_anything_runs() {
-    let dir = empty_dir();
-    let config = dir.path().join("coach.json");
+    let home = Home::new();
+    let config = home.join("coach.json");
     std::fs::write(
         &config,
         "{\n  \"countdown\": 30,\n  \"voice\": { \"rat\": 150 }\n}\n",
     )
     .unwrap();
-    limber(dir.path()).arg("--config").arg(&config).args(["plan", "in-bed"]).assert().code(1).stdout("").stderr(format!(
+    home.test().arg("--config").arg(&config).args(["plan", "in-bed"]).status(1).stdout("").stderr(format!(
         "{0}:2:16: countdown: 30 is too many: at most 10 is allowed\n  help: Count aloud the last N seconds of each hold, unless a routine says otherwise (0 turns it off).\n\
          {0}:3:14: voice.rat: unknown key \"rat\" in a voice\n  help: did you mean \"rate\"?\n",
         config.display()
-    ));
-    limber(dir.path())
-        .env("LIMBER_CONFIG", dir.path().join("missing.json"))
+    )).run();
+    home.test()
+        .env("LIMBER_CONFIG", home.join("missing.json"))
         .arg("list")
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("missing.json: cannot read"));
+        .status(1)
+        .stderr_has("missing.json: cannot read")
+        .run();
     // The schema never needs the configuration.
-    limber(dir.path())
-        .arg("--config")
-        .arg(&config)
-        .arg("schema")
-        .assert()
-        .success();
+    home.test().arg("--config").arg(&config).arg("schema").run();
 }
 
 #[test]
 fn configuration_can_move_the_routines_folder() {
-    let dir = empty_dir();
+    let home = Home::new();
     let elsewhere = empty_dir();
     std::fs::write(elsewhere.path().join("mine.json"), VALID).unwrap();
-    let config = dir.path().join("coach.json");
+    let config = home.join("coach.json");
     std::fs::write(
         &config,
         serde_json::json!({ "routines": elsewhere.path() }).to_string(),
     )
     .unwrap();
-    let mut cmd = Command::cargo_bin("limber").unwrap();
-    cmd.env_remove("LIMBER_ROUTINES")
-        .env("XDG_CONFIG_HOME", dir.path())
+    home.test()
+        .env_remove("LIMBER_ROUTINES")
         .arg("--config")
         .arg(&config)
-        .args(["plan", "mine"]);
-    cmd.assert()
-        .success()
-        .stdout(predicate::str::contains("Bridge."));
+        .args(["plan", "mine"])
+        .stdout_has("Bridge.")
+        .run();
 }
 
 /// The systemd units in contrib/ are valid, as `systemd-analyze verify` sees them (where it is
@@ -632,7 +561,7 @@ fn contrib_systemd_units_verify() {
     assert!(service.contains("ExecStart=%h/.local/bin/limber run "));
     let service = service.replace(
         "%h/.local/bin/limber",
-        &assert_cmd::cargo::cargo_bin("limber").display().to_string(),
+        &limber_lab::binary::limber_bin().display().to_string(),
     );
     std::fs::write(dir.path().join("limber-morning.service"), service).unwrap();
     std::fs::copy(
@@ -659,23 +588,21 @@ fn contrib_systemd_units_verify() {
 
 #[test]
 fn the_controls_and_audio_settings_are_checked_like_the_rest() {
-    let dir = empty_dir();
-    let config = dir.path().join("coach.json");
+    let home = Home::new();
+    let config = home.join("coach.json");
     std::fs::write(
         &config,
         "{\n  \"controls\": { \"resume\": \"rewind\", \"on_event\": \"lights\" },\n  \"audio\": { \"lead_in\": 20, \"keep_alive\": true, \"device\": \"pulse\" }\n}\n",
     )
     .unwrap();
-    let out = limber(dir.path())
+    let err = home
+        .test()
         .arg("--config")
         .arg(&config)
         .args(["plan", "in-bed"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stderr
-        .clone();
-    let err = String::from_utf8_lossy(&out);
+        .status(1)
+        .run()
+        .stderr;
     assert!(
         err.contains(":2:27: controls.resume: ") && err.contains("\"continue\""),
         "{err}"
@@ -692,20 +619,16 @@ fn the_controls_and_audio_settings_are_checked_like_the_rest() {
         "{ \"controls\": { \"resume\": \"restart_rep\", \"on_event\": \"\" }, \"audio\": { \"lead_in\": 1.5, \"keep_alive\": false, \"device\": \"\" } }",
     )
     .unwrap();
-    limber(dir.path())
+    home.test()
         .arg("--config")
         .arg(&config)
         .args(["plan", "in-bed"])
-        .assert()
-        .success();
+        .run();
 }
 
 #[test]
 fn plain_limber_prints_a_short_usage_and_exits_2() {
-    let dir = empty_dir();
-    let out = limber(dir.path()).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = Test::new().status(2).stdout("").run().stderr;
     assert!(err.starts_with("limber "), "{err}");
     for command in ["run ", "list ", "show ", "new ", "render ", "completions "] {
         assert!(err.contains(&format!("\n  {command}")), "{command}: {err}");
@@ -723,17 +646,12 @@ fn plain_limber_prints_a_short_usage_and_exits_2() {
         err.contains("\n  rate         Say how the last session went (easy, fine, hard or pain)\n"),
         "{err}"
     );
-    assert!(out.stdout.is_empty());
 }
 
 #[test]
 fn verbose_and_quiet_are_described_for_each_command() {
-    let dir = empty_dir();
-    let help = |args: &[&str]| {
-        let out = limber(dir.path()).args(args).output().unwrap();
-        assert!(out.status.success());
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let home = Home::new();
+    let help = |args: &[&str]| home.test().args(args).run().stdout;
     let messages = |text: &str| {
         let at = text
             .find("\nMessages:\n")
@@ -762,93 +680,75 @@ fn verbose_and_quiet_are_described_for_each_command() {
     );
     assert!(!run.contains("limber run --help"), "{run}");
     // The options still work where they are described.
-    let out = limber(dir.path()).args(["list", "-q"]).output().unwrap();
-    assert!(out.status.success());
+    home.test().args(["list", "-q"]).run();
 }
 
 #[test]
 fn an_installed_limber_shows_copies_and_explains_without_the_source() {
-    let dir = empty_dir();
-    let routines = dir.path().join("routines");
+    let home = Home::new();
+    let routines = home.join("routines");
     // show: the built-in routine's own text.
-    let out = limber(&routines).args(["show", "in-bed"]).output().unwrap();
-    assert!(out.status.success());
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        std::fs::read_to_string(root().join("routines/in-bed.json")).unwrap()
-    );
+    home.test()
+        .args(["show", "in-bed"])
+        .stdout(std::fs::read_to_string(root().join("routines/in-bed.json")).unwrap())
+        .run();
     // new --from: a copy with a name of its own, in the routines folder, that is valid.
-    let out = limber(&routines)
+    home.test()
         .args(["new", "my-bed", "--from", "in-bed"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("my-bed.json, a copy of in-bed"));
+        .stdout_has("my-bed.json, a copy of in-bed")
+        .run();
     let copy = std::fs::read_to_string(routines.join("my-bed.json")).unwrap();
     assert!(copy.contains("\"name\": \"My bed\""), "{copy}");
-    limber(&routines)
-        .args(["check", "my-bed"])
-        .assert()
-        .success();
+    home.test().args(["check", "my-bed"]).run();
     // Never over a file that is there.
-    let out = limber(&routines).args(["new", "my-bed"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is there already"));
+    home.test()
+        .args(["new", "my-bed"])
+        .status(1)
+        .stderr_has("is there already")
+        .run();
     assert_eq!(
         std::fs::read_to_string(routines.join("my-bed.json")).unwrap(),
         copy
     );
     // new without --from: a small routine of every kind of step, valid, that lists and plans.
-    limber(&routines)
-        .args(["new", "stretch"])
-        .assert()
-        .success();
-    let out = limber(&routines).arg("list").output().unwrap();
-    let list = String::from_utf8_lossy(&out.stdout);
-    assert!(list.contains("  stretch "), "{list}");
-    assert!(list.contains("3 exercises"), "{list}");
-    limber(&routines)
+    home.test().args(["new", "stretch"]).run();
+    home.test()
+        .arg("list")
+        .stdout_has("  stretch ")
+        .stdout_has("3 exercises")
+        .run();
+    home.test()
         .args(["plan", "stretch", "--only", "4"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("step 4: Bridge"))
-        .stdout(predicate::str::contains("Knee to chest").not());
+        .stdout_has("step 4: Bridge")
+        .stdout_lacks("Knee to chest")
+        .run();
     // config: the documented example.
-    limber(&routines)
+    home.test()
         .arg("config")
-        .assert()
-        .success()
-        .stdout(std::fs::read_to_string(root().join("config.example.json")).unwrap());
+        .stdout(std::fs::read_to_string(root().join("config.example.json")).unwrap())
+        .run();
     // completions and the manual page.
     for (shell, mark) in [
         ("bash", "complete -F"),
         ("zsh", "#compdef limber"),
         ("fish", "complete -c limber"),
     ] {
-        limber(&routines)
+        home.test()
             .args(["completions", shell])
-            .assert()
-            .success()
-            .stdout(predicate::str::contains(mark))
-            .stdout(predicate::str::contains("render"));
+            .stdout_has(mark)
+            .stdout_has("render")
+            .run();
     }
-    limber(&routines)
+    home.test()
         .arg("man")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(".TH limber 1"))
-        .stdout(predicate::str::contains("completions"));
+        .stdout_has(".TH limber 1")
+        .stdout_has("completions")
+        .run();
 }
 
 #[test]
 fn list_says_about_how_long_in_words_however_full_the_cache() {
-    let dir = empty_dir();
-    let out = limber(dir.path()).arg("list").output().unwrap();
-    let list = String::from_utf8_lossy(&out.stdout);
+    let list = Test::new().arg("list").run().stdout;
     assert!(
         list.contains("  in-bed             about 13 minutes  6 exercises   In bed"),
         "{list}"

@@ -7,14 +7,16 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::Mutex;
+use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{have, lab_env, missing, skip, wait_for};
+use common::{have, missing, skip, wait_for};
+use limber_lab::Home;
 
-/// One session at a time: the machine is small.
-static SERIAL: Mutex<()> = Mutex::new(());
+/// Sessions run side by side, each in a home and a sink of its own; the one whose sound server
+/// goes away, and which times the whole session, runs alone.
+static SESSIONS: RwLock<()> = RwLock::new(());
 
 /// A greeting, then two long steps, so a session stays in a known place while it is driven.
 const ROUTINE: &str = r#"{ "name": "Tiny", "steps": [
@@ -22,50 +24,40 @@ const ROUTINE: &str = r#"{ "name": "Tiny", "steps": [
   { "exercise": "Bridge", "reps": 2, "hold": 60 },
   { "exercise": "Cat", "reps": 1, "hold": 60 } ] }"#;
 
-/// A runtime folder, and a sink to play into.
+/// A home, with a sink to play into, and the session running there.
 struct Lab {
-    dir: tempfile::TempDir,
+    home: Home,
     /// A server of the lab's own, for the test that stops it; the others share the test
     /// binary's.
     server: Option<common::Server>,
-    sink: Option<common::Sink>,
     session: Option<Child>,
 }
 
 impl Lab {
-    /// A lab with no sound server, for what needs none.
-    fn bare() -> Lab {
-        let dir = tempfile::Builder::new()
-            .prefix("limber-ctl")
-            .tempdir()
-            .unwrap();
-        for sub in ["routines", "config"] {
-            std::fs::create_dir(dir.path().join(sub)).unwrap();
-        }
-        common::make_runtime_dir(dir.path());
-        std::fs::write(dir.path().join("routines/tiny.json"), ROUTINE).unwrap();
+    fn within(home: Home) -> Lab {
+        home.routine("tiny", ROUTINE);
         Lab {
-            dir,
+            home,
             server: None,
-            sink: None,
             session: None,
         }
+    }
+
+    /// A lab with no sound server, for what needs none.
+    fn bare() -> Lab {
+        Lab::within(Home::new())
     }
 
     /// A lab with a sink on the shared sound server, or `None` (after saying why) without
     /// pulseaudio.
     fn start() -> Option<Lab> {
-        let sink = common::Server::shared()?.sink();
-        let mut lab = Lab::bare();
-        lab.sink = Some(sink);
-        Some(lab)
+        Some(Lab::within(Home::with_sound()?))
     }
 
     /// A lab with a sound server of its own, which it can stop and start.
     fn start_private() -> Option<Lab> {
         let server = common::Server::private()?;
-        let mut lab = Lab::bare();
-        lab.sink = Some(server.default_sink());
+        let mut lab = Lab::within(Home::new().sound(server.default_sink()));
         lab.server = Some(server);
         Some(lab)
     }
@@ -79,17 +71,11 @@ impl Lab {
     }
 
     fn limber(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_limber"));
-        cmd.args(args).stdin(Stdio::null());
-        lab_env(&mut cmd, self.dir.path());
-        if let Some(sink) = &self.sink {
-            sink.env(&mut cmd);
-        }
-        cmd
+        self.home.test().args(args).command()
     }
 
     fn socket(&self) -> PathBuf {
-        self.dir.path().join("xdg/limber/control.sock")
+        self.home.socket()
     }
 
     /// `limber ctl ARGS`: its exit code, stdout and stderr.
@@ -198,7 +184,7 @@ fn ctl_without_a_session_says_so() {
         );
     }
     // A socket left by a session that crashed is nobody: the same message.
-    let dir = lab.dir.path().join("xdg/limber");
+    let dir = lab.home.path().join("xdg/limber");
     std::fs::create_dir(&dir).unwrap();
     std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     drop(std::os::unix::net::UnixListener::bind(dir.join("control.sock")).unwrap());
@@ -214,7 +200,7 @@ fn ctl_without_a_session_says_so() {
 #[test]
 fn a_folder_others_can_read_is_refused() {
     let lab = Lab::bare();
-    let dir = lab.dir.path().join("xdg/limber");
+    let dir = lab.home.path().join("xdg/limber");
     std::fs::create_dir(&dir).unwrap();
     std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let (code, _, err) = lab.ctl(&["status"]);
@@ -240,12 +226,12 @@ fn a_folder_others_can_read_is_refused() {
 
 #[test]
 fn ctl_drives_a_running_session() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _beside = SESSIONS.read().unwrap_or_else(|p| p.into_inner());
     let Some(mut lab) = Lab::start() else {
         return;
     };
     // A socket left by a crash is taken over.
-    let dir = lab.dir.path().join("xdg/limber");
+    let dir = lab.home.path().join("xdg/limber");
     std::fs::create_dir(&dir).unwrap();
     std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     drop(std::os::unix::net::UnixListener::bind(lab.socket()).unwrap());
@@ -332,7 +318,7 @@ fn ctl_drives_a_running_session() {
 
 #[test]
 fn signals_pause_resume_and_skip() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _beside = SESSIONS.read().unwrap_or_else(|p| p.into_inner());
     let Some(mut lab) = Lab::start() else {
         return;
     };
@@ -365,7 +351,7 @@ fn signals_pause_resume_and_skip() {
 
 #[test]
 fn keys_under_a_real_terminal() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _beside = SESSIONS.read().unwrap_or_else(|p| p.into_inner());
     if missing(&["python3"], "the terminal tests") {
         return;
     }
@@ -390,20 +376,12 @@ fn keys_under_a_real_terminal() {
         ["send", "q"],
     ]);
     // With no sound server, a session at a terminal carries on with captions.
-    let mut cmd = lab.limber(&[]);
+    let mut cmd = Command::new("python3");
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TERM", "xterm")
-        .env(
-            "PULSE_SERVER",
-            format!("unix:{}", lab.dir.path().join("no-server").display()),
-        )
-        .env("XDG_RUNTIME_DIR", lab.dir.path().join("xdg"))
-        .env("HOME", lab.dir.path())
-        .env("XDG_CONFIG_HOME", lab.dir.path().join("config"))
-        .env("LIMBER_ROUTINES", lab.dir.path().join("routines"))
-        .env("LIMBER_CONFIG", "");
-    let out = Command::new("python3")
+        .env("TERM", "xterm");
+    lab.home.env(&mut cmd);
+    let out = cmd
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pty_drive.py"))
         .arg(steps.to_string())
         .args([
@@ -413,7 +391,6 @@ fn keys_under_a_real_terminal() {
             "--voice",
             "none",
         ])
-        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
         .output()
         .unwrap();
     let (code, screen, err) = text(out);
@@ -438,18 +415,18 @@ fn keys_under_a_real_terminal() {
 
 #[test]
 fn the_event_hook_hears_every_event_with_its_details() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _beside = SESSIONS.read().unwrap_or_else(|p| p.into_inner());
     let Some(mut lab) = Lab::start() else {
         return;
     };
     std::fs::write(
-        lab.dir.path().join("routines/short.json"),
+        lab.home.path().join("routines/short.json"),
         r#"{ "name": "Short", "steps": [ { "say": "Hello." },
              { "exercise": "Bridge", "reps": 1, "hold": 3, "countdown": 0 } ] }"#,
     )
     .unwrap();
-    let log = lab.dir.path().join("events.log");
-    let hook = lab.dir.path().join("hook");
+    let log = lab.home.path().join("events.log");
+    let hook = lab.home.path().join("hook");
     std::fs::write(
         &hook,
         format!(
@@ -516,7 +493,7 @@ fn the_event_hook_hears_every_event_with_its_details() {
 
 #[test]
 fn a_waiting_session_starts_at_once_on_resume() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _beside = SESSIONS.read().unwrap_or_else(|p| p.into_inner());
     let Some(mut lab) = Lab::start() else { return };
     lab.run_with(&[
         "run",
@@ -540,7 +517,7 @@ fn a_waiting_session_starts_at_once_on_resume() {
 
 #[test]
 fn a_session_waits_for_its_time_and_can_be_cancelled() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _beside = SESSIONS.read().unwrap_or_else(|p| p.into_inner());
     // No sound is opened before the time comes: this needs no sound server.
     let mut lab = Lab::bare();
     lab.run_with(&["run", "tiny", "--voice", "none", "--wait", "1h"]);
@@ -592,7 +569,7 @@ fn a_session_waits_for_its_time_and_can_be_cancelled() {
 
 #[test]
 fn a_session_starts_when_its_wait_is_over() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _beside = SESSIONS.read().unwrap_or_else(|p| p.into_inner());
     let Some(mut lab) = Lab::start() else {
         return;
     };
@@ -610,13 +587,13 @@ fn a_session_starts_when_its_wait_is_over() {
 
 #[test]
 fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _alone = SESSIONS.write().unwrap_or_else(|p| p.into_inner());
     let Some(mut lab) = Lab::start_private() else {
         return;
     };
     // A chime every two or three seconds, for about 50 s in all.
     std::fs::write(
-        lab.dir.path().join("routines/chimes.json"),
+        lab.home.path().join("routines/chimes.json"),
         r#"{ "name": "Chimes", "steps": [ { "exercise": "Bridge", "reps": 5, "hold": 3, "rest": 2, "countdown": 0 } ] }"#,
     )
     .unwrap();
@@ -718,8 +695,8 @@ fn a_panic_puts_the_terminal_back() {
 
 /// Records the lab's sink for `seconds`, once the recorder runs: mono samples at 48 kHz.
 fn record(lab: &Lab, name: &str, seconds: f64) -> Vec<f32> {
-    let path = lab.dir.path().join(name);
-    let sink = lab.sink.as_ref().expect("a lab with a sink");
+    let path = lab.home.path().join(name);
+    let sink = lab.home.sink().expect("a lab with a sink");
     let recording = sink.record(&path, "float32le");
     std::thread::sleep(Duration::from_secs_f64(seconds));
     let (samples, rate) = recording.finish();
@@ -729,7 +706,7 @@ fn record(lab: &Lab, name: &str, seconds: f64) -> Vec<f32> {
 
 #[test]
 fn a_paused_session_keeps_the_speaker_awake_with_an_inaudible_tone() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _beside = SESSIONS.read().unwrap_or_else(|p| p.into_inner());
     let Some(mut lab) = Lab::start() else {
         return;
     };
@@ -738,7 +715,10 @@ fn a_paused_session_keeps_the_speaker_awake_with_an_inaudible_tone() {
     }
     let mut levels = Vec::new();
     for keep_alive in [true, false] {
-        let config = lab.dir.path().join(format!("keep-alive-{keep_alive}.json"));
+        let config = lab
+            .home
+            .path()
+            .join(format!("keep-alive-{keep_alive}.json"));
         std::fs::write(
             &config,
             format!(r#"{{ "audio": {{ "keep_alive": {keep_alive} }} }}"#),

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{lab_env, missing, wait_for};
+use common::{missing, wait_for};
 
 /// One fault at a time: the machine is small, and some of them load it on purpose.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -27,35 +27,27 @@ const ROUTINE: &str = r#"{ "name": "Tiny", "steps": [
   { "say": "Hello." },
   { "exercise": "Bridge", "reps": 1, "hold": 60 } ] }"#;
 
-/// A folder for one test: routines, configuration, a private runtime folder.
+/// A home for one test, with the routine TINY.
 struct Home {
-    dir: tempfile::TempDir,
+    home: limber_lab::Home,
 }
 
 impl Home {
     fn new() -> Home {
-        let dir = tempfile::Builder::new()
-            .prefix("limber-faults")
-            .tempdir()
-            .unwrap();
-        for sub in ["routines", "config", "cache"] {
-            std::fs::create_dir(dir.path().join(sub)).unwrap();
-        }
-        common::make_runtime_dir(dir.path());
-        std::fs::write(dir.path().join("routines/tiny.json"), ROUTINE).unwrap();
-        Home { dir }
+        Home::from(limber_lab::Home::new())
+    }
+
+    fn from(home: limber_lab::Home) -> Home {
+        home.routine("tiny", ROUTINE);
+        Home { home }
     }
 
     fn path(&self) -> &Path {
-        self.dir.path()
+        self.home.path()
     }
 
     fn limber(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_limber"));
-        cmd.args(args).stdin(Stdio::null());
-        lab_env(&mut cmd, self.path());
-        cmd.env("XDG_CACHE_HOME", self.path().join("cache"));
-        cmd
+        self.home.test().args(args).command()
     }
 
     fn socket(&self) -> PathBuf {
@@ -515,7 +507,7 @@ fn the_control_socket_outlives_running_out_of_file_descriptors() {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    lab_env(&mut session, home.path());
+    home.home.env(&mut session);
     let session = session.spawn().unwrap();
     wait_for("the session's socket", || {
         home.ctl(&["status"]).0 == Some(0)
@@ -866,22 +858,23 @@ fn a_full_disk_never_poisons_the_speech_cache() {
     assert_eq!(wavs(&cache), whole);
 }
 
-/// A private speech-dispatcher speaking into `sink`.
-fn speech_dispatcher(home: &Path, sink: &common::Sink) -> Child {
+/// A private speech-dispatcher speaking into the home's sink.
+fn speech_dispatcher(home: &Home) -> Child {
     let mut cmd = Command::new("speech-dispatcher");
     cmd.args(["-s", "-t", "0", "-c", "unix_socket", "-S"])
-        .arg(home.join("speechd.sock"))
+        .arg(home.path().join("speechd.sock"))
         .arg("-P")
-        .arg(home.join("speechd.pid"))
+        .arg(home.path().join("speechd.pid"))
         .arg("-L")
-        .arg(home.join("speechd-log"))
+        .arg(home.path().join("speechd-log"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    lab_env(&mut cmd, home);
-    sink.env(&mut cmd);
+    home.home.env(&mut cmd);
     let child = cmd.spawn().unwrap();
-    wait_for("speech-dispatcher", || home.join("speechd.sock").exists());
+    wait_for("speech-dispatcher", || {
+        home.path().join("speechd.sock").exists()
+    });
     child
 }
 
@@ -894,16 +887,14 @@ fn a_stopped_speech_dispatcher_never_freezes_the_session() {
     ) {
         return;
     }
-    let Some(server) = common::Server::shared() else {
+    let Some(home) = limber_lab::Home::with_sound() else {
         return;
     };
-    let sink = server.sink();
-    let home = Home::new();
-    let mut dispatcher = speech_dispatcher(home.path(), &sink);
+    let home = Home::from(home);
+    let mut dispatcher = speech_dispatcher(&home);
     let address = format!("unix_socket:{}", home.path().join("speechd.sock").display());
-    let mut session = home.limber(&["run", "tiny", "--voice", "system", "--captions"]);
-    sink.env(&mut session);
-    let session = session
+    let session = home
+        .limber(&["run", "tiny", "--voice", "system", "--captions"])
         .env("SPEECHD_ADDRESS", &address)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -6,20 +6,13 @@
 
 mod common;
 
+use limber_lab::Home;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Samples in an MPEG-2 Layer III frame, as at 24 kHz.
 const MP3_FRAME: i64 = 576;
-
-fn limber(home: &Path) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("limber").unwrap();
-    cmd.env("LIMBER_ROUTINES", home.join("routines"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("LIMBER_CONFIG", "");
-    cmd
-}
 
 fn routine() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/routines/heard.json")
@@ -120,43 +113,29 @@ fn each_format_decodes_to_the_plans_length_with_its_chapters() {
     if tools_missing() {
         return;
     }
-    let home = tempfile::tempdir().unwrap();
-    let dir = home.path();
-    let chapters = dir.join("chapters.json");
+    let home = Home::new();
+    let chapters = home.join("chapters.json");
     let mut files = Vec::new();
     for ext in ["wav", "flac", "mp3"] {
-        let path = dir.join(format!("heard.{ext}"));
-        let out = limber(dir)
+        let path = home.join(format!("heard.{ext}"));
+        home.test()
             .arg("render")
             .arg(routine())
             .args(["--voice", "espeak-ng", "-o"])
             .arg(&path)
             .arg("--chapters")
             .arg(&chapters)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            String::from_utf8_lossy(&out.stdout).contains(&ext.to_uppercase()),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+            .stdout_has(ext.to_uppercase())
+            .run();
         files.push(path);
     }
-    let plan: serde_json::Value = serde_json::from_slice(
-        &limber(dir)
-            .arg("plan")
-            .arg(routine())
-            .args(["--json", "--voice", "espeak-ng"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let plan = home
+        .test()
+        .arg("plan")
+        .arg(routine())
+        .args(["--json", "--voice", "espeak-ng"])
+        .run()
+        .json();
     let total = (plan["total_seconds"].as_f64().unwrap() * 24_000.0).round() as i64;
     let expected = expected_chapters(&chapters);
     assert!(expected.len() >= 3, "{expected:?}");
@@ -209,37 +188,24 @@ fn render_to_standard_output_streams_a_whole_file() {
     if tools_missing() {
         return;
     }
-    let home = tempfile::tempdir().unwrap();
-    let dir = home.path();
+    let home = Home::new();
     for (format, tolerance) in [("flac", 0), ("mp3", 4 * MP3_FRAME)] {
-        let out = limber(dir)
+        let out = home
+            .test()
             .arg("render")
             .arg(routine())
             .args(["--voice", "none", "--format", format, "-o", "-"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains("to standard output"),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let path = dir.join(format!("piped.{format}"));
-        std::fs::write(&path, &out.stdout).unwrap();
-        let plan: serde_json::Value = serde_json::from_slice(
-            &limber(dir)
-                .arg("plan")
-                .arg(routine())
-                .args(["--json", "--voice", "none"])
-                .output()
-                .unwrap()
-                .stdout,
-        )
-        .unwrap();
+            .stderr_has("to standard output")
+            .run();
+        let path = home.join(format!("piped.{format}"));
+        std::fs::write(&path, &out.bytes).unwrap();
+        let plan = home
+            .test()
+            .arg("plan")
+            .arg(routine())
+            .args(["--json", "--voice", "none"])
+            .run()
+            .json();
         let total = (plan["total_seconds"].as_f64().unwrap() * 24_000.0).round() as i64;
         let n = decode(&path).len() as i64;
         // A pipe cannot go back for MP3's delay tag: the decoder keeps the encoder's delay and
@@ -257,13 +223,12 @@ fn a_twenty_minute_session_is_well_under_twenty_megabytes_as_mp3() {
     if tools_missing() {
         return;
     }
-    let home = tempfile::tempdir().unwrap();
-    let path = home.path().join("basics.mp3");
-    limber(home.path())
+    let home = Home::new();
+    let path = home.join("basics.mp3");
+    home.test()
         .args(["render", "lower-back-basics", "--voice", "none", "-o"])
         .arg(&path)
-        .assert()
-        .success();
+        .run();
     let info = probe(&path);
     let seconds: f64 = info["streams"][0]["duration"]
         .as_str()

@@ -18,7 +18,10 @@ use limber_lab::listen;
 
 mod common;
 
-/// One session at a time: two sessions sharing the two cores would time each other.
+use limber_lab::Home;
+
+/// One session at a time: two sessions sharing the two cores would time each other (each plays
+/// into a sink of its own, but side by side on a loaded machine chimes were lost).
 static SERIAL: Mutex<()> = Mutex::new(());
 
 const TOLERANCE: f64 = 0.030;
@@ -27,11 +30,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A home folder and a sink of its own on the test binary's sound server, and the recorders
-/// started to listen to it.
+/// A home with a sink of its own on the test binary's sound server, and the recorders started
+/// to listen to it.
 struct Lab {
-    dir: tempfile::TempDir,
-    sink: common::Sink,
+    home: Home,
     recordings: Vec<common::Recording>,
 }
 
@@ -41,36 +43,22 @@ impl Lab {
         if common::missing(&["espeak-ng"], "audio tests") {
             return None;
         }
-        let sink = common::Server::shared()?.sink();
-        let dir = tempfile::Builder::new()
-            .prefix("limber-lab")
-            .tempdir()
-            .unwrap();
-        common::make_runtime_dir(dir.path());
         Some(Lab {
-            dir,
-            sink,
+            home: Home::with_sound()?,
             recordings: Vec::new(),
         })
     }
 
-    fn env(&self, cmd: &mut Command) {
-        common::lab_env(cmd, self.dir.path());
-        self.sink.env(cmd);
-    }
-
     /// Starts recording the sink, and waits until the recording runs.
     fn record(&mut self, name: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
-        self.recordings.push(self.sink.record(&path, "s16le"));
+        let path = self.home.join(name);
+        let sink = self.home.sink().expect("a lab with a sink");
+        self.recordings.push(sink.record(&path, "s16le"));
         path
     }
 
     fn limber(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_limber"));
-        cmd.args(args);
-        self.env(&mut cmd);
-        cmd
+        self.home.test().args(args).command()
     }
 
     /// Stops the recorder so the file is complete, and reads it.
@@ -85,7 +73,7 @@ impl Drop for Lab {
     fn drop(&mut self) {
         self.recordings.clear();
         // speech-dispatcher was started by the session with our runtime folder: find it by that.
-        let marker = self.dir.path().to_string_lossy().into_owned();
+        let marker = self.home.path().to_string_lossy().into_owned();
         if let Ok(procs) = std::fs::read_dir("/proc") {
             for p in procs.flatten() {
                 let Ok(pid) = p.file_name().to_string_lossy().parse::<i32>() else {
@@ -269,21 +257,12 @@ fn ctrl_c_silences_the_session_at_once() {
 #[test]
 fn no_audio_output_as_a_service_is_a_clear_error() {
     let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_limber"))
+    // A home with no sound server.
+    let stderr = limber_lab::Test::new()
         .args(["run", "in-bed", "--voice", "none"])
-        .env(
-            "PULSE_SERVER",
-            format!("unix:{}/no-server", dir.path().display()),
-        )
-        .env("XDG_RUNTIME_DIR", dir.path())
-        .env("LIMBER_CONFIG", "")
-        .env("XDG_CONFIG_HOME", dir.path())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+        .status(1)
+        .run()
+        .stderr;
     assert!(stderr.starts_with("limber: no audio output: "), "{stderr}");
     assert!(stderr.contains("Connect or unmute a speaker"), "{stderr}");
     assert!(
@@ -624,7 +603,7 @@ fn with_no_speech_engine_there_is_one_notice_then_chimes_and_captions() {
     let wav = lab.record("mute.wav");
     let routine = root().join("tests/routines/heard.json");
     // No espeak-ng on the PATH: the only engine asked for cannot start.
-    let empty = lab.dir.path().join("empty-path");
+    let empty = lab.home.path().join("empty-path");
     std::fs::create_dir(&empty).unwrap();
     let out = lab
         .limber(&[
@@ -770,7 +749,7 @@ fn a_rendered_file_and_a_live_session_sound_the_same() {
     let Some(mut lab) = Lab::start() else { return };
     let routine = root().join("tests/routines/heard.json");
     let routine = routine.to_str().unwrap();
-    let rendered = lab.dir.path().join("rendered.wav");
+    let rendered = lab.home.path().join("rendered.wav");
     let out = lab
         .limber(&[
             "render",
@@ -873,7 +852,7 @@ fn a_failing_engine_is_named_and_espeak_ng_takes_over() {
     let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let Some(mut lab) = Lab::start() else { return };
     // The user's own engine, which cannot load its voice.
-    let program = lab.dir.path().join("my-tts");
+    let program = lab.home.path().join("my-tts");
     std::fs::write(
         &program,
         "#!/bin/sh\necho 'cannot load voice model' >&2\nexit 2\n",
@@ -884,7 +863,7 @@ fn a_failing_engine_is_named_and_espeak_ng_takes_over() {
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
-    let config = lab.dir.path().join("config.json");
+    let config = lab.home.path().join("config.json");
     std::fs::write(
         &config,
         format!(
@@ -928,7 +907,7 @@ fn piper_session(
     let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let data = common::installed_piper()?;
     let mut lab = Lab::start()?;
-    let home = lab.dir.path().to_path_buf();
+    let home = lab.home.path().to_path_buf();
     let counting = common::give_piper(&home, &data);
     let config = home.join("config.json");
     std::fs::write(
@@ -976,7 +955,7 @@ fn piper_session(
 
 /// Sends `signal` to every piper the session starts once it has made a few lines.
 fn signal_pipers(home: &Path, over: &std::sync::atomic::AtomicBool, signal: &str) {
-    let speech = home.join(".cache/limber/speech");
+    let speech = home.join("cache/limber/speech");
     let made = || std::fs::read_dir(&speech).map_or(0, |d| d.count());
     let mut signalled = Vec::new();
     while !over.load(std::sync::atomic::Ordering::SeqCst) {
@@ -1055,7 +1034,7 @@ fn measure_launch_to_first_word_with_piper() {
         return;
     };
     let Some(mut lab) = Lab::start() else { return };
-    common::give_piper(lab.dir.path(), &data);
+    common::give_piper(lab.home.path(), &data);
     let routine = std::env::var("LIMBER_BENCH_ROUTINE").unwrap_or_else(|_| "in-bed".into());
     for cache in ["cold", "warm"] {
         let wav = lab.record(&format!("{cache}.wav"));

@@ -6,7 +6,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use limber::history::record::{Begin, Done, End, Ended, Line, Planned, Rated, Rating, RoutineId};
@@ -22,9 +21,6 @@ use limber_lab::output::RecordingOutput;
 use limber_lab::voice::FakeVoice;
 
 mod common;
-
-/// One real session at a time: the machine is small.
-static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Two exercises with holds, one with sides, and a line between: about 40 s.
 const TINY: &str = r#"{ "name": "Tiny", "steps": [
@@ -150,51 +146,40 @@ async fn a_skipped_step_is_recorded_as_skipped() {
 
 // --- A log written by hand: what history, plan and the picture make of it ----------------
 
+/// A home with the routine TINY, and what these tests ask of it.
 struct Home {
-    dir: tempfile::TempDir,
+    home: limber_lab::Home,
 }
 
 impl Home {
     fn new() -> Home {
-        let dir = tempfile::Builder::new()
-            .prefix("limber-history")
-            .tempdir()
-            .unwrap();
-        for sub in ["routines", "config"] {
-            std::fs::create_dir(dir.path().join(sub)).unwrap();
-        }
-        common::make_runtime_dir(dir.path());
-        std::fs::write(dir.path().join("routines/tiny.json"), TINY).unwrap();
-        Home { dir }
+        Home::from(limber_lab::Home::new())
+    }
+
+    fn from(home: limber_lab::Home) -> Home {
+        home.routine("tiny", TINY);
+        Home { home }
+    }
+
+    fn path(&self) -> &Path {
+        self.home.path()
     }
 
     fn log(&self) -> PathBuf {
-        self.dir.path().join(".local/state/limber/history.jsonl")
+        self.home.log()
     }
 
     fn limber(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_limber"));
-        cmd.args(args).stdin(Stdio::null());
-        common::lab_env(&mut cmd, self.dir.path());
-        cmd.env_remove("XDG_STATE_HOME")
-            .env_remove("LIMBER_HISTORY")
-            .env_remove("NO_COLOR");
-        cmd
+        self.home.test().args(args).command()
     }
 
     fn output(&self, args: &[&str]) -> (Option<i32>, String, String) {
-        let out = self.limber(args).output().unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let out = self.home.test().args(args).any_status().run();
+        (out.status, out.stdout, out.stderr)
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let (code, out, err) = self.output(args);
-        assert_eq!(code, Some(0), "limber {args:?}: {out}{err}");
-        out
+        self.home.ok(args)
     }
 
     fn json(&self, args: &[&str]) -> serde_json::Value {
@@ -442,7 +427,7 @@ fn history_shows_sessions_weeks_streak_calendar_levels_and_the_picture() {
     );
 
     // The picture: XML, with the series it says it shows.
-    let svg = home.dir.path().join("progress.svg");
+    let svg = home.path().join("progress.svg");
     home.ok(&["history", "--plot", svg.to_str().unwrap()]);
     let text = std::fs::read_to_string(&svg).unwrap();
     let doc = roxmltree::Document::parse(&text).unwrap();
@@ -588,26 +573,21 @@ fn a_log_from_a_newer_limber_is_refused_and_left_as_it_is() {
 
 // --- Real sessions into a private sound server ------------------------------------------
 
-/// A home and a sink of its own on the test binary's sound server.
+/// A home with a sink of its own on the test binary's sound server.
 struct Lab {
     home: Home,
-    sink: common::Sink,
 }
 
 impl Lab {
     fn start() -> Option<Lab> {
-        let sink = common::Server::shared()?.sink();
         Some(Lab {
-            home: Home::new(),
-            sink,
+            home: Home::from(limber_lab::Home::with_sound()?),
         })
     }
 
     /// `limber ARGS` in the home, playing into the lab's sink.
     fn limber(&self, args: &[&str]) -> Command {
-        let mut cmd = self.home.limber(args);
-        self.sink.env(&mut cmd);
-        cmd
+        self.home.limber(args)
     }
 
     fn spawn(&self, args: &[&str]) -> std::process::Child {
@@ -619,7 +599,7 @@ impl Lab {
     }
 
     fn socket(&self) -> PathBuf {
-        self.home.dir.path().join("xdg/limber/control.sock")
+        self.home.home.socket()
     }
 }
 
@@ -655,17 +635,16 @@ fn lines(path: &Path) -> Vec<serde_json::Value> {
 
 #[test]
 fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let Some(lab) = Lab::start() else { return };
     let home = &lab.home;
 
     // Finished, answered by `limber ctl rate` while the question is open.
     std::fs::write(
-        home.dir.path().join("config/ask.json"),
+        home.path().join("config/ask.json"),
         r#"{"history": {"ask": "always", "answer_time": 60}}"#,
     )
     .unwrap();
-    let config = home.dir.path().join("config/ask.json");
+    let config = home.path().join("config/ask.json");
     let config = config.to_str().unwrap();
     let child = lab.spawn(&[
         "--config", config, "run", "tiny", "--voice", "none", "--only", "2",
@@ -804,7 +783,6 @@ fn random_below(n: u64) -> u64 {
 
 #[test]
 fn two_hundred_kills_at_random_moments_never_leave_an_unreadable_log() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let Some(lab) = Lab::start() else { return };
     let home = &lab.home;
     // 150 sessions killed while they start, speak or write their begin record, and 50 `limber
@@ -900,14 +878,8 @@ fn at_a_terminal_the_keys_answer_the_question() {
     cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pty_drive.py"))
         .arg(r#"[["sleep", 25], ["expect", "How did that feel?"], ["sleep", 0.5], ["send", "3"], ["expect", "Noted: hard."]]"#)
         .args([env!("CARGO_BIN_EXE_limber"), "run", "tiny", "--voice", "none", "--only", "2"]);
-    common::lab_env(&mut cmd, home.dir.path());
-    cmd.env(
-        "PULSE_SERVER",
-        format!("unix:{}", home.dir.path().join("no-server").display()),
-    )
-    .env("TERM", "xterm")
-    .env_remove("XDG_STATE_HOME")
-    .env_remove("LIMBER_HISTORY");
+    home.home.env(&mut cmd);
+    cmd.env("TERM", "xterm");
     let out = cmd.output().unwrap();
     let screen = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{screen}");

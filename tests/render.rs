@@ -3,26 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use limber::plan::settings::{Settings, Sound};
 use limber::plan::timeline::{self, What};
 use limber::sound::clip::SoundSet;
+use limber_lab::Home;
 
 use limber::plan::timeline::Timeline;
 use limber::sound::render::{Mix, convert, render};
 
 mod common;
-
-fn limber(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("limber").unwrap();
-    cmd.env("LIMBER_ROUTINES", home.join("routines"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        // limber's own data (Piper and its voices) is the test's: none unless it gives some.
-        .env("XDG_DATA_HOME", home.join(".local/share"))
-        .env("LIMBER_CONFIG", "");
-    cmd
-}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -44,13 +33,11 @@ fn samples(path: &Path) -> (Vec<i16>, u32) {
     )
 }
 
-fn plan_json(home: &Path, routine: &str, voice: &str) -> serde_json::Value {
-    let out = limber(home)
+fn plan_json(home: &Home, routine: &str, voice: &str) -> serde_json::Value {
+    home.test()
         .args(["plan", routine, "--json", "--voice", voice])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    serde_json::from_slice(&out.stdout).unwrap()
+        .run()
+        .json()
 }
 
 /// Renders in-bed's chimes alone (no voice) at `rate`.
@@ -192,10 +179,11 @@ fn a_rendered_twenty_minute_session_lasts_the_plans_total_to_the_sample() {
     if !espeak() {
         return;
     }
-    let home = tempfile::tempdir().unwrap();
+    let home = Home::new();
     let out_path = home.path().join("lower back.wav");
     let chapters = home.path().join("chapters.json");
-    let out = limber(home.path())
+    let out = home
+        .command()
         .args(["render", "lower-back-basics", "--voice", "espeak-ng", "-o"])
         .arg(&out_path)
         .arg("--chapters")
@@ -210,7 +198,7 @@ fn a_rendered_twenty_minute_session_lasts_the_plans_total_to_the_sample() {
     );
     assert!(stdout.starts_with("Wrote "), "{stdout}");
     // The plan, made afterwards from the same cache, is exact, and the file is exactly as long.
-    let plan = plan_json(home.path(), "lower-back-basics", "espeak-ng");
+    let plan = plan_json(&home, "lower-back-basics", "espeak-ng");
     assert_eq!(plan["speech"]["measured"], plan["speech"]["lines"]);
     let total_ms = (plan["total_seconds"].as_f64().unwrap() * 1000.0).round() as u64;
     assert!(total_ms > 20 * 60 * 1000, "{total_ms} ms");
@@ -259,10 +247,11 @@ fn prepare_fills_the_cache_once_and_makes_the_plan_exact() {
     if !espeak() {
         return;
     }
-    let home = tempfile::tempdir().unwrap();
-    let before = plan_json(home.path(), "in-bed", "espeak-ng");
+    let home = Home::new();
+    let before = plan_json(&home, "in-bed", "espeak-ng");
     assert_eq!(before["speech"]["measured"], 0);
-    let out = limber(home.path())
+    let out = home
+        .command()
         .args(["prepare", "in-bed", "--voice", "espeak-ng"])
         .output()
         .unwrap();
@@ -278,12 +267,13 @@ fn prepare_fills_the_cache_once_and_makes_the_plan_exact() {
         "{stdout}"
     );
     assert!(stdout.contains("Speech cache (espeak-ng): "), "{stdout}");
-    let after = plan_json(home.path(), "in-bed", "espeak-ng");
+    let after = plan_json(&home, "in-bed", "espeak-ng");
     assert_eq!(after["speech"]["measured"], lines);
     // Real lengths, not the estimate: the plan moved.
     assert_ne!(before["total_seconds"], after["total_seconds"]);
     // A second time there is nothing to make.
-    let again = limber(home.path())
+    let again = home
+        .command()
         .args(["prepare", "in-bed", "--voice", "espeak-ng"])
         .output()
         .unwrap();
@@ -294,7 +284,8 @@ fn prepare_fills_the_cache_once_and_makes_the_plan_exact() {
         String::from_utf8_lossy(&again.stdout)
     );
     // Another voice is another cache entry: its plan is estimated again.
-    let slower = limber(home.path())
+    let slower = home
+        .command()
         .args([
             "plan",
             "in-bed",
@@ -330,10 +321,11 @@ fn own_program(home: &Path, body: &str) -> PathBuf {
 
 #[test]
 fn an_engine_that_fails_is_named_with_its_own_error_and_nothing_is_written() {
-    let home = tempfile::tempdir().unwrap();
+    let home = Home::new();
     let config = own_program(home.path(), "echo 'voice model is missing' >&2\nexit 2");
     let out_path = home.path().join("out.wav");
-    let out = limber(home.path())
+    let out = home
+        .command()
         .env("LIMBER_CONFIG", &config)
         .args(["render", "in-bed", "-o"])
         .arg(&out_path)
@@ -367,7 +359,8 @@ fn an_engine_that_fails_is_named_with_its_own_error_and_nothing_is_written() {
     // One that hangs is given up after its timeout.
     let config = own_program(home.path(), "sleep 30");
     let started = std::time::Instant::now();
-    let out = limber(home.path())
+    let out = home
+        .command()
         .env("LIMBER_CONFIG", &config)
         .args(["prepare", "in-bed"])
         .output()
@@ -383,8 +376,9 @@ fn an_engine_that_fails_is_named_with_its_own_error_and_nothing_is_written() {
 
 #[test]
 fn render_asks_for_a_known_format_and_the_system_voice_cannot_prepare() {
-    let home = tempfile::tempdir().unwrap();
-    let out = limber(home.path())
+    let home = Home::new();
+    let out = home
+        .command()
         .args(["render", "in-bed", "-o", "in-bed.ogg"])
         .output()
         .unwrap();
@@ -396,7 +390,8 @@ fn render_asks_for_a_known_format_and_the_system_voice_cannot_prepare() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = limber(home.path())
+    let out = home
+        .command()
         .args(["prepare", "in-bed", "--voice", "system"])
         .output()
         .unwrap();
@@ -411,20 +406,23 @@ fn render_asks_for_a_known_format_and_the_system_voice_cannot_prepare() {
 
 #[test]
 fn a_routine_renders_with_chimes_alone() {
-    let home = tempfile::tempdir().unwrap();
+    let home = Home::new();
     let path = home.path().join("quiet.wav");
     let chapters = home.path().join("quiet.txt");
     let routine = root().join("tests/routines/heard.json");
-    limber(home.path())
-        .args(["render"])
-        .arg(&routine)
-        .args(["--voice", "none", "-o"])
-        .arg(&path)
-        .arg("--chapters")
-        .arg(&chapters)
-        .assert()
-        .success();
-    let plan = plan_json(home.path(), routine.to_str().unwrap(), "none");
+    assert!(
+        home.command()
+            .args(["render"])
+            .arg(&routine)
+            .args(["--voice", "none", "-o"])
+            .arg(&path)
+            .arg("--chapters")
+            .arg(&chapters)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let plan = plan_json(&home, routine.to_str().unwrap(), "none");
     let total_ms = (plan["total_seconds"].as_f64().unwrap() * 1000.0).round() as u64;
     assert_eq!(samples(&path).0.len() as u64, total_ms * 24);
     let text = std::fs::read_to_string(&chapters).unwrap();
@@ -439,16 +437,15 @@ fn a_routine_renders_with_chimes_alone() {
 
 #[test]
 fn ctrl_c_during_a_render_stops_the_engine_and_leaves_nothing() {
-    let home = tempfile::tempdir().unwrap();
+    let home = Home::new();
     let pid_file = home.path().join("tts.pid");
     let config = own_program(
         home.path(),
         &format!("echo $$ > {}\nsleep 20", pid_file.display()),
     );
     let out_path = home.path().join("out.wav");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_limber"))
-        .env("LIMBER_ROUTINES", home.path().join("routines"))
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
+    let mut child = home
+        .command()
         .env("LIMBER_CONFIG", &config)
         .args(["render", "in-bed", "-o"])
         .arg(&out_path)
@@ -503,7 +500,7 @@ fn piper_prepares_a_routine_in_one_process_and_renders_it_where_the_plan_says() 
     let Some(data) = common::installed_piper() else {
         return;
     };
-    let home = tempfile::tempdir().unwrap();
+    let home = Home::new();
     let counting = common::give_piper(home.path(), &data);
     let config = home.path().join("config.json");
     std::fs::write(
@@ -512,7 +509,8 @@ fn piper_prepares_a_routine_in_one_process_and_renders_it_where_the_plan_says() 
     )
     .unwrap();
     let run = |args: &[&str]| {
-        let out = limber(home.path())
+        let out = home
+            .command()
             .env("LIMBER_CONFIG", &config)
             .args(args)
             .output()
@@ -635,7 +633,7 @@ fn a_missing_or_corrupt_piper_model_is_named() {
     let Some(data) = common::installed_piper() else {
         return;
     };
-    let home = tempfile::tempdir().unwrap();
+    let home = Home::new();
     common::give_piper(home.path(), &data);
     let config = home.path().join("config.json");
     std::fs::write(
@@ -644,7 +642,8 @@ fn a_missing_or_corrupt_piper_model_is_named() {
             .to_string(),
     )
     .unwrap();
-    let out = limber(home.path())
+    let out = home
+        .command()
         .env("LIMBER_CONFIG", &config)
         .args(["prepare", "in-bed"])
         .output()
@@ -664,7 +663,8 @@ fn a_missing_or_corrupt_piper_model_is_named() {
         voices.join("en_US-broken-medium.onnx.json"),
     )
     .unwrap();
-    let out = limber(home.path())
+    let out = home
+        .command()
         .args([
             "prepare",
             "in-bed",
@@ -687,7 +687,8 @@ fn a_missing_or_corrupt_piper_model_is_named() {
         "nothing half-made is kept"
     );
     // A name that is no voice lists those there are.
-    let out = limber(home.path())
+    let out = home
+        .command()
         .args([
             "plan",
             "in-bed",

@@ -6,15 +6,14 @@
 //! They need tmux and pulseaudio (`scripts/setup --test`); without them they say so and pass,
 //! unless LIMBER_REQUIRE_AUDIO=1 (as in CI).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 mod common;
 
-/// One session at a time: the machine is small.
-static SERIAL: Mutex<()> = Mutex::new(());
+use limber_lab::Home;
+use limber_lab::binary::limber_bin;
 
 /// Words long enough to wrap at 40 columns, sides, and a hold long enough to look at.
 const ROUTINE: &str = r#"{ "name": "Screen test", "steps": [
@@ -22,10 +21,9 @@ const ROUTINE: &str = r#"{ "name": "Screen test", "steps": [
   { "exercise": "Knee to chest", "cue": "Bring your {side} knee toward your chest and hold it there.",
     "sides": ["left", "right"], "reps": 2, "hold": 40 } ] }"#;
 
-/// A runtime folder, a sink of its own on the test binary's sound server, and tmux.
+/// A home with a sink of its own on the test binary's sound server, and tmux.
 struct Lab {
-    dir: tempfile::TempDir,
-    sink: common::Sink,
+    home: Home,
     /// Each terminal has a tmux server of its own: `tmux0`, `tmux1`...
     terminals: std::cell::Cell<usize>,
 }
@@ -35,43 +33,27 @@ impl Lab {
         if common::missing(&["tmux"], "the screen tests") {
             return None;
         }
-        let sink = common::Server::shared()?.sink();
-        let dir = tempfile::Builder::new()
-            .prefix("limber-screen")
-            .tempdir()
-            .unwrap();
-        for sub in ["routines", "config", "cache"] {
-            std::fs::create_dir(dir.path().join(sub)).unwrap();
-        }
-        std::fs::write(dir.path().join("routines/screen.json"), ROUTINE).unwrap();
-        common::make_runtime_dir(dir.path());
+        let home = Home::with_sound()?;
+        home.routine("screen", ROUTINE);
         Some(Lab {
-            dir,
-            sink,
+            home,
             terminals: std::cell::Cell::new(0),
         })
     }
 
     fn path(&self) -> &Path {
-        self.dir.path()
+        self.home.path()
     }
 
     /// The environment a session gets, as `env` arguments: the lab's and nothing of the user's.
     fn env(&self, extra: &[&str]) -> Vec<String> {
-        let d = self.path();
         let mut env = vec![
             "env".to_string(),
             "-i".into(),
             format!("PATH={}", std::env::var("PATH").unwrap_or_default()),
             "TERM=xterm-256color".into(),
-            format!("XDG_RUNTIME_DIR={}", d.join("xdg").display()),
-            format!("HOME={}", d.display()),
-            format!("XDG_CONFIG_HOME={}", d.join("config").display()),
-            format!("XDG_CACHE_HOME={}", d.join("cache").display()),
-            format!("LIMBER_ROUTINES={}", d.join("routines").display()),
-            "LIMBER_CONFIG=".into(),
         ];
-        env.extend(self.sink.env_args());
+        env.extend(self.home.env_args());
         env.extend(extra.iter().map(|s| s.to_string()));
         env
     }
@@ -123,16 +105,10 @@ impl Lab {
         self.tmux(&args)
     }
 
-    /// `limber ctl ARGS`'s output.
+    /// `limber ctl ARGS`'s output, when it succeeds.
     fn ctl(&self, args: &[&str]) -> Option<String> {
-        let mut cmd = Command::new(limber());
-        cmd.arg("ctl").args(args);
-        common::lab_env(&mut cmd, self.path());
-        self.sink.env(&mut cmd);
-        let out = cmd.output().unwrap();
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        let out = self.home.test().arg("ctl").args(args).any_status().run();
+        (out.status == Some(0)).then_some(out.stdout)
     }
 
     fn status(&self) -> Option<serde_json::Value> {
@@ -199,10 +175,6 @@ impl Drop for Lab {
     }
 }
 
-fn limber() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_limber"))
-}
-
 /// The screen with what changes from run to run masked: times, seconds left, a bar's fill, and
 /// the blank lines below the last one. Messages about the audio output (a loaded machine's
 /// sound server may drop out) and tmux's own last line are left out, and only the last 12 lines
@@ -263,7 +235,7 @@ fn masked(screen: &str) -> String {
 fn session(lab: &Lab, width: u16, extra_env: &[&str]) {
     let mut command = lab.env(extra_env);
     command.extend(
-        [limber().display().to_string()]
+        [limber_bin().display().to_string()]
             .into_iter()
             .chain(["run", "screen", "--voice", "none"].map(String::from)),
     );
@@ -272,7 +244,6 @@ fn session(lab: &Lab, width: u16, extra_env: &[&str]) {
 
 #[test]
 fn the_live_display_reads_well_wide_and_narrow() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let Some(lab) = Lab::new() else {
         return;
     };
@@ -317,7 +288,6 @@ fn the_live_display_reads_well_wide_and_narrow() {
 
 #[test]
 fn ctrl_z_pauses_and_fg_goes_on_with_the_keys_working() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let Some(lab) = Lab::new() else {
         return;
     };
@@ -325,7 +295,7 @@ fn ctrl_z_pauses_and_fg_goes_on_with_the_keys_working() {
     let mut shell = lab.env(&["PS1=$ "]);
     shell.extend(["bash", "--norc", "--noprofile", "-i"].map(String::from));
     lab.terminal(80, &shell);
-    let line = format!("{} run screen --voice none", limber().display());
+    let line = format!("{} run screen --voice none", limber_bin().display());
     lab.tmux(&["send-keys", "-l", &line]);
     lab.tmux(&["send-keys", "Enter"]);
     lab.until_holding();

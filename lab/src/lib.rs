@@ -8,11 +8,15 @@
 //! - [`captions::Recorded`]: captions that keep every line.
 //! - [`listen`]: when each chime was heard in a recording, and where there was sound.
 //! - [`server`]: a private PulseAudio server shared by a test binary, a null sink for each test.
+//! - [`binary`]: the real binary run in a home folder of a test's own, with what it must do.
 //! - [`need`]: the tools a test needs, and skipping (or, in CI, failing) without them.
 
+pub mod binary;
 pub mod captions;
 pub mod listen;
 pub mod need;
 pub mod output;
 pub mod server;
 pub mod voice;
+
+pub use binary::{Home, Output, Test};

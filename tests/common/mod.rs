@@ -1,42 +1,17 @@
-//! What the end-to-end tests with a real sound server share: finding the tools, skipping (or, in
-//! CI, failing) without them (limber_lab::need), a home folder's environment, and the test
-//! binary's private PulseAudio server with a null sink for each test (limber_lab::server).
+//! What the end-to-end tests share beside `limber_lab::{Home, Test}`: finding the tools, skipping
+//! (or, in CI, failing) without them (limber_lab::need), the test binary's private PulseAudio
+//! server with a null sink for each test (limber_lab::server), waiting, and the installed Piper.
 
 // Each test binary uses its own part of this.
 #![allow(dead_code)]
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 #[allow(unused_imports)]
 pub use limber_lab::need::{have, missing, skip};
 #[allow(unused_imports)]
 pub use limber_lab::server::{Recording, Server, Sink};
-
-/// Sets what limber needs to run in the home folder `dir` and nothing else of the user's:
-/// runtime folder, home, configuration, routines, and no sound server (`dir/native` is none);
-/// [`Sink::env`] after it gives one.
-pub fn lab_env(cmd: &mut Command, dir: &Path) {
-    cmd.env(
-        "PULSE_SERVER",
-        format!("unix:{}", dir.join("native").display()),
-    )
-    .env("XDG_RUNTIME_DIR", dir.join("xdg"))
-    .env("HOME", dir)
-    // limber's data (Piper and its voices) is the home's: none unless a test gives some.
-    .env_remove("XDG_DATA_HOME")
-    .env("XDG_CONFIG_HOME", dir.join("config"))
-    .env("LIMBER_ROUTINES", dir.join("routines"))
-    .env("LIMBER_CONFIG", "");
-}
-
-/// Makes `dir/xdg` a runtime folder, private as one must be.
-pub fn make_runtime_dir(dir: &Path) {
-    let xdg = dir.join("xdg");
-    std::fs::create_dir_all(&xdg).unwrap();
-    std::fs::set_permissions(&xdg, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
-}
 
 /// Waits up to 15 s for `ready`.
 pub fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
