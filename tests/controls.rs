@@ -599,7 +599,7 @@ fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
     .unwrap();
     // The server's cookie, where a desktop user has it: the sound server's own client then
     // answers, and lists the outputs by the server's names, with its descriptions.
-    let cookie = lab.dir.path().join(".config/pulse");
+    let cookie = lab.home.path().join(".config/pulse");
     std::fs::create_dir_all(&cookie).unwrap();
     std::fs::copy(
         lab.server
@@ -761,16 +761,13 @@ fn a_paused_session_keeps_the_speaker_awake_with_an_inaudible_tone() {
 #[test]
 #[ignore = "plays sessions in real time to measure them; run it for BENCHMARKS.md"]
 fn measure_how_soon_controls_are_heard() {
-    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    // Alone: other sessions beside it would time it.
+    let _alone = SESSIONS.write().unwrap_or_else(|p| p.into_inner());
     let Some(mut lab) = Lab::start() else {
         return;
     };
-    let path = lab.dir.path().join("controls.wav");
-    let rec = lab
-        .sink
-        .as_ref()
-        .expect("a sink")
-        .record(&path, "float32le");
+    let path = lab.home.path().join("controls.wav");
+    let rec = lab.home.sink().expect("a sink").record(&path, "float32le");
     // The recording so far, and the sample it has reached.
     let recorded = || {
         let (samples, _) = limber_lab::listen::read_wav(&path).unwrap_or_default();

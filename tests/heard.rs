@@ -402,7 +402,7 @@ fn measure(busy: usize) {
         let Some(data) = common::installed_piper() else {
             return;
         };
-        common::give_piper(lab.dir.path(), &data);
+        common::give_piper(lab.home.path(), &data);
     }
     // A warm speech cache, as every session after the first has: the plan is exact.
     let prepared = lab
@@ -418,7 +418,7 @@ fn measure(busy: usize) {
     let plan: serde_json::Value = serde_json::from_slice(&plan_out.stdout).unwrap();
     assert_eq!(plan["speech"]["measured"], plan["speech"]["lines"]);
     // The same routine rendered, to compare chime for chime.
-    let rendered = lab.dir.path().join("rendered.wav");
+    let rendered = lab.home.path().join("rendered.wav");
     let render = lab
         .limber(&[
             "render",
