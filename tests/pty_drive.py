@@ -42,7 +42,9 @@ def pump(timeout):
 
 for kind, arg in steps:
     if kind == "expect":
-        deadline = time.monotonic() + 20
+        # Generous: a session's words come on its own clock, but on a loaded machine a debug
+        # build starts and draws slowly, and a missed moment here is only a hang detector.
+        deadline = time.monotonic() + 60
         while arg.encode() not in seen:
             if time.monotonic() > deadline or not pump(0.1) and arg.encode() not in seen:
                 sys.stdout.write(seen.decode(errors="replace"))
