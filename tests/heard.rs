@@ -944,6 +944,12 @@ fn piper_session(
         "{stderr}"
     );
     let starts = common::piper_starts(&home);
+    // A killed process takes a moment to go (one reading its model may be in the middle of a
+    // read); one still there two seconds after the session has outlived it.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while starts.iter().any(|p| common::alive(*p)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(
         starts.iter().all(|p| !common::alive(*p)),
         "a piper outlived the session: {starts:?}"
