@@ -1,6 +1,6 @@
 //! The fuzz target (`fuzz/fuzz_targets/input.rs`) run as a bounded property test on stable Rust:
 //! the seed corpus (every routine and configuration in the repository) mutated the way a fuzzer
-//! mutates, each input through `limber::fuzz::input`, asserting that nothing panics and that each
+//! mutates, each input through `limber::cli::fuzz::input`, asserting that nothing panics and that each
 //! input is answered within 1 s and 100 MB of memory.
 //!
 //! Time is the processor time of the thread: a long run goes at the lowest priority on a machine
@@ -44,7 +44,7 @@ fn seeds() -> Vec<Vec<u8>> {
     let config = std::fs::read(root.join("config.example.json")).unwrap();
     let routine = std::fs::read(root.join("routines/core-strength.json")).unwrap();
     let mut both = routine;
-    both.push(limber::fuzz::SEPARATOR);
+    both.push(limber::cli::fuzz::SEPARATOR);
     both.extend_from_slice(&config);
     seeds.push(both);
     assert!(seeds.len() > 10, "the seed corpus is missing");
@@ -222,7 +222,7 @@ fn bounded(input: &[u8]) -> Cost {
     let before = MEMORY.current_usage();
     MEMORY.reset_peak_usage();
     let (started, cpu) = (Instant::now(), cpu_time());
-    let outcome = limber::fuzz::input(input);
+    let outcome = limber::cli::fuzz::input(input);
     let (wall, cpu) = (started.elapsed(), cpu_time() - cpu);
     drop(outcome);
     let peak = MEMORY.peak_usage().saturating_sub(before);

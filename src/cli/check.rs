@@ -6,12 +6,12 @@ use std::process::ExitCode;
 use super::list::{Lengths, summary};
 use super::print;
 use crate::config::Config;
-use crate::error::{Diagnostic, Error};
+use crate::report::error::{Diagnostic, Error};
+use crate::report::words::shown_lines;
 use crate::routine::Routine;
 use crate::routine::library::{self, Found, Origin};
 use crate::routine::source::Source;
 use crate::routine::validate;
-use crate::words::shown_lines;
 
 /// One routine given to `check`, and what became of it.
 struct Checked {

@@ -4,8 +4,8 @@ use serde_json::Value;
 use std::process::ExitCode;
 
 use super::print;
-use crate::error::Error;
 use crate::plan::timeline::clock;
+use crate::report::error::Error;
 use crate::session::control::{NO_ANSWER, request, socket_path, timed_out};
 
 /// Where the session is, in a few words: "Lower back basics, step 3 of 8: Bridge".
@@ -116,7 +116,7 @@ pub fn ctl(command: &str, json: bool) -> Result<ExitCode, Error> {
         _ => Error::Control(format!(
             "cannot reach the session at {}: {}",
             path.display(),
-            crate::error::plain(&e)
+            crate::report::error::plain(&e)
         )),
     })?;
     if reply["ok"].as_bool() != Some(true) {

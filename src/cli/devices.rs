@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use super::print;
-use crate::error::Error;
+use crate::report::error::Error;
 
 /// `limber devices`: the audio outputs.
 pub fn list_devices() -> Result<ExitCode, Error> {

@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use super::args::HistoryArgs;
 use super::print;
 use crate::config::Config;
-use crate::error::Error;
 use crate::history::plot;
 use crate::history::record::Rating;
 use crate::history::sessions::History;
 use crate::history::view::{Filter, Report};
+use crate::report::error::Error;
 
 /// The log, with a note under `-v` for each line skipped because it was cut short.
 pub fn load(config: &Config) -> Result<(History, std::path::PathBuf), Error> {
@@ -25,13 +25,13 @@ pub fn summary(config: &Config) -> Result<(History, std::path::PathBuf), Error> 
 
 fn read(
     config: &Config,
-    how: fn(&std::path::Path) -> Result<History, crate::error::LogError>,
+    how: fn(&std::path::Path) -> Result<History, crate::report::error::LogError>,
 ) -> Result<(History, std::path::PathBuf), Error> {
     let path = log_path(config)?;
     let history = how(&path)?;
     for (file, line) in &history.torn {
-        crate::log::line(
-            crate::log::VERBOSE,
+        crate::report::log::line(
+            crate::report::log::VERBOSE,
             &format!(
                 "{}:{line}: skipped a line cut short (a session killed while writing, or a full disk); the records around it are whole",
                 file.display()
@@ -76,7 +76,7 @@ pub fn history(config: &Config, args: &HistoryArgs) -> Result<ExitCode, Error> {
         let svg = plot::svg(&data, &title).map_err(Error::Write)?;
         std::fs::write(file, svg)
             .map_err(|e| Error::Write(format!("cannot write {}: {e}", file.display())))?;
-        crate::log::info(&format!(
+        crate::report::log::info(&format!(
             "wrote {} ({} sessions, {} weeks)",
             file.display(),
             shown.len(),
@@ -107,7 +107,7 @@ fn write_json(report: &Report) -> Result<(), Error> {
     match written {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write(format!(
             "cannot write output: {}",
-            crate::error::plain(&e)
+            crate::report::error::plain(&e)
         ))),
         _ => Ok(()),
     }

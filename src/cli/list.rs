@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use super::args::VoiceArgs;
 use super::print;
 use crate::config::Config;
-use crate::error::Error;
 use crate::plan::settings::Settings;
 use crate::plan::timeline;
+use crate::report::error::Error;
 use crate::routine::Routine;
 use crate::routine::library::{self, Found, Origin};
 use crate::voice::lengths;
@@ -39,7 +39,7 @@ impl Lengths {
     /// The length to the minute, from the speaking rate alone, so that it does not change as
     /// the speech cache fills: "about 22 minutes".
     pub fn about(&self, routine: &Routine) -> String {
-        crate::words::about_minutes(timeline::plan(routine, &self.settings).total)
+        crate::report::words::about_minutes(timeline::plan(routine, &self.settings).total)
     }
 }
 
@@ -47,7 +47,7 @@ impl Lengths {
 pub fn summary(routine: &Routine, lengths: &Lengths) -> (String, String) {
     (
         lengths.about(routine),
-        crate::words::count(routine.exercise_count(), "exercise", "exercises"),
+        crate::report::words::count(routine.exercise_count(), "exercise", "exercises"),
     )
 }
 
@@ -189,6 +189,6 @@ pub fn list(config: &Config, json: bool) -> Result<ExitCode, Error> {
     out.push_str(
         "\nLengths are from the speaking rate, to the minute; `limber plan NAME` gives the exact time\nand everything it says.\n",
     );
-    print(&crate::words::shown_lines(&out))?;
+    print(&crate::report::words::shown_lines(&out))?;
     Ok(ExitCode::SUCCESS)
 }

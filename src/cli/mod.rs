@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use crate::config::{Choice, Config};
-use crate::error::Error;
+use crate::report::error::Error;
 use crate::voice::speaker::Synth;
 use args::{Cli, Command, SchemaOf};
 
@@ -15,6 +15,7 @@ pub mod args;
 mod check;
 mod ctl;
 mod devices;
+pub mod fuzz;
 mod history;
 mod list;
 mod plan;
@@ -54,10 +55,10 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, Error> {
-    crate::log::set_level(match (cli.quiet, cli.verbose) {
-        (true, _) => crate::log::QUIET,
-        (_, true) => crate::log::VERBOSE,
-        _ => crate::log::NORMAL,
+    crate::report::log::set_level(match (cli.quiet, cli.verbose) {
+        (true, _) => crate::report::log::QUIET,
+        (_, true) => crate::report::log::VERBOSE,
+        _ => crate::report::log::NORMAL,
     });
     if let Command::Schema { of } = cli.command {
         let config = of == SchemaOf::Config;
@@ -201,7 +202,7 @@ pub(crate) fn leveled(
     {
         Some(Ok(h)) => Some(h),
         Some(Err((_, e))) => {
-            crate::log::fault(&format!(
+            crate::report::log::fault(&format!(
                 "{}; every exercise is at level 1 for now",
                 e.report()
             ));
@@ -226,7 +227,7 @@ pub(crate) fn print(text: &str) -> Result<(), Error> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write(format!(
             "cannot write output: {}",
-            crate::error::plain(&e)
+            crate::report::error::plain(&e)
         ))),
         _ => Ok(()),
     }
@@ -234,7 +235,7 @@ pub(crate) fn print(text: &str) -> Result<(), Error> {
 
 /// A warning on stderr, such as a configured sound that cannot be played.
 fn warn(text: &str) {
-    eprintln!("limber: {}", crate::words::shown_lines(text));
+    eprintln!("limber: {}", crate::report::words::shown_lines(text));
 }
 
 /// The voice's engine and cache, for commands that need sound files.
@@ -259,7 +260,7 @@ fn synth_for(config: &Config, choice: &Choice) -> Result<Synth, Error> {
 /// Shows progress on a terminal only: in a log, one line per routine is enough.
 fn progress(what: &str) -> impl FnMut(usize, usize, &str) + '_ {
     let tty = std::io::stderr().is_terminal();
-    let what = crate::words::shown(what);
+    let what = crate::report::words::shown(what);
     move |i, n, _| {
         if tty {
             eprint!("\r\x1b[Kmaking speech for {what}: {} of {n}", i + 1);

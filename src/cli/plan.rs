@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use super::args::{LevelArgs, VoiceArgs};
 use super::print;
 use crate::config::{Config, Engine};
-use crate::error::Error;
+use crate::report::error::Error;
 use crate::routine::library;
 use crate::voice::lengths;
 
@@ -26,8 +26,8 @@ pub fn plan(
     let sounds = config.sounds(&mut |w| super::warn(&w));
     let choice = voice.choice(config);
     choice.check_name().map_err(Error::Usage)?;
-    crate::log::line(
-        crate::log::VERBOSE,
+    crate::report::log::line(
+        crate::report::log::VERBOSE,
         &format!("voice: {}", choice.describe()),
     );
     let mut settings = choice.settings(&config.settings_for(&sounds));
@@ -85,8 +85,9 @@ pub fn plan(
             ),
         };
         // The length `limber list` gives, the same however full the cache: from the speaking rate.
-        let about =
-            crate::words::about_minutes(crate::plan::timeline::plan(&routine, &settings).total);
+        let about = crate::report::words::about_minutes(
+            crate::plan::timeline::plan(&routine, &settings).total,
+        );
         let about = match part.range(routine.steps.len()) == (0..routine.steps.len()) {
             true => format!(", {about} as `limber list` says"),
             false => String::new(),
@@ -104,7 +105,7 @@ pub fn plan(
             }
         }
         let text = format!("{timeline}{about}\n{levels}\n{note}\n");
-        print(&crate::words::shown_lines(&text))?;
+        print(&crate::report::words::shown_lines(&text))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,16 +5,16 @@ use std::process::ExitCode;
 use super::args::VoiceArgs;
 use super::{clear_progress, megabytes, print, progress, stop_on_signal, synth_for};
 use crate::config::Config;
-use crate::error::Error;
 use crate::plan::timeline::clock;
+use crate::report::error::Error;
 use crate::routine::library;
 use crate::voice::lengths;
 
 pub fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<ExitCode, Error> {
     let choice = voice.choice(config);
     choice.check_name().map_err(Error::Usage)?;
-    crate::log::line(
-        crate::log::VERBOSE,
+    crate::report::log::line(
+        crate::report::log::VERBOSE,
         &format!("voice: {}", choice.describe()),
     );
     let synth = synth_for(config, &choice)?;
@@ -95,7 +95,7 @@ pub fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<E
             String::new()
         }
     ));
-    print(&crate::words::shown_lines(&out))?;
+    print(&crate::report::words::shown_lines(&out))?;
     // Lines that could not be kept are made again by the session: `prepare` did not do its job.
     if let Some((why, n)) = synth.unkept() {
         return Err(Error::Write(format!(

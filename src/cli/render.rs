@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use super::args::RenderArgs;
 use super::{clear_progress, megabytes, print, progress, stop_on_signal, stopped, synth_for};
 use crate::config::{Config, Engine};
-use crate::error::Error;
 use crate::plan::timeline::{Part, clock};
+use crate::report::error::Error;
 use crate::routine::library;
 use crate::sound::encode::Format;
 use crate::voice::lengths;
@@ -56,8 +56,8 @@ pub fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
         Part::of(&routine, args.from.as_deref(), args.only.as_deref()).map_err(Error::Usage)?;
     let mut choice = args.voice.choice(config);
     choice.check_name().map_err(Error::Usage)?;
-    crate::log::line(
-        crate::log::VERBOSE,
+    crate::report::log::line(
+        crate::report::log::VERBOSE,
         &format!("voice: {}", choice.describe()),
     );
     if choice.engine == Engine::System {
@@ -116,7 +116,7 @@ pub fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
             Error::Write(format!(
                 "cannot write {}: {}",
                 path.display(),
-                crate::error::plain(&e)
+                crate::report::error::plain(&e)
             ))
         })?;
     }

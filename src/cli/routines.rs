@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use super::print;
 use crate::config::Config;
-use crate::error::Error;
+use crate::report::error::Error;
 use crate::routine::library;
 
 /// The documented example configuration, as `limber config` prints it.
@@ -37,7 +37,7 @@ pub fn show(config: &Config, name: &str) -> Result<ExitCode, Error> {
     }
     // As it is, but never a control character raw: the file's own layout (line breaks, tabs) is
     // kept, and anything else is written as JSON writes it in text, \u001b.
-    print(&crate::words::shown_lines(&text))?;
+    print(&crate::report::words::shown_lines(&text))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -118,7 +118,7 @@ fn write_new(dir: &Path, path: &Path, text: &str) -> Result<(), Error> {
         Error::Write(format!(
             "cannot write {}: {}",
             path.display(),
-            crate::error::plain(&e)
+            crate::report::error::plain(&e)
         ))
     };
     std::fs::create_dir_all(dir).map_err(fail)?;

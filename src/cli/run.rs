@@ -18,9 +18,9 @@ use super::INTERRUPTED;
 use super::args::RunArgs;
 use crate::config::Choice;
 use crate::config::{Ask, Config, Engine};
-use crate::error::Error;
 use crate::history::record::{Begin, RoutineId};
 use crate::plan::timeline::{Part, clock};
+use crate::report::error::Error;
 use crate::routine::library;
 use crate::session::captions::{Captions, Quiet, Terminal};
 use crate::session::player::{Control, Controls, Devices, Status, play};
@@ -74,8 +74,8 @@ pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode,
     let sounds = config.sounds(&mut |w| captions.notice(&w));
     let choice = args.voice.choice(config);
     choice.check_name().map_err(Error::Usage)?;
-    crate::log::line(
-        crate::log::VERBOSE,
+    crate::report::log::line(
+        crate::report::log::VERBOSE,
         &format!("voice: {}", choice.describe()),
     );
     let mut settings = choice.settings(&config.settings_for(&sounds));
@@ -183,7 +183,7 @@ pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode,
             };
             captions.notice(&format!(
                 "no audio output ({}); carrying on with captions only. Check that a speaker is connected and not muted",
-                crate::error::clause(&why)
+                crate::report::error::clause(&why)
             ));
             Rc::new(Silent)
         }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use super::args::VoiceArgs;
 use super::print;
 use crate::config::Config;
-use crate::error::Error;
+use crate::report::error::Error;
 
 /// `limber voices`: what a person can choose, per engine: the installed Piper voices first, then
 /// espeak-ng's languages and pico2wave's; speech-dispatcher's (thousands, nearly all the same

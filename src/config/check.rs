@@ -4,8 +4,8 @@ use jsonc_parser::ast::Value;
 
 use super::ConfigFile;
 use super::format::CONFIG;
-use crate::error::Error;
 use crate::plan::settings::{Phrases, Sound};
+use crate::report::error::Error;
 use crate::routine::source::Source;
 use crate::routine::validate::{Checker, describe, placeholders, prop_name, start};
 

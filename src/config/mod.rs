@@ -7,8 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
 use crate::plan::settings::Settings;
+use crate::report::error::Error;
 use crate::routine::Ms;
 use crate::routine::source::Source;
 

@@ -36,7 +36,7 @@ pub fn default_path() -> Option<PathBuf> {
         .and_then(|d| d.state_dir().map(|s| s.join(FILE)))
 }
 
-pub use crate::error::LogError;
+pub use crate::report::error::LogError;
 
 /// Appends one record as one line, flushed to the disk before it returns.
 pub fn append(path: &Path, line: &Line) -> Result<(), String> {
@@ -45,7 +45,7 @@ pub fn append(path: &Path, line: &Line) -> Result<(), String> {
     let cannot = |what: &str, e: &std::io::Error| {
         format!(
             "cannot {what} the session log {shown} ({}): check that its folder may be written to, or choose another file with $LIMBER_HISTORY",
-            crate::error::plain(e)
+            crate::report::error::plain(e)
         )
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -119,7 +119,7 @@ pub fn each_line<X: Exercises>(
         line: 0,
         message: format!(
             "cannot read it ({}): check that it is a file you may read",
-            crate::error::plain(&e)
+            crate::report::error::plain(&e)
         ),
     };
     let file = match File::open(path) {

@@ -145,7 +145,7 @@ impl<'a> Report<'a> {
         } else if last == 0 {
             out.push_str(&format!(
                 "{}{}.\n",
-                crate::words::count(self.sessions.len(), "session", "sessions"),
+                crate::report::words::count(self.sessions.len(), "session", "sessions"),
                 self.filter
             ));
         } else {

@@ -7,8 +7,8 @@
 pub mod settings;
 pub mod timeline;
 
-use crate::error::{Diagnostic, Error};
 use crate::history::progression;
+use crate::report::error::{Diagnostic, Error};
 use crate::routine::format::MAX_SESSION_SECONDS;
 use crate::routine::library::Found;
 use crate::routine::source::Source;

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
+use crate::report::error::Error;
 use crate::routine::Routine;
 use crate::routine::source::Source;
 use crate::routine::validate;

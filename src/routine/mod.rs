@@ -125,8 +125,8 @@ impl Step {
     pub fn title(&self) -> String {
         match self {
             // The first words, which is how a person remembers it.
-            Step::Say(text) => crate::words::first_words(&text.to_string(), 4),
-            Step::Rest { rest, .. } => format!("Rest, {}", crate::words::length(*rest)),
+            Step::Say(text) => crate::report::words::first_words(&text.to_string(), 4),
+            Step::Rest { rest, .. } => format!("Rest, {}", crate::report::words::length(*rest)),
             Step::Breathe(b) => b.name.clone().unwrap_or_else(|| "breathing".into()),
             Step::Exercise(e) => e.name.clone(),
         }

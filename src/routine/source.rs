@@ -12,7 +12,7 @@ use std::path::Path;
 use jsonc_parser::ast::Value;
 use jsonc_parser::{CollectOptions, ParseOptions};
 
-use crate::error::Error;
+use crate::report::error::Error;
 
 /// How far apart the character counts of [`Source`] are kept, in bytes.
 const MARK_EVERY: usize = 4096;
@@ -39,7 +39,7 @@ pub struct Source {
 
 const ROUTINE_EXAMPLE: &str = "a routine is a JSON object such as {\"name\": \"My stretches\", \"steps\": [{\"say\": \"Hello.\"}]}";
 
-pub use crate::error::Location;
+pub use crate::report::error::Location;
 
 impl Source {
     /// A byte-order mark, which some Windows editors write, is dropped: it is not part of the JSON.
@@ -83,7 +83,7 @@ impl Source {
             Err(Unreadable::Io(e)) => {
                 return Err(Error::Read {
                     path: origin,
-                    reason: crate::error::plain(&e),
+                    reason: crate::report::error::plain(&e),
                 });
             }
             Err(Unreadable::NotAFile(what)) => {
@@ -276,7 +276,7 @@ pub enum Unreadable {
 impl std::fmt::Display for Unreadable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Unreadable::Io(e) => write!(f, "{}", crate::error::plain(e)),
+            Unreadable::Io(e) => write!(f, "{}", crate::report::error::plain(e)),
             Unreadable::NotAFile(what) => write!(f, "{what}, not a file"),
             Unreadable::TooLarge(size) => write!(f, "it is {}", human_size(*size)),
         }

@@ -44,11 +44,11 @@ pub fn caption(cue: &Cue) -> Option<String> {
         (CueKind::Silence, What::Quiet(_)) => format!("[{} {}]", cue.label(), cue.detail()),
         _ => return None,
     };
-    let body = crate::words::shown(&body).into_owned();
+    let body = crate::report::words::shown(&body).into_owned();
     Some(
         match cue.place.as_ref().filter(|_| cue.kind == CueKind::Speech) {
             Some(place) => match unsaid(place, &body) {
-                Some(where_) => format!("{} | {body}", crate::words::shown(&where_)),
+                Some(where_) => format!("{} | {body}", crate::report::words::shown(&where_)),
                 None => body,
             },
             None => body,
@@ -124,15 +124,15 @@ impl Captions for Terminal {
         if self.countdown {
             self.line("");
         }
-        crate::log::fault(text);
+        crate::report::log::fault(text);
     }
 
     fn info(&mut self, text: &str) {
-        if crate::log::level() >= crate::log::NORMAL {
+        if crate::report::log::level() >= crate::report::log::NORMAL {
             if self.countdown {
                 self.line("");
             }
-            crate::log::info(text);
+            crate::report::log::info(text);
         }
     }
 
@@ -147,10 +147,10 @@ pub struct Quiet;
 impl Captions for Quiet {
     fn cue(&mut self, _: &Cue, _: u64) {}
     fn notice(&mut self, text: &str) {
-        crate::log::fault(text);
+        crate::report::log::fault(text);
     }
     fn info(&mut self, text: &str) {
-        crate::log::info(text);
+        crate::report::log::info(text);
     }
     fn summary(&mut self, text: &str) {
         println!("{text}");

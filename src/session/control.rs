@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
 
-use crate::error::Error;
+use crate::report::error::Error;
 use crate::session::player::{Control, Status};
 
 /// The longest request line read; anything longer is not a request.
@@ -94,7 +94,7 @@ fn private_folder(dir: &Path, uid: u32, create: bool) -> Result<(), Error> {
                 return Err(Error::Control(format!(
                     "cannot make {} ({}): check that its parent folder may be written to, or set $XDG_RUNTIME_DIR",
                     dir.display(),
-                    crate::error::plain(&e)
+                    crate::report::error::plain(&e)
                 )));
             }
         }
@@ -106,7 +106,7 @@ fn private_folder(dir: &Path, uid: u32, create: bool) -> Result<(), Error> {
             return Err(Error::Control(format!(
                 "cannot use {} ({}): it must be a folder of your own",
                 dir.display(),
-                crate::error::plain(&e)
+                crate::report::error::plain(&e)
             )));
         }
     };
@@ -157,7 +157,7 @@ pub fn claim() -> Result<Option<Claim>, Error> {
         Ok(claim) => Ok(Some(claim)),
         Err(Taken::Running(e)) => Err(e),
         Err(Taken::Cannot(why)) => {
-            crate::log::fault(&format!(
+            crate::report::log::fault(&format!(
                 "{why}; `limber ctl` will not reach this session (signals and keys still work)"
             ));
             Ok(None)
@@ -178,7 +178,7 @@ fn take() -> Result<Claim, Taken> {
         Taken::Cannot(format!(
             "cannot listen at {} ({})",
             path.display(),
-            crate::error::plain(&e)
+            crate::report::error::plain(&e)
         ))
     };
     let listener = match UnixListener::bind(&path) {
@@ -242,9 +242,9 @@ pub fn serve(
                     // taken a moment later. The socket must outlive any error, or every later
                     // `limber ctl` fails while the session plays on.
                     if !told {
-                        crate::log::fault(&format!(
+                        crate::report::log::fault(&format!(
                             "the control socket cannot take a connection ({}); trying again",
-                            crate::error::plain(&e)
+                            crate::report::error::plain(&e)
                         ));
                         told = true;
                     }

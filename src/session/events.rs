@@ -1,6 +1,6 @@
 //! Each event of a session on stderr, one line each, with `-v`.
 
-use crate::log::{VERBOSE, level, line};
+use crate::report::log::{VERBOSE, level, line};
 use crate::session::player::Event;
 
 /// An event of the session, with `-v`.

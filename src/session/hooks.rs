@@ -97,7 +97,7 @@ impl Hooks {
             Err(e) => {
                 tell(format!(
                     "cannot start for \"{name}\" ({}): check that it exists and may be run (chmod +x)",
-                    crate::error::plain(&e)
+                    crate::report::error::plain(&e)
                 ));
                 return;
             }
@@ -109,7 +109,7 @@ impl Hooks {
                 Ok(Ok(status)) => tell(format!("failed for \"{name}\" ({status})")),
                 Ok(Err(e)) => tell(format!(
                     "could not be waited for (\"{name}\"): {}",
-                    crate::error::plain(&e)
+                    crate::report::error::plain(&e)
                 )),
                 Err(_) => {
                     let _ = child.kill().await;

@@ -449,7 +449,7 @@ impl Live {
         // What limber tells on stderr from anywhere (the audio output, the control socket) is
         // written above the status area too, not over it.
         let weak = Arc::downgrade(&self.screen);
-        crate::log::set_sink(Box::new(move |text| match weak.upgrade() {
+        crate::report::log::set_sink(Box::new(move |text| match weak.upgrade() {
             Some(screen) => message(&screen, text),
             None => eprintln!("limber: {text}"),
         }));
@@ -576,7 +576,7 @@ impl Captions for Live {
     }
 
     fn info(&mut self, text: &str) {
-        if crate::log::level() >= crate::log::NORMAL {
+        if crate::report::log::level() >= crate::report::log::NORMAL {
             self.message(text);
         }
     }
@@ -589,7 +589,7 @@ impl Captions for Live {
     }
 
     fn summary(&mut self, text: &str) {
-        crate::log::unset_sink();
+        crate::report::log::unset_sink();
         let mut s = self.lock();
         s.finished = true;
         s.timer = None;

@@ -87,7 +87,7 @@ pub fn describe(target: &Zoned) -> String {
         " on a later day"
     };
     // Rounded, not cut: `--wait 5s` is "in 5 s" a few microseconds later, not "in 4 s".
-    let span = crate::words::short(left);
+    let span = crate::report::words::short(left);
     format!("{}{day} (in {span})", target.strftime("%H:%M:%S"))
 }
 

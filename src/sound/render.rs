@@ -19,9 +19,9 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::plain;
 use crate::plan::settings::Sound;
 use crate::plan::timeline::{Timeline, What};
+use crate::report::error::plain;
 use crate::routine::Ms;
 use crate::sound::clip::{Clip, SoundSet};
 use crate::sound::encode::{self, Chapter, Format, Spec, Tags};

@@ -438,7 +438,7 @@ impl LiveOutput {
             self.without.set((here, Instant::now()));
             self.losses.set(self.losses.get() + 1);
             self.retry_at.set(Some(cpu + RETRY));
-            crate::log::fault(&format!(
+            crate::report::log::fault(&format!(
                 "{} went away or stopped working; the session keeps its time without sound, and limber tries to reconnect every {} s",
                 self.name(),
                 RETRY.as_secs()
@@ -464,7 +464,7 @@ impl LiveOutput {
                     *self.live.borrow_mut() = Some(live);
                     self.converted.borrow_mut().clear();
                     self.retry_at.set(None);
-                    crate::log::fault(&format!("{} is back", self.name()));
+                    crate::report::log::fault(&format!("{} is back", self.name()));
                     true
                 }
                 Ok(Err(_)) | Err(std::sync::mpsc::TryRecvError::Disconnected) => {
@@ -577,8 +577,8 @@ impl crate::sound::output::Output for LiveOutput {
         let earliest = live.schedule.borrow().position() + live.period;
         let frame = wanted.max(earliest);
         if frame > wanted + live.frames(Duration::from_millis(1)) {
-            crate::log::line(
-                crate::log::VERBOSE,
+            crate::report::log::line(
+                crate::report::log::VERBOSE,
                 &format!(
                     "a sound was placed {} ms after its moment: it came too late to be on time",
                     (frame - wanted) * 1000 / u64::from(live.rate)

@@ -76,7 +76,7 @@ impl Cache {
                 format!(
                     "cannot make the speech cache {} ({}): choose a folder you may write to with \"speech_cache\": {{\"folder\": ...}} in the configuration",
                     dir.display(),
-                    crate::error::plain(&e)
+                    crate::report::error::plain(&e)
                 )
             })?;
         let tagged = std::fs::symlink_metadata(dir.join(TAG)).is_ok_and(|m| m.is_file());
@@ -194,7 +194,7 @@ impl Cache {
                 format!(
                     "cannot write to the speech cache {} ({}): free some space, or choose another folder with \"speech_cache\": {{\"folder\": ...}} in the configuration",
                     self.dir.display(),
-                    crate::error::plain(&e)
+                    crate::report::error::plain(&e)
                 )
             })
     }
@@ -206,7 +206,7 @@ impl Cache {
                 format!(
                     "cannot keep speech in {} ({}): free some space, or choose another folder with \"speech_cache\": {{\"folder\": ...}} in the configuration",
                     self.dir.display(),
-                    crate::error::plain(&e.error)
+                    crate::report::error::plain(&e.error)
                 )
             })?;
         let tag = self.dir.join(TAG);

@@ -169,7 +169,7 @@ impl Synth {
                 Ok(clip) => return Ok(clip),
                 Err(Missed::Failed(why)) => return Err(why),
                 Err(Missed::Unkept(why)) => {
-                    crate::log::fault(&format!(
+                    crate::report::log::fault(&format!(
                         "{why}; speech is made in memory and not kept, until there is room"
                     ));
                     *self.unkept.lock().unwrap_or_else(|p| p.into_inner()) = Some((why, 0));
@@ -435,8 +435,8 @@ impl Voice for Speaker {
             // Made late: as soon as it can be heard, never cut short.
             let soonest = output.now() + output.soonest();
             if soonest > at {
-                crate::log::line(
-                    crate::log::VERBOSE,
+                crate::report::log::line(
+                    crate::report::log::VERBOSE,
                     &format!(
                         "the words \"{text}\" were made {} ms too late to start on time",
                         (soonest - at).as_millis()

@@ -7,8 +7,8 @@
 
 use jsonc_parser::ast::{Object, ObjectPropName, Value};
 
-use crate::error::Location;
-use crate::error::{Diagnostic, Error};
+use crate::report::error::Location;
+use crate::report::error::{Diagnostic, Error};
 use crate::routine::format::{self, Field, Kind, Shape};
 use crate::routine::source::Source;
 use crate::routine::suggest;

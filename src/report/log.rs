@@ -47,7 +47,7 @@ pub fn line(level: u8, text: &str) {
         return;
     }
     // A warning may name a file or quote a configuration: never raw control characters.
-    let text = &*crate::words::shown_lines(text);
+    let text = &*crate::report::words::shown_lines(text);
     if let Some(sink) = SINK.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
         sink(text);
         return;

@@ -82,7 +82,7 @@ impl Error {
             | Error::History(_) => self.to_string(),
             _ => format!("limber: {self}"),
         };
-        crate::words::shown_lines(&text).into_owned()
+        crate::report::words::shown_lines(&text).into_owned()
     }
 }
 
@@ -109,9 +109,9 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// The problem as printed; what came from the file (its name, keys, values) has its control
-    /// characters escaped ([`crate::words::shown`]).
+    /// characters escaped ([`crate::report::words::shown`]).
     pub fn render(&self, origin: &str) -> String {
-        use crate::words::shown;
+        use crate::report::words::shown;
         let mut out = shown(origin).into_owned();
         if let Some(at) = self.at {
             out.push_str(&format!(":{}:{}", at.line, at.column));
