@@ -463,6 +463,21 @@ fn history_shows_sessions_weeks_streak_calendar_levels_and_the_picture() {
 }
 
 #[test]
+fn a_length_in_the_history_reads_as_in_the_plan_and_the_summary() {
+    let home = Home::new();
+    let today = jiff::Zoned::now().date();
+    // 16.6 s and 65 minutes: written as every other length is, to the second gone.
+    let mut lines = session("x", today, 16.6 / 60.0, Some(Ended::Finished));
+    lines.extend(session("y", today, 65.0, Some(Ended::Finished)));
+    home.write(&lines);
+    let text = home.ok(&["history"]);
+    assert!(text.contains(" 00:16 "), "{text}");
+    assert!(!text.contains("0:17"), "{text}");
+    assert!(text.contains(" 1:05:00 "), "{text}");
+    assert!(!text.contains("65:00"), "{text}");
+}
+
+#[test]
 fn rate_rates_the_last_session_and_a_torn_line_is_skipped() {
     let home = Home::new();
     let today = jiff::Zoned::now().date();

@@ -265,7 +265,7 @@ async fn every_cue_of_a_built_in_routine_starts_exactly_when_planned() {
         run.captions.lines
     );
     for (line, cue) in run.captions.lines.iter().zip(&captioned) {
-        let when = limber::plan::timeline::clock(cue.at);
+        let when = limber::report::words::clock(cue.at);
         assert!(line.starts_with(&when), "{line:?} should be at {when}");
     }
     // Captions carry the place: exercise, side and rep.

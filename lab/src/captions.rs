@@ -1,6 +1,7 @@
 //! Captions that keep every line, as the terminal would show it.
 
-use limber::plan::timeline::{Cue, clock};
+use limber::plan::timeline::Cue;
+use limber::report::words::clock;
 use limber::session::captions::{Captions, caption};
 
 /// Captions for tests: every line, as it would be written.

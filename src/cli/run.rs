@@ -19,8 +19,9 @@ use super::args::RunArgs;
 use crate::config::Choice;
 use crate::config::{Ask, Config, Engine};
 use crate::history::record::{Begin, RoutineId};
-use crate::plan::timeline::{Part, clock};
+use crate::plan::timeline::Part;
 use crate::report::error::Error;
+use crate::report::words::clock;
 use crate::routine::library;
 use crate::session::captions::{Captions, Quiet, Terminal};
 use crate::session::player::{Control, Controls, Devices, Status, play};
@@ -303,7 +304,8 @@ pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode,
     }
     let total = timeline.steps.len();
     let done = report.steps_done();
-    let took = clock(report.elapsed);
+    // The time exercised, as the session log keeps it (`limber history` shows the same).
+    let took = clock(report.elapsed.saturating_sub(report.paused));
     let skipped = match report.skipped.len() {
         0 => String::new(),
         n => format!(", {n} skipped"),

@@ -5,7 +5,8 @@
 
 use std::io::Write;
 
-use crate::plan::timeline::{Cue, CueKind, Place, What, clock};
+use crate::plan::timeline::{Cue, CueKind, Place, What};
+use crate::report::words::clock;
 
 /// Where captions go.
 pub trait Captions {

@@ -29,7 +29,8 @@ use crossterm::{cursor, queue, terminal};
 use tokio::sync::watch;
 
 use crate::plan::settings::Sound;
-use crate::plan::timeline::{Cue, CueKind, Quiet, Timeline, What, clock};
+use crate::plan::timeline::{Cue, CueKind, Quiet, Timeline, What};
+use crate::report::words::clock;
 use crate::session::captions::{Captions, caption};
 use crate::session::player::Status;
 
