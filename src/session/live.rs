@@ -451,8 +451,11 @@ impl Live {
         // written above the status area too, not over it.
         let weak = Arc::downgrade(&self.screen);
         crate::report::log::set_sink(Box::new(move |text| match weak.upgrade() {
-            Some(screen) => message(&screen, text),
-            None => eprintln!("limber: {text}"),
+            Some(screen) => {
+                message(&screen, text);
+                true
+            }
+            None => false,
         }));
         let screen = Arc::clone(&self.screen);
         std::thread::spawn(move || {
@@ -485,11 +488,6 @@ impl Live {
         let mut out = std::io::stdout().lock();
         let _ = queue!(out, cursor::Hide);
         s.draw(&mut out, true);
-    }
-
-    /// A message from limber: on stderr, above the status area, dim.
-    fn message(&self, text: &str) {
-        message(&self.screen, text);
     }
 }
 
@@ -572,14 +570,14 @@ impl Captions for Live {
         s.above(&lines);
     }
 
+    // Messages go the way of every line limber tells (escaped, and as `-q` and `-v` say), and
+    // from there above the status area (`follow` set the way).
     fn notice(&mut self, text: &str) {
-        self.message(text);
+        crate::report::log::fault(text);
     }
 
     fn info(&mut self, text: &str) {
-        if crate::report::log::level() >= crate::report::log::NORMAL {
-            self.message(text);
-        }
+        crate::report::log::info(text);
     }
 
     fn paused(&mut self) {
