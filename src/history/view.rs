@@ -282,10 +282,12 @@ fn row(s: &SessionJson) -> [String; 5] {
         }
         _ => "?".into(),
     };
+    // The log is the user's file, and may have been edited by hand: its text is shown escaped.
+    let shown = |text: &str| crate::report::words::shown(text).into_owned();
     let routine = s
         .routine
         .as_ref()
-        .map_or("(begin not recorded)".to_string(), |r| r.name.clone());
+        .map_or("(begin not recorded)".to_string(), |r| shown(&r.name));
     let length = match s.ended {
         Ending::Unfinished => "-".to_string(),
         _ => crate::report::words::clock((s.seconds.max(0.0) * 1000.0).round() as u64),
@@ -303,7 +305,7 @@ fn row(s: &SessionJson) -> [String; 5] {
     };
     let mut rating = s.rating.map_or("-".to_string(), |r| r.word().to_string());
     if let Some(note) = &s.note {
-        rating.push_str(&format!(": {note}"));
+        rating.push_str(&format!(": {}", shown(note)));
     }
     [when, routine, length, done, rating]
 }

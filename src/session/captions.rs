@@ -138,7 +138,8 @@ impl Captions for Terminal {
     }
 
     fn summary(&mut self, text: &str) {
-        self.line(text);
+        // It names exercises from the session log, which is the user's file.
+        self.line(&crate::report::words::shown_lines(text));
     }
 }
 
@@ -154,7 +155,7 @@ impl Captions for Quiet {
         crate::report::log::info(text);
     }
     fn summary(&mut self, text: &str) {
-        println!("{text}");
+        println!("{}", crate::report::words::shown_lines(text));
     }
 }
 

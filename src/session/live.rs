@@ -594,7 +594,7 @@ impl Captions for Live {
         s.timer = None;
         let mut out = std::io::stdout().lock();
         s.erase(&mut out);
-        for line in text.lines() {
+        for line in crate::report::words::shown_lines(text).lines() {
             for l in wrap(line, columns().saturating_sub(1), 0) {
                 let _ = queue!(out, Print(l), Print("\r\n"));
             }
