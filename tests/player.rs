@@ -598,6 +598,33 @@ async fn a_pause_holds_the_clock_and_the_hold_goes_on_with_the_time_it_had_left(
 }
 
 #[tokio::test(start_paused = true)]
+async fn captions_show_session_time_which_a_pause_does_not_add_to() {
+    // Paused 2.05 s into the first hold for 5 s, and 1.5 s of resuming words.
+    let (run, _) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![(ms(16_000), Control::Pause), (ms(21_000), Control::Resume)],
+        OnResume::Continue,
+    )
+    .await;
+    let shown = |text: &str| -> Vec<&str> {
+        run.captions
+            .lines
+            .iter()
+            .filter(|l| l.ends_with(text))
+            .map(|l| &l[..5])
+            .collect()
+    };
+    // Before the pause and after it, each caption has the time it would have had without it:
+    // the hold ends at 23.95 s of the session, 30.45 s after it began.
+    assert_eq!(shown("Bridge. 2 reps, 10 second holds."), ["00:07"]);
+    assert_eq!(shown("(hold end)"), ["00:23", "00:39", "00:53"]);
+    // And the last is within the plan's length, as though there had been no pause.
+    let last = run.captions.shown.last().unwrap().1;
+    assert!(last <= run.timeline.total, "{last} {}", run.timeline.total);
+}
+
+#[tokio::test(start_paused = true)]
 async fn resuming_can_restart_the_rep() {
     let (run, _) = run_script(
         &tiny(),

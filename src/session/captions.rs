@@ -10,7 +10,8 @@ use crate::report::words::clock;
 
 /// Where captions go.
 pub trait Captions {
-    /// A cue has started, `elapsed` ms into the session.
+    /// A cue has started, `elapsed` ms of session time into the session: time paused does not
+    /// count.
     fn cue(&mut self, cue: &Cue, elapsed: u64);
     /// Whether to call [`Captions::remaining`]: only a screen can show a countdown line.
     fn wants_countdown(&self) -> bool {

@@ -402,6 +402,13 @@ impl Player<'_, '_> {
         ms(self.now() - self.origin)
     }
 
+    /// The session's time at `at`, as captions show it: from its start, less the time it was
+    /// paused (Ctrl-Z included), so a cue shown after a pause has the time it would have had
+    /// without it.
+    fn session_time(&self, at: Instant) -> Ms {
+        ms(at.saturating_duration_since(self.origin)).saturating_sub(ms(self.paused))
+    }
+
     /// The session's clock: the output's.
     fn now(&self) -> Instant {
         self.dev.output.now()
@@ -731,7 +738,7 @@ impl Player<'_, '_> {
                 self.hold_until = Some(due + Duration::from_millis(cue.duration));
             }
             played.at = ms(due.saturating_duration_since(self.origin));
-            self.dev.captions.cue(cue, self.elapsed());
+            self.dev.captions.cue(cue, self.session_time(self.now()));
             return Ok(played);
         }
 
@@ -797,7 +804,7 @@ impl Player<'_, '_> {
         // the status, the events for hooks) comes when it is heard.
         self.wait(Some(placed_at), ctl).await?;
         played.at = ms(placed_at - self.origin);
-        self.dev.captions.cue(cue, played.at);
+        self.dev.captions.cue(cue, self.session_time(placed_at));
         if cue.kind != CueKind::Silence && self.hold_until.is_some_and(|h| self.now() >= h) {
             self.hold_until = None;
         }
