@@ -66,7 +66,7 @@ pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode,
     let mut captions: Box<dyn Captions> = match (captioned, &live) {
         (true, Some(live)) => Box::new(live.clone()),
         (true, None) => Box::new(Terminal::new(tty)),
-        (false, _) => Box::new(Quiet),
+        (false, _) => Box::new(Quiet::default()),
     };
 
     // The exercises at the levels the session log has reached.
@@ -116,6 +116,8 @@ pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode,
     crate::session::control::serve(claim.as_ref(), tx.clone(), status.subscribe());
     // Keys from the terminal, when there is one; the guard restores it however `run` ends.
     let keys = crate::session::keys::start(tx.clone());
+    // How to go on from a pause depends on it.
+    captions.keys(keys.is_some());
     // Ctrl-Z and `fg` pause and resume, on a terminal.
     if interactive {
         crate::session::suspend::listen(tx.clone(), status.subscribe(), live.clone());
@@ -182,6 +184,7 @@ pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode,
                 Some(live) => Box::new(live.clone()),
                 None => Box::new(Terminal::new(tty)),
             };
+            captions.keys(keys.is_some());
             captions.notice(&format!(
                 "no audio output ({}); carrying on with captions only. Check that a speaker is connected and not muted",
                 crate::report::error::clause(&why)

@@ -1,7 +1,9 @@
 //! What limber tells on stderr besides errors, and how much of it.
 //!
 //! - `-q`: only faults (a voice that failed, a sound file that cannot be used, audio errors).
-//! - the default: faults, and what the person did (paused, resuming, skipping, waiting to start).
+//! - the default: faults, hints (waiting to start, the keys), and, in a session without captions,
+//!   what the person did (paused, resuming, skipping). With captions, what the person did is one
+//!   of the captions, on stdout with its time, not a line of this log.
 //! - `-v`: also every event as it happens (each step, hold, pause), one line each.
 //!
 //! When stderr is not a terminal (a service, a pipe, a file) each line starts with the local

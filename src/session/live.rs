@@ -12,9 +12,10 @@
 //! left) and from the cues themselves (a hold's or rest's length, the breathing), by a small
 //! thread that redraws four times a second only what changed, and at once on a resize. Captions
 //! are written above it, wrapped at word boundaries to the terminal's width with their text
-//! aligned after the time. Messages from limber (a fault, "skipping to step 4") go to stderr in a
-//! style of their own, dim, so they do not read as part of the routine; that the session is paused,
-//! and how to go on, is in the status area alone.
+//! aligned after the time; so is what the person did ("Skipping to step 4, Cat", "Resuming:
+//! Bridge, rep 2 of 5."), with its time, as the session's own line. Messages from limber (a fault,
+//! a hint) go to stderr in a style of their own, dim, so they do not read as part of the routine;
+//! that the session is paused, and how to go on, is in the status area alone.
 //!
 //! It is used only on a terminal that can move its cursor: with `TERM=dumb`, or when standard
 //! output is not a terminal, captions are plain lines ([`crate::session::captions::Terminal`]). Colour is
@@ -31,7 +32,7 @@ use tokio::sync::watch;
 use crate::plan::settings::Sound;
 use crate::plan::timeline::{Cue, CueKind, Quiet, Timeline, What};
 use crate::report::words::clock;
-use crate::session::captions::{Captions, caption};
+use crate::session::captions::{Captions, action_caption, caption, how_to_resume};
 use crate::session::player::Status;
 
 /// Whether this terminal gets the live display: standard output is a terminal that is not dumb.
@@ -125,12 +126,8 @@ pub fn lines(view: &View, width: usize, colour: bool) -> Vec<String> {
 
     // What now: paused, a timer, or nothing.
     if s.paused {
-        let how = if view.keys {
-            "Paused: press space to go on"
-        } else {
-            "Paused: `limber ctl resume` goes on"
-        };
-        out.push(paint(&fit(how, width), &[Style::Bold, Style::Yellow]));
+        let how = format!("Paused: {}", how_to_resume(view.keys));
+        out.push(paint(&fit(&how, width), &[Style::Bold, Style::Yellow]));
     } else if let Some((meter, gone, length)) = view.timer {
         out.push(meter_line(meter, gone, length, width, &paint));
     } else {
@@ -371,6 +368,21 @@ impl Screen {
         self.drawn = lines;
     }
 
+    /// Writes a caption above the status area, after its time, wrapped to the terminal's width.
+    fn caption(&mut self, text: &str, elapsed: u64) {
+        let width = columns();
+        let time = clock(elapsed);
+        let mut lines = wrap(&format!("{time}  {text}"), width.saturating_sub(1), 7);
+        if self.colour {
+            lines[0] = format!(
+                "{}{time}\x1b[0m{}",
+                Style::Dim.code(),
+                &lines[0][time.len()..]
+            );
+        }
+        self.above(&lines);
+    }
+
     /// Writes lines above the status area, then draws it again.
     fn above(&mut self, text: &[String]) {
         let mut out = std::io::stdout().lock();
@@ -557,17 +569,15 @@ impl Captions for Live {
         let Some(text) = caption(cue) else {
             return;
         };
-        let width = columns();
-        let time = clock(elapsed);
-        let mut lines = wrap(&format!("{time}  {text}"), width.saturating_sub(1), 7);
-        if s.colour {
-            lines[0] = format!(
-                "{}{time}\x1b[0m{}",
-                Style::Dim.code(),
-                &lines[0][time.len()..]
-            );
-        }
-        s.above(&lines);
+        s.caption(&text, elapsed);
+    }
+
+    fn action(&mut self, text: &str, elapsed: u64) {
+        self.lock().caption(&action_caption(text), elapsed);
+    }
+
+    fn keys(&mut self, reading: bool) {
+        self.set_keys(reading);
     }
 
     // Messages go the way of every line limber tells (escaped, and as `-q` and `-v` say), and
@@ -580,7 +590,7 @@ impl Captions for Live {
         crate::report::log::info(text);
     }
 
-    fn paused(&mut self) {
+    fn paused(&mut self, _: u64) {
         // The status area says it, and how to go on.
         let mut s = self.lock();
         let mut out = std::io::stdout().lock();
