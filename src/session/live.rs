@@ -126,7 +126,11 @@ pub fn lines(view: &View, width: usize, colour: bool) -> Vec<String> {
 
     // What now: paused, a timer, or nothing.
     if s.paused {
-        let how = format!("Paused: {}", how_to_resume(view.keys));
+        let mut how = format!("Paused: {}", how_to_resume(view.keys));
+        if how.chars().count() > width && !view.keys {
+            // The command alone, where the signal does not fit too.
+            how = "Paused: `limber ctl resume` goes on".to_string();
+        }
         out.push(paint(&fit(&how, width), &[Style::Bold, Style::Yellow]));
     } else if let Some((meter, gone, length)) = view.timer {
         out.push(meter_line(meter, gone, length, width, &paint));
@@ -661,6 +665,20 @@ mod tests {
             assert!(lines[3].contains("14:32 left"), "{lines:?}");
         }
         assert!(!lines(&view, 40, false).concat().contains('\x1b'));
+        // Paused, it says how to go on, in full where it fits.
+        let paused = View {
+            status: Status {
+                paused: true,
+                ..view.status.clone()
+            },
+            keys: false,
+            ..view.clone()
+        };
+        assert_eq!(
+            lines(&paused, 40, false)[2],
+            "Paused: `limber ctl resume` goes on"
+        );
+        assert!(lines(&paused, 100, false)[2].contains("or `kill -USR1 "));
         assert!(lines(&view, 40, true).concat().contains('\x1b'));
     }
 }
