@@ -678,6 +678,17 @@ fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
         "{notices}"
     );
     assert!(notices.contains("limber: \"lab\" is back"), "{notices}");
+    // In limber's words alone, each once: nothing of what the audio library said about it.
+    for line in notices.lines() {
+        assert!(
+            line.get(9..).is_some_and(|l| l.starts_with("limber: ")),
+            "{notices}"
+        );
+    }
+    assert_eq!(notices.matches("went away").count(), 1, "{notices}");
+    for raw in ["ALSA", "snd_pcm", "said:", "reported:"] {
+        assert!(!notices.contains(raw), "{notices}");
+    }
 }
 
 #[test]
