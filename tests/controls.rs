@@ -287,9 +287,31 @@ fn ctl_drives_a_running_session() {
     });
     assert_eq!(lab.ctl(&["repeat"]).0, Some(0));
     assert_eq!(lab.ctl(&["stop"]).0, Some(0));
+    let pid = lab.session.as_ref().unwrap().id();
     let (code, captions, notices) = lab.finish();
     assert_eq!(code, Some(130), "{captions}{notices}");
-    assert!(notices.contains("limber: paused\n"), "{notices}");
+    // What the person did is among the captions, with the session's time, and says how to go
+    // on: no keys are read here, so the command and the signal.
+    let paused = format!("  Paused: `limber ctl resume` or `kill -USR1 {pid}` goes on.\n");
+    assert!(captions.contains(&paused), "{captions}");
+    assert!(captions.contains("  Resuming: Bridge"), "{captions}");
+    assert!(
+        captions.contains("  Skipping to step 3, Cat\n"),
+        "{captions}"
+    );
+    for line in captions
+        .lines()
+        .filter(|l| l.contains("Paused") || l.contains("Resuming"))
+    {
+        assert!(
+            line.as_bytes()[2] == b':' && line[5..].starts_with("  "),
+            "{line:?}"
+        );
+    }
+    // And not a line of limber's log.
+    assert!(!notices.contains("paused"), "{notices}");
+    assert!(!notices.contains("Resuming"), "{notices}");
+    assert!(!notices.contains("skipping"), "{notices}");
     // Not a terminal: every line says when.
     for line in notices.lines() {
         let (time, rest) = line.split_at(9);
@@ -302,11 +324,6 @@ fn ctl_drives_a_running_session() {
             "{line:?}"
         );
     }
-    assert!(notices.contains("limber: Resuming: Bridge"), "{notices}");
-    assert!(
-        notices.contains("limber: skipping to step 3, Cat\n"),
-        "{notices}"
-    );
     assert!(captions.contains("Stopped Tiny after"), "{captions}");
     assert!(!lab.socket().exists(), "the socket is removed at the end");
     assert_eq!(
@@ -367,12 +384,12 @@ fn keys_under_a_real_terminal() {
         ["expect", "Paused: press space to go on"],
         ["sleep", "1"],
         ["send", " "],
-        ["expect", "limber: Resuming."],
+        ["expect", "  Resuming."],
         ["send", "n"],
-        ["expect", "skipping to step 2, Bridge"],
+        ["expect", "  Skipping to step 2, Bridge"],
         ["expect", "Bridge. 2 reps"],
         ["send", "-"],
-        ["expect", "voice volume 90%"],
+        ["expect", "  Voice volume 90%"],
         ["send", "q"],
     ]);
     // With no sound server, a session at a terminal carries on with captions.
@@ -405,6 +422,9 @@ fn keys_under_a_real_terminal() {
         words.contains("1 skipped; stopped during step 2 (Bridge)"),
         "{screen}"
     );
+    // What the person did reads as the session's captions, not as limber's messages.
+    assert!(!screen.contains("limber: Resuming"), "{screen}");
+    assert!(!screen.contains("limber: skipping"), "{screen}");
     // The keys were not echoed: no "n" or "q" alone on a line.
     assert!(
         !screen.lines().any(|l| matches!(l.trim(), "n" | "q" | "-")),
@@ -658,6 +678,17 @@ fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
         "{notices}"
     );
     assert!(notices.contains("limber: \"lab\" is back"), "{notices}");
+    // In limber's words alone, each once: nothing of what the audio library said about it.
+    for line in notices.lines() {
+        assert!(
+            line.get(9..).is_some_and(|l| l.starts_with("limber: ")),
+            "{notices}"
+        );
+    }
+    assert_eq!(notices.matches("went away").count(), 1, "{notices}");
+    for raw in ["ALSA", "snd_pcm", "said:", "reported:"] {
+        assert!(!notices.contains(raw), "{notices}");
+    }
 }
 
 #[test]

@@ -463,6 +463,48 @@ fn history_shows_sessions_weeks_streak_calendar_levels_and_the_picture() {
 }
 
 #[test]
+fn a_length_in_the_history_reads_as_in_the_plan_and_the_summary() {
+    let home = Home::new();
+    let today = jiff::Zoned::now().date();
+    // 16.6 s and 65 minutes: written as every other length is, to the second gone.
+    let mut lines = session("x", today, 16.6 / 60.0, Some(Ended::Finished));
+    lines.extend(session("y", today, 65.0, Some(Ended::Finished)));
+    home.write(&lines);
+    let text = home.ok(&["history"]);
+    assert!(text.contains(" 00:16 "), "{text}");
+    assert!(!text.contains("0:17"), "{text}");
+    assert!(text.contains(" 1:05:00 "), "{text}");
+    assert!(!text.contains("65:00"), "{text}");
+}
+
+#[test]
+fn text_from_a_hand_edited_log_reaches_the_terminal_escaped() {
+    let home = Home::new();
+    let today = jiff::Zoned::now().date();
+    let mut lines = session("x", today, 10.0, Some(Ended::Finished));
+    if let Line { begin: Some(b), .. } = &mut lines[0] {
+        b.routine.name = "Tiny\u{1b}]0;pwned\u{7}".into();
+    }
+    lines.push(Line::rating(
+        "x",
+        Rated {
+            at: "2026-01-01T00:00:00.000+00:00".into(),
+            rating: Rating::Fine,
+            note: Some("sore\u{1b}[2J knee".into()),
+            by: Some("rate".into()),
+        },
+    ));
+    home.write(&lines);
+    let text = home.ok(&["history"]);
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+    assert!(text.contains("Tiny\\u001b]0;pwned\\u0007"), "{text}");
+    assert!(text.contains("sore\\u001b[2J knee"), "{text}");
+    // JSON is for programs: there the text is as it was.
+    let json = home.json(&["history", "--json"]);
+    assert_eq!(json["sessions"][0]["note"], "sore\u{1b}[2J knee");
+}
+
+#[test]
 fn rate_rates_the_last_session_and_a_torn_line_is_skipped() {
     let home = Home::new();
     let today = jiff::Zoned::now().date();

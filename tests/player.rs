@@ -265,7 +265,7 @@ async fn every_cue_of_a_built_in_routine_starts_exactly_when_planned() {
         run.captions.lines
     );
     for (line, cue) in run.captions.lines.iter().zip(&captioned) {
-        let when = limber::plan::timeline::clock(cue.at);
+        let when = limber::report::words::clock(cue.at);
         assert!(line.starts_with(&when), "{line:?} should be at {when}");
     }
     // Captions carry the place: exercise, side and rep.
@@ -598,6 +598,35 @@ async fn a_pause_holds_the_clock_and_the_hold_goes_on_with_the_time_it_had_left(
 }
 
 #[tokio::test(start_paused = true)]
+async fn captions_show_session_time_which_a_pause_does_not_add_to() {
+    // Paused 2.05 s into the first hold for 5 s, and 1.5 s of resuming words.
+    let (run, _) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![(ms(16_000), Control::Pause), (ms(21_000), Control::Resume)],
+        OnResume::Continue,
+    )
+    .await;
+    let shown = |text: &str| -> Vec<&str> {
+        run.captions
+            .lines
+            .iter()
+            .filter(|l| l.ends_with(text))
+            .map(|l| &l[..5])
+            .collect()
+    };
+    // Before the pause and after it, each caption has the time it would have had without it:
+    // the hold ends at 23.95 s of the session, 30.45 s after it began.
+    assert_eq!(shown("Bridge. 2 reps, 10 second holds."), ["00:07"]);
+    assert_eq!(shown("(hold end)"), ["00:23", "00:39", "00:53"]);
+    // What the person did has the time the session stood still at.
+    assert_eq!(shown("Resuming: Bridge, rep 1 of 2."), ["00:16"]);
+    // And the last is within the plan's length, as though there had been no pause.
+    let last = run.captions.shown.last().unwrap().1;
+    assert!(last <= run.timeline.total, "{last} {}", run.timeline.total);
+}
+
+#[tokio::test(start_paused = true)]
 async fn resuming_can_restart_the_rep() {
     let (run, _) = run_script(
         &tiny(),
@@ -683,12 +712,15 @@ async fn previous_restarts_the_step_or_goes_back_one() {
     );
     assert_eq!(played_at(&run, 26), vec![20_000 + 53_280 - 7850]);
     assert_eq!(run.report.done, vec![1, 2, 3]);
-    // It says which: back one step, or this one from its start.
-    let notices = &run.captions.notices;
+    // It says which, as a caption at the session's time: back one step, or this one from its
+    // start.
+    let lines = &run.captions.lines;
     assert!(
-        notices.iter().any(|n| n.starts_with("back to step 1, "))
-            && notices.contains(&"back to the start of step 2, Bridge".to_string()),
-        "{notices:?}"
+        lines
+            .iter()
+            .any(|n| n.starts_with("00:09  Back to step 1, "))
+            && lines.contains(&"00:20  Back to the start of step 2, Bridge".to_string()),
+        "{lines:?}"
     );
 }
 
@@ -712,18 +744,15 @@ async fn repeat_says_the_last_words_again_and_the_hold_keeps_its_time() {
     assert_eq!(said_at(&run, "Rep 1 of 2."), vec![11_790, 16_000]);
     assert_eq!(played_at(&run, 10), vec![23_950]);
     assert_eq!(*volumes.borrow(), vec![0.9, 0.8, 0.9]);
+    let lines = &run.captions.lines;
     assert!(
-        run.captions
-            .notices
-            .contains(&"voice volume 80%".to_string())
+        lines.contains(&"00:02  Voice volume 80%".to_string()),
+        "{lines:?}"
     );
     // What is said again is written again.
     assert!(
-        run.captions
-            .notices
-            .contains(&"again: Rep 1 of 2.".to_string()),
-        "{:?}",
-        run.captions.notices
+        lines.contains(&"00:16  Again: Rep 1 of 2.".to_string()),
+        "{lines:?}"
     );
 }
 

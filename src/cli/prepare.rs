@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use super::args::VoiceArgs;
 use super::{clear_progress, megabytes, print, progress, stop_on_signal, synth_for};
 use crate::config::Config;
-use crate::plan::timeline::clock;
 use crate::report::error::Error;
+use crate::report::words::clock;
 use crate::routine::library;
 use crate::voice::lengths;
 

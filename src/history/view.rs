@@ -269,12 +269,6 @@ fn session_json(s: &Session) -> SessionJson {
     }
 }
 
-/// Minutes and seconds: `23:05`.
-fn clock(seconds: f64) -> String {
-    let s = seconds.round() as u64;
-    format!("{}:{:02}", s / 60, s % 60)
-}
-
 fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
@@ -288,13 +282,15 @@ fn row(s: &SessionJson) -> [String; 5] {
         }
         _ => "?".into(),
     };
+    // The log is the user's file, and may have been edited by hand: its text is shown escaped.
+    let shown = |text: &str| crate::report::words::shown(text).into_owned();
     let routine = s
         .routine
         .as_ref()
-        .map_or("(begin not recorded)".to_string(), |r| r.name.clone());
+        .map_or("(begin not recorded)".to_string(), |r| shown(&r.name));
     let length = match s.ended {
         Ending::Unfinished => "-".to_string(),
-        _ => clock(s.seconds),
+        _ => crate::report::words::clock((s.seconds.max(0.0) * 1000.0).round() as u64),
     };
     let steps = s.steps.map_or("?".to_string(), |n| n.to_string());
     let done = match s.ended {
@@ -309,7 +305,7 @@ fn row(s: &SessionJson) -> [String; 5] {
     };
     let mut rating = s.rating.map_or("-".to_string(), |r| r.word().to_string());
     if let Some(note) = &s.note {
-        rating.push_str(&format!(": {note}"));
+        rating.push_str(&format!(": {}", shown(note)));
     }
     [when, routine, length, done, rating]
 }

@@ -53,6 +53,42 @@ pub struct Faults {
     pub gaps: AtomicU64,
     /// Any other error, with the device still playing.
     pub other: AtomicU64,
+    /// Every error, told or not: the first [`TOLD`] are told with `-v`.
+    pub all: AtomicU64,
+}
+
+/// How many of the audio library's own reports of faults `-v` shows: some outputs report the
+/// same fault hundreds of times a second.
+pub const TOLD: u64 = 5;
+
+/// What the audio library reported, in words a person can act on; its own words are told with
+/// `-v` only.
+pub fn plain(e: &cpal::Error) -> String {
+    crate::report::log::line(
+        crate::report::log::VERBOSE,
+        &format!("the audio library said: {}", crate::sound::output::chain(e)),
+    );
+    let words = match e.kind() {
+        cpal::ErrorKind::DeviceNotAvailable => {
+            "the output is not there (unplugged or switched off, or no sound server is running)"
+        }
+        cpal::ErrorKind::HostUnavailable => {
+            "the sound system does not answer (is the sound server running?)"
+        }
+        cpal::ErrorKind::DeviceBusy => "another program is using the output",
+        cpal::ErrorKind::PermissionDenied => {
+            "this user may not use the output (on Linux, add the user to the audio group)"
+        }
+        cpal::ErrorKind::UnsupportedConfig | cpal::ErrorKind::UnsupportedOperation => {
+            "the output cannot play sound as limber makes it"
+        }
+        cpal::ErrorKind::ResourceExhausted => "the system ran out of threads or memory",
+        cpal::ErrorKind::StreamInvalidated | cpal::ErrorKind::DeviceChanged => {
+            "the output changed while it was being opened"
+        }
+        _ => "the audio library could not use the output",
+    };
+    words.to_string()
 }
 
 /// One open stream.
@@ -178,9 +214,9 @@ fn describe(d: &cpal::Device, default: Option<&str>) -> Device {
     }
 }
 
-/// The outputs there are, with the audio library's own noise held back.
+/// The outputs there are; call with the audio library's own words held back
+/// ([`crate::report::log::hushed`]).
 fn output_devices() -> Result<(Vec<cpal::Device>, Vec<Device>), String> {
-    let quiet = gag::Gag::stderr().ok();
     let host = host();
     let pulse = host.id() != cpal::HostId::Alsa;
     let default = host
@@ -190,8 +226,7 @@ fn output_devices() -> Result<(Vec<cpal::Device>, Vec<Device>), String> {
     let listed = host
         .output_devices()
         .map(|d| d.collect::<Vec<_>>())
-        .map_err(|e| format!("cannot list the audio outputs: {e}"));
-    drop(quiet);
+        .map_err(|e| format!("cannot list the audio outputs: {}", plain(&e)));
     let (all, described): (Vec<_>, Vec<_>) = listed?
         .into_iter()
         .map(|d| {
@@ -207,8 +242,11 @@ fn output_devices() -> Result<(Vec<cpal::Device>, Vec<Device>), String> {
 
 /// The outputs there are: the sound server's sinks with their descriptions, or the ALSA cards.
 pub fn devices() -> Result<Vec<Device>, String> {
-    Ok(output_devices()?.1)
+    crate::report::log::hushed(LIBRARY, || Ok(output_devices()?.1))
 }
+
+/// Who said what the audio library writes on stderr, as `-v` tells it.
+const LIBRARY: &str = "the audio library";
 
 /// The output named `name`: by its name or description, or else the one whose name or
 /// description contains it (ignoring case).
@@ -256,8 +294,7 @@ fn open_here(
     origin: Instant,
     voice_gain: f32,
 ) -> Result<Live, String> {
-    let quiet = gag::Gag::stderr().ok();
-    let opened = (|| {
+    let opened = crate::report::log::hushed(LIBRARY, || {
         let device = match &settings.device {
             Some(name) => find_device(name)?,
             // The default output goes through ALSA: measured, it costs less processor time
@@ -267,25 +304,38 @@ fn open_here(
                 .default_output_device()
                 .ok_or_else(|| "there is no audio output".to_string())?,
         };
-        let default = device
-            .default_output_config()
-            .map_err(|e| crate::sound::output::chain(&e))?;
+        let default = device.default_output_config().map_err(|e| plain(&e))?;
         let rate = default.sample_rate();
         let channels = default.channels();
         let period = period();
         let (mixer, schedule) = Mixer::scheduled(rate);
         let callback_faults = Arc::clone(faults);
         let callback_lost = Arc::clone(lost);
-        let on_error = move |e: cpal::Error| match e.kind() {
-            cpal::ErrorKind::DeviceNotAvailable
-            | cpal::ErrorKind::HostUnavailable
-            | cpal::ErrorKind::StreamInvalidated
-            | cpal::ErrorKind::DeviceChanged => callback_lost.store(true, Ordering::Relaxed),
-            cpal::ErrorKind::Xrun => {
-                callback_faults.gaps.fetch_add(1, Ordering::Relaxed);
+        // Faults are counted here and told by the session, in its own words, when they
+        // mattered: a device gone at once, gaps at the end. The library's words are for `-v`.
+        let on_error = move |e: cpal::Error| {
+            match e.kind() {
+                cpal::ErrorKind::DeviceNotAvailable
+                | cpal::ErrorKind::HostUnavailable
+                | cpal::ErrorKind::StreamInvalidated
+                | cpal::ErrorKind::DeviceChanged => callback_lost.store(true, Ordering::Relaxed),
+                cpal::ErrorKind::Xrun => {
+                    callback_faults.gaps.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => {
+                    callback_faults.other.fetch_add(1, Ordering::Relaxed);
+                }
             }
-            _ => {
-                callback_faults.other.fetch_add(1, Ordering::Relaxed);
+            if callback_faults.all.fetch_add(1, Ordering::Relaxed) < TOLD
+                && crate::report::log::level() >= crate::report::log::VERBOSE
+            {
+                crate::report::log::line(
+                    crate::report::log::VERBOSE,
+                    &format!(
+                        "the audio output reported: {}",
+                        crate::sound::output::chain(&e)
+                    ),
+                );
             }
         };
         let build = |buffer: cpal::BufferSize, mixer: Mixer| {
@@ -305,8 +355,7 @@ fn open_here(
             Ok(s) => (s, period),
             Err(_) => {
                 let (mixer, fresh) = Mixer::scheduled(rate);
-                let s = build(cpal::BufferSize::Default, mixer)
-                    .map_err(|e| crate::sound::output::chain(&e))?;
+                let s = build(cpal::BufferSize::Default, mixer).map_err(|e| plain(&e))?;
                 return finish(
                     s,
                     fresh,
@@ -327,8 +376,7 @@ fn open_here(
             settings,
             voice_gain,
         )
-    })();
-    drop(quiet);
+    });
     let live = opened?;
     lost.store(false, Ordering::Relaxed);
     Ok(live)
@@ -347,7 +395,7 @@ fn finish(
         schedule.send(Command::KeepAlive(Some(KEEP_ALIVE_LEVEL)));
     }
     let _ = voice_gain;
-    stream.play().map_err(|e| crate::sound::output::chain(&e))?;
+    stream.play().map_err(|e| plain(&e))?;
     Ok(Live {
         _stream: stream,
         schedule: RefCell::new(schedule),
