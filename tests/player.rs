@@ -49,23 +49,53 @@ async fn run_script(
     script: Vec<(Duration, Control)>,
     on_resume: OnResume,
 ) -> (Run, Vec<Status>) {
-    let settings = Settings {
-        sounds: SoundSet::built_in().lengths(),
-        ..Settings::default()
+    let setup = Setup {
+        script: Some(script),
+        on_resume,
+        ..Setup::new(voices)
     };
-    run_planned(routine, &settings, voices, script, on_resume).await
+    run_planned(routine, setup).await
 }
 
-/// [`run_script`] with the plan made from `settings`.
-async fn run_planned(
-    routine: &Routine,
-    settings: &Settings,
+/// What a session on paused time is played with; a test changes what it is about.
+struct Setup {
+    /// What the plan is made with: the built-in sounds' lengths, by default.
+    settings: Settings,
     voices: Vec<FakeVoice>,
-    script: Vec<(Duration, Control)>,
+    output: RecordingOutput,
+    /// Each control with its time from the start, over a channel open until the session ends;
+    /// `None`: a session nobody steers ([`Controls::none`]).
+    script: Option<Vec<(Duration, Control)>>,
     on_resume: OnResume,
-) -> (Run, Vec<Status>) {
+}
+
+impl Setup {
+    fn new(voices: Vec<FakeVoice>) -> Setup {
+        Setup {
+            settings: Settings {
+                sounds: SoundSet::built_in().lengths(),
+                ..Settings::default()
+            },
+            voices,
+            output: RecordingOutput::default(),
+            script: Some(Vec::new()),
+            on_resume: OnResume::Continue,
+        }
+    }
+}
+
+/// Plays `routine` as `setup` says; returns the run and the status as it was just after each
+/// control of its script was sent, and at the end.
+async fn run_planned(routine: &Routine, setup: Setup) -> (Run, Vec<Status>) {
+    let Setup {
+        settings,
+        voices,
+        output,
+        script,
+        on_resume,
+    } = setup;
     let sounds = SoundSet::built_in();
-    let timeline = plan(routine, settings);
+    let timeline = plan(routine, &settings);
     let said = voices.first().map(|v| v.said.clone()).unwrap_or_default();
     let mut voices = Voices::new(
         voices
@@ -73,28 +103,31 @@ async fn run_planned(
             .map(|v| Box::new(v) as Box<dyn Voice>)
             .collect(),
     );
-    let output = RecordingOutput::default();
     let mut captions = Recorded::default();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut controls = Controls::new(rx);
-    controls.on_resume = on_resume;
-    let status = controls.status.subscribe();
-    let start = Instant::now();
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let script = tokio::spawn({
-        let seen = seen.clone();
-        async move {
-            for (after, control) in script {
-                tokio::time::sleep_until(start + after).await;
-                let _ = tx.send(control);
-                // Let the player act on it.
-                tokio::time::sleep(Duration::from_millis(1)).await;
-                seen.lock().unwrap().push(status.borrow().clone());
-            }
-            // Holding the sender keeps the channel open until the session ends.
-            std::future::pending::<()>().await;
+    let start = Instant::now();
+    let (mut controls, script) = match script {
+        None => (Controls::none(), None),
+        Some(script) => {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let controls = Controls::new(rx);
+            let status = controls.status.subscribe();
+            let seen = seen.clone();
+            let sender = tokio::spawn(async move {
+                for (after, control) in script {
+                    tokio::time::sleep_until(start + after).await;
+                    let _ = tx.send(control);
+                    // Let the player act on it.
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    seen.lock().unwrap().push(status.borrow().clone());
+                }
+                // Holding the sender keeps the channel open until the session ends.
+                std::future::pending::<()>().await;
+            });
+            (controls, Some(sender))
         }
-    });
+    };
+    controls.on_resume = on_resume;
     let report = {
         let mut devices = Devices {
             voices: &mut voices,
@@ -107,7 +140,9 @@ async fn run_planned(
         };
         play(&timeline, &mut devices, &mut controls).await
     };
-    script.abort();
+    if let Some(sender) = script {
+        sender.abort();
+    }
     let mut statuses = seen.lock().unwrap().clone();
     statuses.push(controls.status.borrow().clone());
     (
@@ -121,6 +156,17 @@ async fn run_planned(
         },
         statuses,
     )
+}
+
+/// The plan's settings with every line's real length known, as from the speech cache: 300 ms a
+/// word.
+fn known_lengths(routine: &Routine) -> Settings {
+    let mut settings = Setup::new(vec![]).settings;
+    for line in limber::voice::lengths::lines(&plan(routine, &settings)) {
+        let words = line.split_whitespace().count().max(1) as u64;
+        settings.spoken.insert(line, words * 300);
+    }
+    settings
 }
 
 fn fake(per_word_ms: u64) -> FakeVoice {
@@ -803,30 +849,19 @@ async fn a_pause_during_the_resume_announcement_stays_paused() {
 
 #[tokio::test(start_paused = true)]
 async fn with_no_controls_a_session_plays_through_on_time() {
-    let sounds = SoundSet::built_in();
-    let settings = Settings {
-        sounds: sounds.lengths(),
-        ..Settings::default()
+    let setup = Setup {
+        script: None,
+        ..Setup::new(vec![fake(250)])
     };
-    let timeline = plan(&tiny(), &settings);
-    let mut voices = Voices::new(vec![Box::new(fake(250)) as Box<dyn Voice>]);
-    let output = RecordingOutput::default();
-    let mut captions = Recorded::default();
-    let start = Instant::now();
-    let report = play(
-        &timeline,
-        &mut Devices {
-            voices: &mut voices,
-            output: &output,
-            sounds: &sounds,
-            captions: &mut captions,
-            sound_volume: 0.8,
-            words_per_minute: settings.words_per_minute,
-            gap: settings.gap,
+    let (
+        Run {
+            report,
+            timeline,
+            start,
+            ..
         },
-        &mut Controls::none(),
-    )
-    .await;
+        _,
+    ) = run_planned(&tiny(), setup).await;
     assert!(report.finished);
     assert_eq!(report.played.len(), timeline.cues.len());
     assert_eq!(report.elapsed, (start.elapsed()).as_millis() as u64);
@@ -836,19 +871,14 @@ async fn with_no_controls_a_session_plays_through_on_time() {
 #[tokio::test(start_paused = true)]
 async fn lines_of_known_length_heard_a_moment_late_do_not_add_up() {
     let routine = routine("in-bed");
-    // Every line's real length is known, as from the speech cache: 300 ms a word.
-    let mut settings = Settings {
-        sounds: SoundSet::built_in().lengths(),
-        ..Settings::default()
-    };
-    for line in limber::voice::lengths::lines(&plan(&routine, &settings)) {
-        let words = line.split_whitespace().count().max(1) as u64;
-        settings.spoken.insert(line, words * 300);
-    }
     // Each line is heard to end 5 ms after its known end, as a timer wakes a little late.
     let mut voice = fake(300);
     voice.linger = Duration::from_millis(5);
-    let (run, _) = run_planned(&routine, &settings, vec![voice], vec![], OnResume::Continue).await;
+    let setup = Setup {
+        settings: known_lengths(&routine),
+        ..Setup::new(vec![voice])
+    };
+    let (run, _) = run_planned(&routine, setup).await;
     assert!(run.report.finished);
     let lines = run
         .report
@@ -865,42 +895,29 @@ async fn lines_of_known_length_heard_a_moment_late_do_not_add_up() {
 #[tokio::test(start_paused = true)]
 async fn every_cue_of_a_whole_routine_is_placed_on_its_frame_a_look_ahead_early() {
     let routine = routine("in-bed");
-    // Every line's real length is known, as from the speech cache: 300 ms a word.
-    let mut settings = Settings {
-        sounds: SoundSet::built_in().lengths(),
-        ..Settings::default()
-    };
-    for line in limber::voice::lengths::lines(&plan(&routine, &settings)) {
-        let words = line.split_whitespace().count().max(1) as u64;
-        settings.spoken.insert(line, words * 300);
-    }
-    let timeline = plan(&routine, &settings);
-    let sounds = SoundSet::built_in();
     let lookahead = Duration::from_millis(200);
     let mut voice = fake(300);
     voice.clips = Some(lookahead);
-    let said = voice.said.clone();
-    let mut voices = Voices::new(vec![Box::new(voice) as Box<dyn Voice>]);
-    let output = RecordingOutput {
-        lookahead,
-        ..RecordingOutput::default()
-    };
-    let mut captions = Recorded::default();
-    let start = Instant::now();
-    let report = play(
-        &timeline,
-        &mut Devices {
-            voices: &mut voices,
-            output: &output,
-            sounds: &sounds,
-            captions: &mut captions,
-            sound_volume: 0.8,
-            words_per_minute: settings.words_per_minute,
-            gap: settings.gap,
+    let setup = Setup {
+        settings: known_lengths(&routine),
+        output: RecordingOutput {
+            lookahead,
+            ..RecordingOutput::default()
         },
-        &mut Controls::none(),
-    )
-    .await;
+        script: None,
+        ..Setup::new(vec![voice])
+    };
+    let (
+        Run {
+            report,
+            timeline,
+            output,
+            said,
+            captions,
+            start,
+        },
+        _,
+    ) = run_planned(&routine, setup).await;
     assert!(report.finished);
     // The frame of every sound and line on a 48 kHz output: exactly the plan's.
     let frame = |t: Instant| (t - start).as_micros() as u64 * 48 / 1000;
