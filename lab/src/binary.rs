@@ -465,7 +465,7 @@ pub struct Output {
 }
 
 impl From<std::process::Output> for Output {
-    /// What a process started by [`Test::spawn`] left, once it ended.
+    /// What a finished process left (one started by [`Test::spawn`], or under another program).
     fn from(out: std::process::Output) -> Output {
         Output {
             status: out.status.code(),
