@@ -907,29 +907,27 @@ async fn every_cue_of_a_whole_routine_is_placed_on_its_frame_a_look_ahead_early(
         script: None,
         ..Setup::new(vec![voice])
     };
-    let (
-        Run {
-            report,
-            timeline,
-            output,
-            said,
-            captions,
-            start,
-        },
-        _,
-    ) = run_planned(&routine, setup).await;
-    assert!(report.finished);
+    let (run, _) = run_planned(&routine, setup).await;
+    assert!(run.report.finished);
     // The frame of every sound and line on a 48 kHz output: exactly the plan's.
-    let frame = |t: Instant| (t - start).as_micros() as u64 * 48 / 1000;
-    let planned_sounds: Vec<u64> = timeline
+    let frame = |t: Instant| (t - run.start).as_micros() as u64 * 48 / 1000;
+    let planned_sounds: Vec<u64> = run
+        .timeline
         .cues
         .iter()
         .filter(|c| matches!(c.what, What::Sound(_)))
         .map(|c| c.at * 48)
         .collect();
-    let placed: Vec<u64> = output.played.borrow().iter().map(|p| frame(p.0)).collect();
+    let placed: Vec<u64> = run
+        .output
+        .played
+        .borrow()
+        .iter()
+        .map(|p| frame(p.0))
+        .collect();
     assert_eq!(placed, planned_sounds);
-    let planned_lines: Vec<(u64, String)> = timeline
+    let planned_lines: Vec<(u64, String)> = run
+        .timeline
         .cues
         .iter()
         .filter_map(|c| match &c.what {
@@ -937,39 +935,43 @@ async fn every_cue_of_a_whole_routine_is_placed_on_its_frame_a_look_ahead_early(
             _ => None,
         })
         .collect();
-    let lines: Vec<(u64, String)> = said
+    let lines: Vec<(u64, String)> = run
+        .said
         .borrow()
         .iter()
         .map(|(t, s)| (frame(*t), s.clone()))
         .collect();
     assert_eq!(lines, planned_lines);
     // Each sound was placed the look-ahead before its moment, not when it came.
-    for ((at, ..), asked) in output
+    for ((at, ..), asked) in run
+        .output
         .played
         .borrow()
         .iter()
-        .zip(output.asked.borrow().iter())
+        .zip(run.output.asked.borrow().iter())
     {
         assert_eq!(*at - *asked, lookahead);
     }
     // What is placed early is shown when it is heard: every caption at its cue's moment.
-    let planned_captions: Vec<u64> = timeline
+    let planned_captions: Vec<u64> = run
+        .timeline
         .cues
         .iter()
         .filter(|c| limber::session::captions::caption(c).is_some())
         .map(|c| c.at)
         .collect();
-    let shown: Vec<u64> = captions
+    let shown: Vec<u64> = run
+        .captions
         .shown
         .iter()
-        .map(|(t, _)| (*t - start).as_millis() as u64)
+        .map(|(t, _)| (*t - run.start).as_millis() as u64)
         .collect();
     assert_eq!(shown, planned_captions);
     assert!(
-        captions
+        run.captions
             .shown
             .iter()
-            .all(|(t, at)| (*t - start).as_millis() as u64 == *at)
+            .all(|(t, at)| (*t - run.start).as_millis() as u64 == *at)
     );
-    assert_eq!(report.elapsed, timeline.total);
+    assert_eq!(run.report.elapsed, run.timeline.total);
 }
