@@ -563,9 +563,15 @@ fn with_sound() -> Option<Home> {
     Home::with_sound().map(with_tiny)
 }
 
-/// Waits until the session running in `home` has ended (its status says it is over), while its
-/// question may still be open.
-fn wait_until_over(home: &Home) {
+/// Starts TINY's step `only` with the configuration `config`, which asks how it went, and waits
+/// until the session has ended (its status says it is over) and its question is open.
+fn asking(home: &Home, config: &str, only: &str) -> Child {
+    let child = home
+        .test()
+        .args([
+            "--config", config, "run", "tiny", "--voice", "none", "--only", only,
+        ])
+        .spawn();
     common::wait_for("the session's control socket", || home.socket().exists());
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -580,6 +586,8 @@ fn wait_until_over(home: &Home) {
         assert!(Instant::now() < deadline, "the session never ended");
         std::thread::sleep(Duration::from_millis(100));
     }
+    std::thread::sleep(Duration::from_millis(300));
+    child
 }
 
 fn wait_output(child: Child, within: Duration) -> std::process::Output {
@@ -626,15 +634,8 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
     .unwrap();
     let config = home.path().join("config/ask.json");
     let config = config.to_str().unwrap();
-    let child = home
-        .test()
-        .args([
-            "--config", config, "run", "tiny", "--voice", "none", "--only", "2",
-        ])
-        .spawn();
     // The question opens once the session has ended: the status says it is over.
-    wait_until_over(home);
-    std::thread::sleep(Duration::from_millis(300));
+    let child = asking(home, config, "2");
     home.ok(&["ctl", "rate", "fine"]);
     let out = wait_output(child, Duration::from_secs(30));
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -655,14 +656,7 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
     // After the question, `ctl rate` has nobody to answer.
 
     // The bedside button: three presses (SIGUSR1) while the question is open are "hard".
-    let child = home
-        .test()
-        .args([
-            "--config", config, "run", "tiny", "--voice", "none", "--only", "3",
-        ])
-        .spawn();
-    wait_until_over(home);
-    std::thread::sleep(Duration::from_millis(300));
+    let child = asking(home, config, "3");
     for _ in 0..3 {
         assert!(
             Command::new("kill")
