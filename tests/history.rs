@@ -12,12 +12,9 @@ use limber::history::record::{Begin, Done, End, Ended, Line, Planned, Rated, Rat
 use limber::plan::settings::Settings;
 use limber::plan::timeline::plan;
 use limber::routine::source::Source;
-use limber::session::player::{Control, Controls, Devices, Report, play};
+use limber::session::player::{Control, Report};
 use limber::session::record;
-use limber::sound::clip::SoundSet;
-use limber::voice::{Voice, Voices};
-use limber_lab::captions::Recorded;
-use limber_lab::output::RecordingOutput;
+use limber_lab::session::{self, Setup};
 use limber_lab::voice::FakeVoice;
 use limber_lab::{Home, Output};
 
@@ -39,43 +36,14 @@ fn tiny() -> limber::routine::Routine {
 /// Plays TINY on paused time with a fake voice, sending `script`; the end record it makes.
 async fn played(script: Vec<(Duration, Control)>) -> (Report, End) {
     let routine = tiny();
-    let settings = Settings {
-        sounds: SoundSet::built_in().lengths(),
-        ..Settings::default()
+    let setup = Setup {
+        script: Some(script),
+        ..Setup::new(vec![FakeVoice::new(Duration::from_millis(300))])
     };
-    let timeline = plan(&routine, &settings);
-    let sounds = SoundSet::built_in();
-    let mut voices = Voices::new(vec![
-        Box::new(FakeVoice::new(Duration::from_millis(300))) as Box<dyn Voice>
-    ]);
-    let output = RecordingOutput::default();
-    let mut captions = Recorded::default();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut controls = Controls::new(rx);
-    let start = tokio::time::Instant::now();
-    let sender = tokio::spawn(async move {
-        for (after, control) in script {
-            tokio::time::sleep_until(start + after).await;
-            let _ = tx.send(control);
-        }
-        std::future::pending::<()>().await;
-    });
-    let report = {
-        let mut devices = Devices {
-            voices: &mut voices,
-            output: &output,
-            sounds: &sounds,
-            captions: &mut captions,
-            sound_volume: 0.8,
-            words_per_minute: settings.words_per_minute,
-            gap: settings.gap,
-        };
-        play(&timeline, &mut devices, &mut controls).await
-    };
-    sender.abort();
+    let (run, _) = session::run(&routine, setup).await;
     let planned = record::planned(&routine, 0..routine.steps.len(), &[(2, 1)]);
-    let end = record::end(&timeline, &report, &planned);
-    (report, end)
+    let end = record::end(&run.timeline, &run.report, &planned);
+    (run.report, end)
 }
 
 fn done(end: &End) -> Vec<(usize, u32, Vec<String>, f64)> {

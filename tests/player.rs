@@ -1,31 +1,16 @@
 //! The player on paused tokio time: whole sessions run in milliseconds, with exact timestamps.
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use limber::plan::settings::{Settings, Sound};
-use limber::plan::timeline::{CueKind, Timeline, What, plan};
+use limber::plan::timeline::{CueKind, What, plan};
 use limber::routine::library;
 use limber::routine::{Exercise, Routine, Step, Work};
-use limber::session::player::{Control, Controls, Devices, OnResume, Report, Status, play};
-use limber::sound::clip::SoundSet;
-use limber::voice::{Voice, Voices};
-use limber_lab::captions::Recorded;
+use limber::session::player::{Control, OnResume, Status};
 use limber_lab::output::RecordingOutput;
+use limber_lab::session::{self, Run, Setup};
 use limber_lab::voice::FakeVoice;
 use tokio::time::Instant;
-
-type Said = Rc<RefCell<Vec<(Instant, String)>>>;
-
-struct Run {
-    report: Report,
-    timeline: Timeline,
-    output: RecordingOutput,
-    said: Said,
-    captions: Recorded,
-    start: Instant,
-}
 
 fn routine(id: &str) -> Routine {
     library::built_in(id).unwrap().load().unwrap()
@@ -54,108 +39,7 @@ async fn run_script(
         on_resume,
         ..Setup::new(voices)
     };
-    run_planned(routine, setup).await
-}
-
-/// What a session on paused time is played with; a test changes what it is about.
-struct Setup {
-    /// What the plan is made with: the built-in sounds' lengths, by default.
-    settings: Settings,
-    voices: Vec<FakeVoice>,
-    output: RecordingOutput,
-    /// Each control with its time from the start, over a channel open until the session ends;
-    /// `None`: a session nobody steers ([`Controls::none`]).
-    script: Option<Vec<(Duration, Control)>>,
-    on_resume: OnResume,
-}
-
-impl Setup {
-    fn new(voices: Vec<FakeVoice>) -> Setup {
-        Setup {
-            settings: Settings {
-                sounds: SoundSet::built_in().lengths(),
-                ..Settings::default()
-            },
-            voices,
-            output: RecordingOutput::default(),
-            script: Some(Vec::new()),
-            on_resume: OnResume::Continue,
-        }
-    }
-}
-
-/// Plays `routine` as `setup` says; returns the run and the status as it was just after each
-/// control of its script was sent, and at the end.
-async fn run_planned(routine: &Routine, setup: Setup) -> (Run, Vec<Status>) {
-    let Setup {
-        settings,
-        voices,
-        output,
-        script,
-        on_resume,
-    } = setup;
-    let sounds = SoundSet::built_in();
-    let timeline = plan(routine, &settings);
-    let said = voices.first().map(|v| v.said.clone()).unwrap_or_default();
-    let mut voices = Voices::new(
-        voices
-            .into_iter()
-            .map(|v| Box::new(v) as Box<dyn Voice>)
-            .collect(),
-    );
-    let mut captions = Recorded::default();
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let start = Instant::now();
-    let (mut controls, script) = match script {
-        None => (Controls::none(), None),
-        Some(script) => {
-            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-            let controls = Controls::new(rx);
-            let status = controls.status.subscribe();
-            let seen = seen.clone();
-            let sender = tokio::spawn(async move {
-                for (after, control) in script {
-                    tokio::time::sleep_until(start + after).await;
-                    let _ = tx.send(control);
-                    // Let the player act on it.
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                    seen.lock().unwrap().push(status.borrow().clone());
-                }
-                // Holding the sender keeps the channel open until the session ends.
-                std::future::pending::<()>().await;
-            });
-            (controls, Some(sender))
-        }
-    };
-    controls.on_resume = on_resume;
-    let report = {
-        let mut devices = Devices {
-            voices: &mut voices,
-            output: &output,
-            sounds: &sounds,
-            captions: &mut captions,
-            sound_volume: 0.8,
-            words_per_minute: settings.words_per_minute,
-            gap: settings.gap,
-        };
-        play(&timeline, &mut devices, &mut controls).await
-    };
-    if let Some(sender) = script {
-        sender.abort();
-    }
-    let mut statuses = seen.lock().unwrap().clone();
-    statuses.push(controls.status.borrow().clone());
-    (
-        Run {
-            report,
-            timeline,
-            output,
-            said,
-            captions,
-            start,
-        },
-        statuses,
-    )
+    session::run(routine, setup).await
 }
 
 /// The plan's settings with every line's real length known, as from the speech cache: 300 ms a
@@ -507,10 +391,8 @@ async fn stopping_silences_everything_at_once() {
 #[tokio::test(start_paused = true)]
 async fn a_step_is_done_only_once_the_session_has_gone_past_it() {
     let r = routine("in-bed");
-    let settings = Settings {
-        sounds: SoundSet::built_in().lengths(),
-        ..Settings::default()
-    };
+    // As the session plans it.
+    let settings = Setup::new(vec![]).settings;
     let rest = plan(&r, &settings).steps[1].clone();
     assert!(rest.title.starts_with("Rest, "), "{}", rest.title);
     // Two seconds into the rest: its words were said, but it is not done.
@@ -861,7 +743,7 @@ async fn with_no_controls_a_session_plays_through_on_time() {
             ..
         },
         _,
-    ) = run_planned(&tiny(), setup).await;
+    ) = session::run(&tiny(), setup).await;
     assert!(report.finished);
     assert_eq!(report.played.len(), timeline.cues.len());
     assert_eq!(report.elapsed, (start.elapsed()).as_millis() as u64);
@@ -878,7 +760,7 @@ async fn lines_of_known_length_heard_a_moment_late_do_not_add_up() {
         settings: known_lengths(&routine),
         ..Setup::new(vec![voice])
     };
-    let (run, _) = run_planned(&routine, setup).await;
+    let (run, _) = session::run(&routine, setup).await;
     assert!(run.report.finished);
     let lines = run
         .report
@@ -907,7 +789,7 @@ async fn every_cue_of_a_whole_routine_is_placed_on_its_frame_a_look_ahead_early(
         script: None,
         ..Setup::new(vec![voice])
     };
-    let (run, _) = run_planned(&routine, setup).await;
+    let (run, _) = session::run(&routine, setup).await;
     assert!(run.report.finished);
     // The frame of every sound and line on a 48 kHz output: exactly the plan's.
     let frame = |t: Instant| (t - run.start).as_micros() as u64 * 48 / 1000;
