@@ -568,6 +568,21 @@ fn wait_output(child: Child, within: Duration) -> std::process::Output {
     waiter.join().unwrap()
 }
 
+/// Plays TINY's first step to its end, within a minute.
+fn plays_its_first_step(home: &Home) {
+    let child = home
+        .test()
+        .args(["run", "tiny", "--voice", "none", "--only", "1"])
+        .spawn();
+    let out = wait_output(child, Duration::from_secs(60));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Every line of the log is a whole record or skipped as torn, and `limber history` reads it.
 fn assert_readable(home: &Home) -> serde_json::Value {
     let out = home.test().args(["history", "--json"]).any_status().run();
@@ -673,17 +688,7 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
     assert_eq!(last["ended"], "unfinished");
     assert_eq!(last["routine"]["id"], "tiny");
     // The killed session left its socket behind; the next session cleans it up.
-    let child = home
-        .test()
-        .args(["run", "tiny", "--voice", "none", "--only", "1"])
-        .spawn();
-    let out = wait_output(child, Duration::from_secs(60));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    plays_its_first_step(home);
     let report = assert_readable(home);
     let ended: Vec<&str> = report["sessions"]
         .as_array()
@@ -768,17 +773,7 @@ fn two_hundred_kills_at_random_moments_never_leave_an_unreadable_log() {
         "some sessions got as far as their begin record"
     );
     // Whatever was killed, a session after it records as usual.
-    let child = home
-        .test()
-        .args(["run", "tiny", "--voice", "none", "--only", "1"])
-        .spawn();
-    let out = wait_output(child, Duration::from_secs(60));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    plays_its_first_step(home);
     let after = assert_readable(home);
     assert_eq!(
         after["sessions"].as_array().unwrap().last().unwrap()["ended"],
