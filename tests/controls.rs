@@ -411,12 +411,11 @@ fn the_event_hook_hears_every_event_with_its_details() {
     let Some(mut lab) = Lab::start() else {
         return;
     };
-    std::fs::write(
-        lab.home.path().join("routines/short.json"),
+    lab.home.routine(
+        "short",
         r#"{ "name": "Short", "steps": [ { "say": "Hello." },
              { "exercise": "Bridge", "reps": 1, "hold": 3, "countdown": 0 } ] }"#,
-    )
-    .unwrap();
+    );
     let log = lab.home.path().join("events.log");
     let hook = lab.home.path().join("hook");
     std::fs::write(
@@ -586,11 +585,10 @@ fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
         return;
     };
     // A chime every two or three seconds, for about 50 s in all.
-    std::fs::write(
-        lab.home.path().join("routines/chimes.json"),
+    lab.home.routine(
+        "chimes",
         r#"{ "name": "Chimes", "steps": [ { "exercise": "Bridge", "reps": 5, "hold": 3, "rest": 2, "countdown": 0 } ] }"#,
-    )
-    .unwrap();
+    );
     // The server's cookie, where a desktop user has it: the sound server's own client then
     // answers, and lists the outputs by the server's names, with its descriptions.
     let cookie = lab.home.path().join(".config/pulse");

@@ -322,9 +322,8 @@ fn control_characters_reach_the_terminal_escaped() {
     // A file name is the one way left for a control character into what limber writes: inside a
     // routine or a configuration, one is refused (tests/bad/control-characters.json).
     let title = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J";
-    let file = home.path().join(format!("routines/{title}.json"));
     let routine = ROUTINE.replace("Tiny", "Evil");
-    std::fs::write(&file, &routine).unwrap();
+    home.routine(title, &routine);
     let shown = "evil\\u001b]0;pwned\\u0007\\u001b[2J";
     // Before: each of these wrote the escape sequences raw, retitling the terminal and clearing it.
     let out = home.test().arg("list").run().stdout;
