@@ -11,12 +11,7 @@ use crate::routine::library;
 use crate::voice::lengths;
 
 pub fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<ExitCode, Error> {
-    let choice = voice.choice(config);
-    choice.check_name().map_err(Error::Usage)?;
-    crate::report::log::line(
-        crate::report::log::VERBOSE,
-        &format!("voice: {}", choice.describe()),
-    );
+    let choice = super::chosen_voice(config, voice)?;
     let synth = synth_for(config, &choice)?;
     stop_on_signal();
     let sounds = config.sounds(&mut |w| super::warn(&w));

@@ -73,12 +73,7 @@ pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode,
     let leveled = super::leveled(config, &found.id, &written, args.levels);
     let routine = &leveled.routine;
     let sounds = config.sounds(&mut |w| captions.notice(&w));
-    let choice = args.voice.choice(config);
-    choice.check_name().map_err(Error::Usage)?;
-    crate::report::log::line(
-        crate::report::log::VERBOSE,
-        &format!("voice: {}", choice.describe()),
-    );
+    let choice = super::chosen_voice(config, &args.voice)?;
     let mut settings = choice.settings(&config.settings_for(&sounds));
     settings.eased = leveled.eased;
     // The speech cache of the chosen voice: lines it holds play at once, and their real lengths

@@ -170,7 +170,6 @@ pub struct LiveOutput {
     without: Cell<(Instant, Instant)>,
     /// The built-in sounds converted to the stream's rate, by clip.
     converted: RefCell<HashMap<usize, Samples>>,
-    voice_gain: Cell<f32>,
 }
 
 fn period() -> u32 {
@@ -265,35 +264,37 @@ fn go_first() {
     let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), -10);
 }
 
+/// What opening the output takes, in one value: the settings, the flags its callback raises,
+/// and the session's moment of the new stream's frame 0.
+struct Opening {
+    settings: OutputSettings,
+    lost: Arc<AtomicBool>,
+    faults: Arc<Faults>,
+    origin: Instant,
+}
+
 /// Opens the output on a thread that goes first: the threads the audio library starts for the
 /// stream (the callback's, and the sound server bridge's own loop) take their priority from the
 /// one that opens it, and on a machine whose cores are busy none of them may wait.
-fn open(
-    settings: &OutputSettings,
-    lost: &Arc<AtomicBool>,
-    faults: &Arc<Faults>,
-    origin: Instant,
-    voice_gain: f32,
-) -> Result<Live, String> {
-    let (settings, lost, faults) = (settings.clone(), Arc::clone(lost), Arc::clone(faults));
+fn open(opening: Opening) -> Result<Live, String> {
     std::thread::Builder::new()
         .name("limber-audio".into())
         .spawn(move || {
             go_first();
-            open_here(&settings, &lost, &faults, origin, voice_gain)
+            open_here(&opening)
         })
         .map_err(|e| format!("cannot start the audio thread: {e}"))?
         .join()
         .unwrap_or_else(|_| Err("the audio library failed while opening the output".into()))
 }
 
-fn open_here(
-    settings: &OutputSettings,
-    lost: &Arc<AtomicBool>,
-    faults: &Arc<Faults>,
-    origin: Instant,
-    voice_gain: f32,
-) -> Result<Live, String> {
+fn open_here(opening: &Opening) -> Result<Live, String> {
+    let Opening {
+        settings,
+        lost,
+        faults,
+        ..
+    } = opening;
     let opened = crate::report::log::hushed(LIBRARY, || {
         let device = match &settings.device {
             Some(name) => find_device(name)?,
@@ -351,31 +352,15 @@ fn open_here(
             }
         };
         // Devices that refuse the period get their own.
-        let (stream, period) = match build(cpal::BufferSize::Fixed(period), mixer) {
-            Ok(s) => (s, period),
+        let (stream, schedule) = match build(cpal::BufferSize::Fixed(period), mixer) {
+            Ok(s) => (s, schedule),
             Err(_) => {
                 let (mixer, fresh) = Mixer::scheduled(rate);
                 let s = build(cpal::BufferSize::Default, mixer).map_err(|e| plain(&e))?;
-                return finish(
-                    s,
-                    fresh,
-                    rate,
-                    u64::from(period),
-                    origin,
-                    settings,
-                    voice_gain,
-                );
+                (s, fresh)
             }
         };
-        finish(
-            stream,
-            schedule,
-            rate,
-            u64::from(period),
-            origin,
-            settings,
-            voice_gain,
-        )
+        finish(stream, schedule, rate, u64::from(period), opening)
     });
     let live = opened?;
     lost.store(false, Ordering::Relaxed);
@@ -387,24 +372,21 @@ fn finish(
     mut schedule: Schedule,
     rate: u32,
     period: u64,
-    origin: Instant,
-    settings: &OutputSettings,
-    voice_gain: f32,
+    opening: &Opening,
 ) -> Result<Live, String> {
-    if settings.keep_alive {
+    if opening.settings.keep_alive {
         schedule.send(Command::KeepAlive(Some(KEEP_ALIVE_LEVEL)));
     }
-    let _ = voice_gain;
     stream.play().map_err(|e| plain(&e))?;
     Ok(Live {
         _stream: stream,
         schedule: RefCell::new(schedule),
         rate,
         period,
-        origin,
+        origin: opening.origin,
         seen: Cell::new((0, Instant::now())),
         stalled: Cell::new(false),
-        last: Cell::new(origin),
+        last: Cell::new(opening.origin),
     })
 }
 
@@ -452,7 +434,12 @@ impl LiveOutput {
         let lost = Arc::new(AtomicBool::new(false));
         let faults = Arc::new(Faults::default());
         let now = Instant::now();
-        let live = open(&settings, &lost, &faults, now, 1.0)?;
+        let live = open(Opening {
+            settings: settings.clone(),
+            lost: Arc::clone(&lost),
+            faults: Arc::clone(&faults),
+            origin: now,
+        })?;
         Ok(LiveOutput {
             settings,
             live: RefCell::new(Some(live)),
@@ -463,7 +450,6 @@ impl LiveOutput {
             reopening: RefCell::new(None),
             without: Cell::new((now, now)),
             converted: RefCell::new(HashMap::new()),
-            voice_gain: Cell::new(1.0),
         })
     }
 
@@ -529,16 +515,16 @@ impl LiveOutput {
             return false;
         }
         let (tx, rx) = std::sync::mpsc::channel();
-        let (settings, lost, faults) = (
-            self.settings.clone(),
-            Arc::clone(&self.lost),
-            Arc::clone(&self.faults),
-        );
-        let origin = self.now();
+        let opening = Opening {
+            settings: self.settings.clone(),
+            lost: Arc::clone(&self.lost),
+            faults: Arc::clone(&self.faults),
+            origin: self.now(),
+        };
         let spawned = std::thread::Builder::new()
             .name("limber-reopen".into())
             .spawn(move || {
-                let _ = tx.send(open(&settings, &lost, &faults, origin, 1.0));
+                let _ = tx.send(open(opening));
             });
         match spawned {
             Ok(_) => *self.reopening.borrow_mut() = Some(rx),
@@ -648,9 +634,8 @@ impl crate::sound::output::Output for LiveOutput {
     }
 
     fn gain(&self, group: Group, volume: f32) {
-        if group == Group::Voice {
-            self.voice_gain.set(volume);
-        }
+        // Only what is sounding changes: every clip placed later carries its own volume, so a
+        // stream opened again after a device came back needs nothing remembered here.
         self.send(Command::Gain(group, volume.clamp(0.0, 1.0)));
     }
 
