@@ -256,7 +256,8 @@ fn the_four_hour_limit_holds_for_the_session_that_would_play() {
     let limit = Duration::from_secs(60);
     let (code, out, err) = finishes(home.test().args(["plan", "long", "--voice", "none"]), limit);
     assert_eq!(code, Some(0), "{err}");
-    assert!(out.contains("Total 229:04"), "{out}");
+    assert!(out.contains("Total 3:49:04"), "{out}");
+    assert!(out.contains("about 3 hours 49 minutes"), "{out}");
     // Before: a configuration's rests or a slow voice stretched it past 4 hours, and it played
     // (a routine checked at 3:55 ran 4:15 or 6:32).
     let rests = home.config(serde_json::json!({ "rest": 20 }));

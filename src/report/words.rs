@@ -71,7 +71,17 @@ pub fn short(d: std::time::Duration) -> String {
 /// "about 21 minutes", "about 1 minute".
 pub fn about_minutes(ms: u64) -> String {
     let minutes = ((ms + 30_000) / 60_000).max(1) as usize;
-    format!("about {}", count(minutes, "minute", "minutes"))
+    // From an hour on, in hours and minutes, as the clock writes it (3:49:04): "about 229
+    // minutes" makes a person do the sum.
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("about {}", count(m, "minute", "minutes")),
+        (h, 0) => format!("about {}", count(h, "hour", "hours")),
+        (h, m) => format!(
+            "about {} {}",
+            count(h, "hour", "hours"),
+            count(m, "minute", "minutes")
+        ),
+    }
 }
 
 /// The first words of a line, for a title: "Lie on your back…".
@@ -149,6 +159,8 @@ mod tests {
         assert_eq!(short(Duration::from_secs(15_300)), "4 h 15 min");
         assert_eq!(about_minutes(50_000), "about 1 minute");
         assert_eq!(about_minutes(1_310_000), "about 22 minutes");
+        assert_eq!(about_minutes(3_600_000), "about 1 hour");
+        assert_eq!(about_minutes(13_744_150), "about 3 hours 49 minutes");
         assert_eq!(
             first_words("Lie on your back and rest.", 4),
             "Lie on your back…"
