@@ -63,7 +63,7 @@ pub const TOLD: u64 = 5;
 
 /// What the audio library reported, in words a person can act on; its own words are told with
 /// `-v` only.
-pub fn plain(e: &cpal::Error) -> String {
+pub fn audio_words(e: &cpal::Error) -> String {
     crate::report::log::line(
         crate::report::log::VERBOSE,
         &format!("the audio library said: {}", crate::sound::output::chain(e)),
@@ -225,7 +225,7 @@ fn output_devices() -> Result<(Vec<cpal::Device>, Vec<Device>), String> {
     let listed = host
         .output_devices()
         .map(|d| d.collect::<Vec<_>>())
-        .map_err(|e| format!("cannot list the audio outputs: {}", plain(&e)));
+        .map_err(|e| format!("cannot list the audio outputs: {}", audio_words(&e)));
     let (all, described): (Vec<_>, Vec<_>) = listed?
         .into_iter()
         .map(|d| {
@@ -305,7 +305,9 @@ fn open_here(opening: &Opening) -> Result<Live, String> {
                 .default_output_device()
                 .ok_or_else(|| "there is no audio output".to_string())?,
         };
-        let default = device.default_output_config().map_err(|e| plain(&e))?;
+        let default = device
+            .default_output_config()
+            .map_err(|e| audio_words(&e))?;
         let rate = default.sample_rate();
         let channels = default.channels();
         let period = period();
@@ -356,7 +358,7 @@ fn open_here(opening: &Opening) -> Result<Live, String> {
             Ok(s) => (s, schedule),
             Err(_) => {
                 let (mixer, fresh) = Mixer::scheduled(rate);
-                let s = build(cpal::BufferSize::Default, mixer).map_err(|e| plain(&e))?;
+                let s = build(cpal::BufferSize::Default, mixer).map_err(|e| audio_words(&e))?;
                 (s, fresh)
             }
         };
@@ -377,7 +379,7 @@ fn finish(
     if opening.settings.keep_alive {
         schedule.send(Command::KeepAlive(Some(KEEP_ALIVE_LEVEL)));
     }
-    stream.play().map_err(|e| plain(&e))?;
+    stream.play().map_err(|e| audio_words(&e))?;
     Ok(Live {
         _stream: stream,
         schedule: RefCell::new(schedule),
