@@ -531,17 +531,6 @@ fn measure(busy: usize) {
         others.len(),
         others_in_file.len()
     );
-    if let (Some(h), Some(f)) = (heard.first(), in_file.first()) {
-        let only_live: Vec<f64> = others
-            .iter()
-            .map(|o| o - h.0)
-            .filter(|o| !others_in_file.iter().any(|f2| (f2 - f.0 - o).abs() < 0.05))
-            .collect();
-        assert!(
-            only_live.is_empty(),
-            "sounds heard live that the rendering does not have, seconds after the first chime: {only_live:?}"
-        );
-    }
     // With -v the session logs every event; what matters here is what came late or failed.
     let faults: Vec<&str> = stderr
         .lines()
@@ -646,6 +635,17 @@ fn measure(busy: usize) {
             unlike.len()
         );
         assert!(unlike.is_empty(), "lines not heard as planned: {unlike:?}");
+    }
+    if let (Some(h), Some(f)) = (heard.first(), in_file.first()) {
+        let only_live: Vec<f64> = others
+            .iter()
+            .map(|o| o - h.0)
+            .filter(|o| !others_in_file.iter().any(|f2| (f2 - f.0 - o).abs() < 0.05))
+            .collect();
+        assert!(
+            only_live.is_empty(),
+            "sounds heard live that the rendering does not have, seconds after the first chime: {only_live:?}"
+        );
     }
     assert!(
         !stderr.contains("went away"),
