@@ -9,6 +9,9 @@
 //! CI runs a few thousand inputs (a few seconds). `LIMBER_FUZZ_CASES=N` runs N, for a long run
 //! (see RELIABILITY.md); a failure prints the input that caused it, shrunk, and proptest keeps it
 //! in `tests/fuzz.proptest-regressions` so it is tried first from then on.
+//! `LIMBER_FUZZ_CORPUS=DIR` adds every file in DIR to the seeds, each measured on its own
+//! first: how the corpus libFuzzer grew is held to the same bounds (libFuzzer times inputs only
+//! in whole seconds, and without a sanitizer does not see allocations).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -48,6 +51,17 @@ fn seeds() -> Vec<Vec<u8>> {
     both.extend_from_slice(&config);
     seeds.push(both);
     assert!(seeds.len() > 10, "the seed corpus is missing");
+    // A corpus libFuzzer grew (files of any name), to measure its inputs one by one.
+    if let Some(dir) = std::env::var_os("LIMBER_FUZZ_CORPUS") {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("LIMBER_FUZZ_CORPUS is a folder")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        seeds.extend(files.iter().filter_map(|f| std::fs::read(f).ok()));
+    }
     seeds
 }
 
@@ -233,8 +247,16 @@ fn bounded(input: &[u8]) -> Cost {
 #[test]
 fn mutated_inputs_never_panic_and_stay_within_bounds() {
     let seeds = seeds();
+    let (mut slowest, mut longest, mut most) = ((Duration::ZERO, 0), Duration::ZERO, (0, 0));
     for seed in &seeds {
         let cost = bounded(seed);
+        if cost.cpu > slowest.0 {
+            slowest = (cost.cpu, seed.len());
+        }
+        longest = longest.max(cost.wall);
+        if cost.peak > most.0 {
+            most = (cost.peak, seed.len());
+        }
         if std::env::var_os("LIMBER_FUZZ_SEEDS").is_some() {
             eprintln!(
                 "seed of {} bytes: {:?} ({:?} on the clock), {} bytes",
@@ -247,6 +269,15 @@ fn mutated_inputs_never_panic_and_stay_within_bounds() {
         assert!(cost.cpu < MAX_TIME, "a seed took {:?}", cost.cpu);
         assert!(cost.peak < MAX_MEMORY, "a seed used {} bytes", cost.peak);
     }
+    eprintln!(
+        "{} seeds: the slowest took {:.1} ms of processor time ({} bytes), the longest {:.1} ms on the clock; the most memory one held was {:.1} MB ({} bytes)",
+        seeds.len(),
+        slowest.0.as_secs_f64() * 1000.0,
+        slowest.1,
+        longest.as_secs_f64() * 1000.0,
+        most.0 as f64 / 1048576.0,
+        most.1
+    );
     let words = dictionary();
     assert!(words.len() > 50, "the dictionary is missing");
     let config = ProptestConfig {

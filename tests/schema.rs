@@ -189,6 +189,72 @@ enum Mutation {
     RepsZero(usize),
     CountdownTooHigh(usize),
     NotAnObject,
+    /// A control character put into one of the routine's texts (the `n`th, counted over every
+    /// text in the document), at a position in it (see `insert`).
+    ControlInText(usize, usize, char),
+}
+
+/// The characters `char::is_control` is true of, which the validator refuses in any text: C0
+/// (NUL to US, tab and line break among them), DEL and C1.
+/// Those written most often (a line break, a tab, NUL, ESC) come up more often than the rest.
+fn control_character() -> impl Strategy<Value = char> {
+    prop_oneof![
+        prop::sample::select(vec!['\n', '\t', '\r', '\0', '\u{1b}']),
+        prop_oneof![0u32..0x20, Just(0x7f), 0x80u32..0xa0].prop_map(|c| char::from_u32(c).unwrap()),
+    ]
+}
+
+/// Where a character goes in a text: the start, the end (where a regex's `$` may be lenient:
+/// Python's also matches before a final line break), or anywhere.
+fn position() -> impl Strategy<Value = usize> {
+    prop_oneof![Just(0), Just(usize::MAX), any::<usize>()]
+}
+
+/// Any character near the control characters' ranges, and a few other kinds of invisible or
+/// spacing character that are not control characters (line and paragraph separators, a zero-width
+/// no-break space, bidi marks); braces left out, since they start a placeholder.
+fn any_character() -> impl Strategy<Value = char> {
+    prop_oneof![
+        0u32..0x250,
+        prop::sample::select(vec![0x2028, 0x2029, 0xfeff, 0x200b, 0x200e, 0x202e, 0x3000]),
+    ]
+    .prop_map(|c| char::from_u32(c).unwrap())
+    .prop_filter("not a brace", |c| !matches!(c, '{' | '}'))
+}
+
+/// Every text in a generated routine, as JSON pointers.
+fn texts(doc: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in ["name", "description"] {
+        if doc.get(key).is_some_and(Value::is_string) {
+            out.push(format!("/{key}"));
+        }
+    }
+    for (i, step) in doc["steps"].as_array().into_iter().flatten().enumerate() {
+        for key in ["say", "exercise", "cue"] {
+            if step.get(key).is_some_and(Value::is_string) {
+                out.push(format!("/steps/{i}/{key}"));
+            }
+        }
+    }
+    out
+}
+
+/// Puts `c` into the text at `pointer`, before its `at`th character (modulo its length + 1), or
+/// at its end for `usize::MAX`.
+fn insert(doc: &mut Value, pointer: &str, at: usize, c: char) {
+    let text = doc.pointer_mut(pointer).unwrap();
+    let old = text.as_str().unwrap().to_string();
+    let len = old.chars().count();
+    let at = if at == usize::MAX {
+        len
+    } else {
+        at % (len + 1)
+    };
+    let mut new: String = old.chars().take(at).collect();
+    new.push(c);
+    new.extend(old.chars().skip(at));
+    *text = json!(new);
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -207,6 +273,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (0usize..6).prop_map(Mutation::RepsZero),
         (0usize..6).prop_map(Mutation::CountdownTooHigh),
         Just(Mutation::NotAnObject),
+        (any::<usize>(), position(), control_character())
+            .prop_map(|(n, at, c)| Mutation::ControlInText(n, at, c)),
     ]
 }
 
@@ -232,6 +300,10 @@ fn apply(doc: &mut Value, m: &Mutation) -> bool {
         Mutation::RepsZero(i) if held(doc, i) => doc["steps"][i]["reps"] = json!(0),
         Mutation::CountdownTooHigh(i) if held(doc, i) => doc["steps"][i]["countdown"] = json!(11),
         Mutation::NotAnObject => *doc = json!(["not", "a", "routine"]),
+        Mutation::ControlInText(n, at, c) => {
+            let texts = texts(doc);
+            insert(doc, &texts[n % texts.len()], at, c);
+        }
         _ => return false,
     }
     true
@@ -255,5 +327,22 @@ proptest! {
         let validator = validator_accepts(&doc);
         prop_assert!(!schema, "the schema accepts {doc} after {m:?}");
         prop_assert!(validator.is_err(), "the validator accepts {doc} after {m:?}");
+    }
+
+    #[test]
+    fn a_character_in_text_is_refused_by_both_or_by_neither(
+        doc in routine(),
+        n in any::<usize>(),
+        at in position(),
+        c in prop_oneof![any_character(), control_character()],
+    ) {
+        let mut doc = doc;
+        let texts = texts(&doc);
+        insert(&mut doc, &texts[n % texts.len()], at, c);
+        let Some(schema) = schema_accepts(&doc) else { return Ok(()) };
+        let validator = validator_accepts(&doc);
+        let refused = c.is_control();
+        prop_assert_eq!(!schema, refused, "the schema on {:?} in {}", c, doc);
+        prop_assert_eq!(validator.is_err(), refused, "the validator on {:?} in {}: {:?}", c, doc, validator);
     }
 }

@@ -424,6 +424,13 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("help: write a space instead"), "{e}");
+        // Text that may be left empty is blank here, but a tab is still written in it, as the
+        // schema says too (before, it was read as empty).
+        let e = load("{\"voice\": {\"name\": \" \\t\"}}").unwrap_err();
+        assert!(
+            e.contains("config.json:1:22: voice.name: has a tab (\\u0009) in it"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -16,16 +16,32 @@ fn reference(shape: &Shape) -> Value {
     json!({ "$ref": format!("#/$defs/{}", id(shape)) })
 }
 
+/// The control characters the validator refuses in any text (`char::is_control`: C0, DEL and
+/// C1), as an ECMA-262 character class.
+const CONTROL_CHARACTERS: &str = "[\\u0000-\\u001f\\u007f-\\u009f]";
+
+/// A string with no control character in it: the validator's rule for every text
+/// ([`crate::routine::validate`] refuses one and points at it). Said as "not a match for the
+/// class anywhere" rather than as an anchored `^[^...]*$`, because `$` is not the end of the
+/// text in every regex dialect a schema checker uses (Python's also matches before a final line
+/// break, so `"Knee rolls\n"` would pass); an unanchored class means the same everywhere.
+fn text_schema(mut v: Value) -> Value {
+    v["not"] = json!({ "pattern": CONTROL_CHARACTERS });
+    v
+}
+
 fn value_schema(kind: Kind, doc: &str) -> Value {
     let mut v = match kind {
-        Kind::Text { max_chars } => {
-            json!({ "type": "string", "minLength": 1, "maxLength": max_chars })
-        }
-        Kind::Template => json!({
+        Kind::Text { max_chars } => text_schema(json!({
+            "type": "string",
+            "minLength": 1,
+            "maxLength": max_chars,
+        })),
+        Kind::Template => text_schema(json!({
             "type": "string",
             "minLength": 1,
             "maxLength": format::MAX_SPOKEN_CHARS,
-        }),
+        })),
         Kind::Seconds { min, max } => {
             let mut v = json!({ "type": "number", "maximum": max });
             if min > 0.0 {
@@ -39,17 +55,19 @@ fn value_schema(kind: Kind, doc: &str) -> Value {
         Kind::Flag => json!({ "type": "boolean" }),
         Kind::TextList { max_items } => json!({
             "type": "array",
-            "items": { "type": "string", "minLength": 1 },
+            "items": text_schema(json!({ "type": "string", "minLength": 1 })),
             "minItems": 1,
             "maxItems": max_items,
         }),
         Kind::Arguments { max_items } => json!({
             "type": "array",
-            "items": { "type": "string" },
+            "items": text_schema(json!({ "type": "string" })),
             "maxItems": max_items,
         }),
         Kind::Choice(words) => json!({ "enum": words }),
-        Kind::OptionalText { max_chars } => json!({ "type": "string", "maxLength": max_chars }),
+        Kind::OptionalText { max_chars } => {
+            text_schema(json!({ "type": "string", "maxLength": max_chars }))
+        }
         Kind::Number { min, max } => json!({ "type": "number", "minimum": min, "maximum": max }),
         Kind::Sides => json!({
             "type": "array",

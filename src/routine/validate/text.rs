@@ -194,7 +194,10 @@ impl Checker<'_> {
             self.wrong_type(obj, key, value, "text in double quotes", "\"\"");
             return None;
         };
+        // Empty or blank is the default, but a tab or a line break is still a control character
+        // written there, refused as in any other text (and as the schema refuses it).
         if s.value.trim().is_empty() {
+            self.plain(&obj.path(key), value, &s.value);
             return None;
         }
         self.check_text(obj, key, value, &s.value, max_chars)
