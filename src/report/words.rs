@@ -70,18 +70,10 @@ pub fn short(d: std::time::Duration) -> String {
 /// The length of a whole session, rounded to the minute, as the list and the README show it:
 /// "about 21 minutes", "about 1 minute".
 pub fn about_minutes(ms: u64) -> String {
-    let minutes = ((ms + 30_000) / 60_000).max(1) as usize;
-    // From an hour on, in hours and minutes, as the clock writes it (3:49:04): "about 229
-    // minutes" makes a person do the sum.
-    match (minutes / 60, minutes % 60) {
-        (0, m) => format!("about {}", count(m, "minute", "minutes")),
-        (h, 0) => format!("about {}", count(h, "hour", "hours")),
-        (h, m) => format!(
-            "about {} {}",
-            count(h, "hour", "hours"),
-            count(m, "minute", "minutes")
-        ),
-    }
+    let minutes = ((ms + 30_000) / 60_000).max(1);
+    // A whole number of minutes in words: from an hour on in hours and minutes, as the clock
+    // writes it (3:49:04), since "about 229 minutes" makes a person do the sum.
+    format!("about {}", length(minutes * 60_000))
 }
 
 /// The first words of a line, for a title: "Lie on your back…".
