@@ -8,6 +8,7 @@ use jiff::civil::{Date, DateTime};
 
 use super::level::{Ladder, Outcome, Standing, standing};
 use super::record::{Begin, End, Ended, Exercises, Full, Line, Rated, Rating, Summary};
+use super::stats::{self, Tally};
 use super::store::{self, LogError};
 
 /// One session: what it was to be, how it ended, how it felt. Any part may be missing: a session
@@ -66,6 +67,20 @@ impl Session {
 
     pub fn rating(&self) -> Option<Rating> {
         self.rating.as_ref().map(|r| r.rating)
+    }
+
+    /// What the weeks and the calendar need of it.
+    pub fn tally(&self) -> Tally {
+        let seconds = self.active_seconds();
+        Tally {
+            date: self.date,
+            seconds,
+            counts: stats::counts(
+                self.end.as_ref().map(|e| e.ended),
+                seconds,
+                self.begin.as_ref().map_or(0.0, |b| b.planned_s),
+            ),
+        }
     }
 
     /// Whether the exercise named `name` was done: at least one rep, and not skipped.

@@ -120,8 +120,8 @@ impl<'a> Report<'a> {
                     .checked_sub(jiff::Span::new().weeks(i64::from(stats::CALENDAR_WEEKS - 1)))
                     .unwrap_or(today),
             );
-        let weeks = stats::weeks(shown.iter().copied(), first, today, goal);
-        let calendar = stats::calendar(shown.iter().copied(), today);
+        let weeks = stats::weeks(shown.iter().map(|s| s.tally()), first, today, goal);
+        let calendar = stats::calendar(shown.iter().map(|s| s.tally()), today);
         let week = *weeks.last().expect("at least this week");
         Report {
             sessions: shown,
@@ -383,7 +383,7 @@ pub fn comparison(sessions: &[Session], this: &Session, goal: u32) -> Option<Str
     let date = this.date?;
     let week = stats::week_of(date);
     let mut parts = Vec::new();
-    if stats::counts(this) {
+    if this.tally().counts {
         let before = sessions
             .iter()
             .filter(|s| {
@@ -391,7 +391,7 @@ pub fn comparison(sessions: &[Session], this: &Session, goal: u32) -> Option<Str
                     && s.date
                         .is_some_and(|d| stats::week_of(d) == week && d <= date)
             })
-            .filter(|s| stats::counts(s))
+            .filter(|s| s.tally().counts)
             .count() as u32;
         let nth = before + 1;
         let mut sentence = format!("{} session this week", ordinal(nth));
