@@ -122,7 +122,7 @@ impl History {
         let mut sessions = Assembly::default();
         let mut torn = Vec::new();
         for file in store::files(path) {
-            let skipped = store::each_line::<X>(&file, |_, line| sessions.add(full(line)))?;
+            let skipped = store::each_line::<Line<X>>(&file, |_, line| sessions.add(full(line)))?;
             torn.extend(skipped.into_iter().map(|n| (file.clone(), n)));
         }
         Ok(History {
