@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 
 use super::level::{Ladder, Outcome, Standing, standing};
-use super::record::{Begin, End, Ended, Exercises, Full, Line, Rated, Rating, Summary};
+use super::record::{Begin, End, Ended, Line, Rated, Rating};
 use super::stats::{self, Tally};
 use super::store::{self, LogError};
 
@@ -104,25 +104,13 @@ pub struct History {
 
 impl History {
     /// Reads the log at `path` and the older logs beside it, every exercise of every session.
+    /// What the list, the week, the streak and the calendar need is read for far less time and
+    /// memory by `brief::Briefs::read`.
     pub fn load(path: &Path) -> Result<History, LogError> {
-        Self::read::<Full>(path, |l| l)
-    }
-
-    /// Reads the log as [`History::load`] does, with no exercises (`begin.exercises` and
-    /// `end.exercises` are empty): what the list, the week, the streak and the calendar need, for
-    /// a fraction of the time and memory. Levels and the picture need [`History::load`].
-    pub fn summary(path: &Path) -> Result<History, LogError> {
-        Self::read::<Summary>(path, Line::without_exercises)
-    }
-
-    fn read<X: Exercises>(
-        path: &Path,
-        full: impl Fn(Line<X>) -> Line,
-    ) -> Result<History, LogError> {
         let mut sessions = Assembly::default();
         let mut torn = Vec::new();
         for file in store::files(path) {
-            let skipped = store::each_line::<Line<X>>(&file, |_, line| sessions.add(full(line)))?;
+            let skipped = store::each_line::<Line>(&file, |_, line| sessions.add(line))?;
             torn.extend(skipped.into_iter().map(|n| (file.clone(), n)));
         }
         Ok(History {
@@ -201,18 +189,16 @@ impl Assembly {
         };
         let s = &mut self.sessions[i];
         // Where a record is repeated (a log copied into two files), one is kept, the same one
-        // whatever the order.
+        // whatever the order (by `Moment`'s order, as `brief` keeps them).
         if let Some(b) = line.begin {
-            keep(&mut s.begin, b, |b| (stamp(&b.at), b.at.clone()));
+            keep(&mut s.begin, b, |b| Moment::of(&b.at));
         }
         if let Some(e) = line.end {
-            keep(&mut s.end, e, |e| (stamp(&e.at), e.at.clone()));
+            keep(&mut s.end, e, |e| Moment::of(&e.at));
         }
         if let Some(r) = line.rating {
             // The latest rating is the one that holds.
-            keep(&mut s.rating, r, |r| {
-                (stamp(&r.at), format!("{}{:?}", r.at, r.rating))
-            });
+            keep(&mut s.rating, r, |r| (Moment::of(&r.at), r.rating));
         }
     }
 
@@ -224,11 +210,10 @@ impl Assembly {
                 .as_ref()
                 .map(|b| &b.at)
                 .or(s.end.as_ref().map(|e| &e.at))
-                .or(s.rating.as_ref().map(|r| &r.at));
-            s.start = first.and_then(|t| stamp(t));
-            s.date = first
-                .and_then(|t| t.parse::<DateTime>().ok())
-                .map(|d| d.date());
+                .or(s.rating.as_ref().map(|r| &r.at))
+                .map(|at| Moment::of(at));
+            s.start = first.and_then(|m| m.stamp);
+            s.date = first.and_then(|m| m.local).map(|d| d.date());
         }
         sessions.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
         sessions
@@ -236,10 +221,30 @@ impl Assembly {
 }
 
 /// Keeps the greater of `slot` and `new` by `key`.
-fn keep<T, K: Ord>(slot: &mut Option<T>, new: T, key: impl Fn(&T) -> K) {
+pub(crate) fn keep<T, K: Ord>(slot: &mut Option<T>, new: T, key: impl Fn(&T) -> K) {
     match slot {
         Some(old) if key(old) >= key(&new) => {}
         _ => *slot = Some(new),
+    }
+}
+
+/// A record's time (`at`) as it is ordered: by the instant, then (two records of one instant
+/// written with different offsets) by the local time. Any order would do that does not depend on
+/// which record came first; this one needs nothing but what a session in brief keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Moment {
+    /// The instant, where `at` has one (RFC 3339 with its offset).
+    pub stamp: Option<Timestamp>,
+    /// The local time, in the offset it was written with.
+    pub local: Option<DateTime>,
+}
+
+impl Moment {
+    pub fn of(at: &str) -> Moment {
+        Moment {
+            stamp: stamp(at),
+            local: at.parse().ok(),
+        }
     }
 }
 
@@ -423,14 +428,9 @@ mod tests {
             let read = History::load(&dir.path().join(store::FILE)).unwrap();
             prop_assert_eq!(read.standing("r", "Bridge", &ladder()), whole);
             prop_assert_eq!(&read.sessions, &history(lines.clone()).sessions);
-            // The summary is the same sessions without their exercises.
-            let brief = History::summary(&dir.path().join(store::FILE)).unwrap();
-            let mut bare = read.sessions.clone();
-            for s in &mut bare {
-                if let Some(b) = &mut s.begin { b.exercises.clear(); }
-                if let Some(e) = &mut s.end { e.exercises.clear(); }
-            }
-            prop_assert_eq!(&brief.sessions, &bare);
+            // In brief, the same sessions.
+            let brief = crate::history::brief::Briefs::read(&dir.path().join(store::FILE)).unwrap();
+            prop_assert!(brief.same_as(&crate::history::brief::Briefs::of(&read)));
 
             // Reordered, with one line repeated.
             let mut shuffled = lines.clone();

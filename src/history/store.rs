@@ -19,9 +19,7 @@ use std::io::Write;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-#[cfg(doc)]
-use super::record::Summary;
-use super::record::{Exercises, FORMAT, Full, Line};
+use super::record::{FORMAT, Line};
 
 /// The log's file name in the state folder.
 pub const FILE: &str = "history.jsonl";
@@ -101,20 +99,20 @@ pub struct FileRecords {
 /// Reads the file at `path` whole, every exercise included.
 pub fn read_file(path: &Path) -> Result<FileRecords, LogError> {
     let mut out = FileRecords::default();
-    out.torn = each_line::<Line<Full>>(path, |n, line| out.lines.push((n, line)))?;
+    out.torn = each_line::<Line>(path, |n, line| out.lines.push((n, line)))?;
     Ok(out)
 }
 
 /// The records in `bytes`, the content of the file at `path`.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<FileRecords, LogError> {
     let mut out = FileRecords::default();
-    out.torn = records::<Line<Full>>(path, bytes, |n, line| out.lines.push((n, line)))?;
+    out.torn = records::<Line>(path, bytes, |n, line| out.lines.push((n, line)))?;
     Ok(out)
 }
 
-/// A record as one line of the log is read: a [`Line`], with its exercises or (with [`Summary`])
-/// without them, or any other shape that keeps only some of it, borrowed from the line. Each is
-/// checked the same way: a line that is not one of this limber's records is an error.
+/// A record as one line of the log is read: [`Line`], everything in it, or a lighter shape that
+/// keeps only some of it, borrowed from the line (`brief::Record`, for the list and the week).
+/// Either is checked the same way: a line that is not one of this limber's records is an error.
 pub trait Record<'a>: serde::Deserialize<'a> {
     /// The line's `v`.
     fn format(&self) -> u32;
@@ -128,7 +126,7 @@ pub trait Shape {
     type Record<'a>: Record<'a>;
 }
 
-impl<X: Exercises> Record<'_> for Line<X> {
+impl Record<'_> for Line {
     fn format(&self) -> u32 {
         self.v
     }
@@ -142,8 +140,8 @@ impl<X: Exercises> Record<'_> for Line<X> {
     }
 }
 
-impl<X: Exercises> Shape for Line<X> {
-    type Record<'a> = Line<X>;
+impl Shape for Line {
+    type Record<'a> = Line;
 }
 
 /// Gives each record of the file at `path` to `record` with its line number, as it is read: a
