@@ -5,12 +5,12 @@
 //! ```text
 //! routine file --routine--> Routine --plan--> Timeline (pure, printable)
 //!     --session (player)--> voice and sound devices
-//!     --sound::render--> a WAV file (the same timeline, no device)
+//!     --sound::render--> a WAV, FLAC or MP3 file (the same timeline, no device)
 //! ```
 //!
 //! Arrows go one way, from the command line down to the routine:
 //! `cli` -> `session` -> `config` -> `voice` -> `sound` -> `plan` -> `history` -> `routine` ->
-//! `report` (errors, log lines, plain words); `history` (the session log) uses only `routine`.
+//! `report` (errors, log lines, plain words); `history` (the session log) uses only `routine` and `report`.
 
 pub mod cli;
 pub mod config;

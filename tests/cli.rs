@@ -769,3 +769,34 @@ fn list_says_about_how_long_in_words_however_full_the_cache() {
         );
     }
 }
+
+#[test]
+fn with_no_audio_output_a_user_reads_limbers_words_once_and_the_librarys_only_with_v() {
+    let home = Home::new();
+    home.routine("mine", VALID);
+    // No sound server in this home, and no terminal: nothing to play into.
+    let err = home
+        .test()
+        .args(["run", "mine", "--voice", "none"])
+        .status(1)
+        .stderr_has("limber: no audio output: the output is not there")
+        .stderr_lacks("ALSA lib")
+        .stderr_lacks("The requested audio device")
+        .stderr_lacks("said:")
+        .run()
+        .stderr;
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // With -v, what the audio library said is there too, marked as its words.
+    home.test()
+        .args(["-v", "run", "mine", "--voice", "none"])
+        .status(1)
+        .stderr_has("limber: the audio library said: ")
+        .stderr_has("limber: no audio output: the output is not there")
+        .run();
+    // Listing the outputs with no server: no library noise either.
+    home.test()
+        .arg("devices")
+        .any_status()
+        .stderr_lacks("ALSA lib")
+        .run();
+}

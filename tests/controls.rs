@@ -6,13 +6,13 @@
 //! say so and pass, unless LIMBER_REQUIRE_AUDIO=1 (as in CI), when they fail.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 mod common;
 use common::{have, missing, skip, wait_for};
-use limber_lab::Home;
+use limber_lab::{Home, Output};
 
 /// Sessions run side by side, each in a home and a sink of its own; the one whose sound server
 /// goes away, and which times the whole session, runs alone.
@@ -70,20 +70,14 @@ impl Lab {
         self.server.as_ref().expect("a server of its own").stop();
     }
 
-    fn limber(&self, args: &[&str]) -> Command {
-        self.home.test().args(args).command()
-    }
-
     fn socket(&self) -> PathBuf {
         self.home.socket()
     }
 
     /// `limber ctl ARGS`: its exit code, stdout and stderr.
     fn ctl(&self, args: &[&str]) -> (Option<i32>, String, String) {
-        let mut all = vec!["ctl"];
-        all.extend_from_slice(args);
-        let out = self.limber(&all).output().unwrap();
-        text(out)
+        let out = self.home.test().arg("ctl").args(args).any_status().run();
+        (out.status, out.stdout, out.stderr)
     }
 
     /// The session's status as JSON.
@@ -103,13 +97,7 @@ impl Lab {
     }
 
     fn run_with(&mut self, args: &[&str]) {
-        let child = self
-            .limber(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        self.session = Some(child);
+        self.session = Some(self.home.test().args(args).spawn());
         wait_for("the session's control socket", || {
             self.ctl(&["status"]).0 == Some(0)
         });
@@ -124,7 +112,8 @@ impl Lab {
             assert!(Instant::now() < deadline, "the session did not end");
             std::thread::sleep(Duration::from_millis(50));
         }
-        text(waiter.join().unwrap())
+        let out = Output::from(waiter.join().unwrap());
+        (out.status, out.stdout, out.stderr)
     }
 
     fn signal(&self, name: &str) {
@@ -145,14 +134,6 @@ impl Drop for Lab {
             let _ = child.wait();
         }
     }
-}
-
-fn text(out: Output) -> (Option<i32>, String, String) {
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// Polls the status until `check` holds (a control takes effect within a moment).
@@ -207,12 +188,17 @@ fn a_folder_others_can_read_is_refused() {
     assert_eq!(code, Some(1));
     assert!(err.contains("is not private to you"), "{err}");
     // A session still runs, without a socket there, and says so.
-    let (code, _, err) = text(
-        lab.limber(&["run", "tiny", "--voice", "none", "--wait", "0"])
-            .env("PULSE_SERVER", "unix:/nonexistent")
-            .output()
-            .unwrap(),
-    );
+    let Output {
+        status: code,
+        stderr: err,
+        ..
+    } = lab
+        .home
+        .test()
+        .args(["run", "tiny", "--voice", "none", "--wait", "0"])
+        .env("PULSE_SERVER", "unix:/nonexistent")
+        .any_status()
+        .run();
     assert!(
         err.contains("is not private to you (owner ")
             && err.contains(
@@ -253,12 +239,13 @@ fn ctl_drives_a_running_session() {
     assert!(shown.contains("state:   playing\n"), "{shown}");
 
     // A second session is refused while this one runs.
-    let (code, _, err) = text(
-        lab.limber(&["run", "tiny", "--voice", "none"])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(code, Some(1), "{err}");
+    let err = lab
+        .home
+        .test()
+        .args(["run", "tiny", "--voice", "none"])
+        .status(1)
+        .run()
+        .stderr;
     assert!(
         err.starts_with("limber: a session is already running (Tiny, step 2 of 3)"),
         "{err}"
@@ -287,9 +274,31 @@ fn ctl_drives_a_running_session() {
     });
     assert_eq!(lab.ctl(&["repeat"]).0, Some(0));
     assert_eq!(lab.ctl(&["stop"]).0, Some(0));
+    let pid = lab.session.as_ref().unwrap().id();
     let (code, captions, notices) = lab.finish();
     assert_eq!(code, Some(130), "{captions}{notices}");
-    assert!(notices.contains("limber: paused\n"), "{notices}");
+    // What the person did is among the captions, with the session's time, and says how to go
+    // on: no keys are read here, so the command and the signal.
+    let paused = format!("  Paused: `limber ctl resume` or `kill -USR1 {pid}` goes on.\n");
+    assert!(captions.contains(&paused), "{captions}");
+    assert!(captions.contains("  Resuming: Bridge"), "{captions}");
+    assert!(
+        captions.contains("  Skipping to step 3, Cat\n"),
+        "{captions}"
+    );
+    for line in captions
+        .lines()
+        .filter(|l| l.contains("Paused") || l.contains("Resuming"))
+    {
+        assert!(
+            line.as_bytes()[2] == b':' && line[5..].starts_with("  "),
+            "{line:?}"
+        );
+    }
+    // And not a line of limber's log.
+    assert!(!notices.contains("paused"), "{notices}");
+    assert!(!notices.contains("Resuming"), "{notices}");
+    assert!(!notices.contains("skipping"), "{notices}");
     // Not a terminal: every line says when.
     for line in notices.lines() {
         let (time, rest) = line.split_at(9);
@@ -302,11 +311,6 @@ fn ctl_drives_a_running_session() {
             "{line:?}"
         );
     }
-    assert!(notices.contains("limber: Resuming: Bridge"), "{notices}");
-    assert!(
-        notices.contains("limber: skipping to step 3, Cat\n"),
-        "{notices}"
-    );
     assert!(captions.contains("Stopped Tiny after"), "{captions}");
     assert!(!lab.socket().exists(), "the socket is removed at the end");
     assert_eq!(
@@ -367,12 +371,12 @@ fn keys_under_a_real_terminal() {
         ["expect", "Paused: press space to go on"],
         ["sleep", "1"],
         ["send", " "],
-        ["expect", "limber: Resuming."],
+        ["expect", "  Resuming."],
         ["send", "n"],
-        ["expect", "skipping to step 2, Bridge"],
+        ["expect", "  Skipping to step 2, Bridge"],
         ["expect", "Bridge. 2 reps"],
         ["send", "-"],
-        ["expect", "voice volume 90%"],
+        ["expect", "  Voice volume 90%"],
         ["send", "q"],
     ]);
     // With no sound server, a session at a terminal carries on with captions.
@@ -393,7 +397,12 @@ fn keys_under_a_real_terminal() {
         ])
         .output()
         .unwrap();
-    let (code, screen, err) = text(out);
+    let Output {
+        status: code,
+        stdout: screen,
+        stderr: err,
+        ..
+    } = Output::from(out);
     assert_eq!(code, Some(130), "{screen}\n{err}");
     assert!(
         screen.contains("Stopped Tiny after 00:0"),
@@ -405,6 +414,9 @@ fn keys_under_a_real_terminal() {
         words.contains("1 skipped; stopped during step 2 (Bridge)"),
         "{screen}"
     );
+    // What the person did reads as the session's captions, not as limber's messages.
+    assert!(!screen.contains("limber: Resuming"), "{screen}");
+    assert!(!screen.contains("limber: skipping"), "{screen}");
     // The keys were not echoed: no "n" or "q" alone on a line.
     assert!(
         !screen.lines().any(|l| matches!(l.trim(), "n" | "q" | "-")),
@@ -419,12 +431,11 @@ fn the_event_hook_hears_every_event_with_its_details() {
     let Some(mut lab) = Lab::start() else {
         return;
     };
-    std::fs::write(
-        lab.home.path().join("routines/short.json"),
+    lab.home.routine(
+        "short",
         r#"{ "name": "Short", "steps": [ { "say": "Hello." },
              { "exercise": "Bridge", "reps": 1, "hold": 3, "countdown": 0 } ] }"#,
-    )
-    .unwrap();
+    );
     let log = lab.home.path().join("events.log");
     let hook = lab.home.path().join("hook");
     std::fs::write(
@@ -531,12 +542,13 @@ fn a_session_waits_for_its_time_and_can_be_cancelled() {
         "{shown}"
     );
     // Another session is refused while this one waits.
-    let (code, _, err) = text(
-        lab.limber(&["run", "tiny", "--at", "07:30"])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(code, Some(1), "{err}");
+    let err = lab
+        .home
+        .test()
+        .args(["run", "tiny", "--at", "07:30"])
+        .status(1)
+        .run()
+        .stderr;
     assert!(err.contains("a session is already running (Tiny)"), "{err}");
     // Nothing to pause or skip yet: said, with a failing status, so a script can tell.
     let (code, _, err) = lab.ctl(&["next"]);
@@ -555,12 +567,13 @@ fn a_session_waits_for_its_time_and_can_be_cancelled() {
     assert_eq!(captions, "Stopped Tiny before it began.\n");
 
     // Bad times are usage errors that say what is expected.
-    let (code, _, err) = text(
-        lab.limber(&["run", "tiny", "--at", "7.30"])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(code, Some(2));
+    let err = lab
+        .home
+        .test()
+        .args(["run", "tiny", "--at", "7.30"])
+        .status(2)
+        .run()
+        .stderr;
     assert!(
         err.contains("give it as HH:MM, 24-hour, like 07:30"),
         "{err}"
@@ -592,11 +605,10 @@ fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
         return;
     };
     // A chime every two or three seconds, for about 50 s in all.
-    std::fs::write(
-        lab.home.path().join("routines/chimes.json"),
+    lab.home.routine(
+        "chimes",
         r#"{ "name": "Chimes", "steps": [ { "exercise": "Bridge", "reps": 5, "hold": 3, "rest": 2, "countdown": 0 } ] }"#,
-    )
-    .unwrap();
+    );
     // The server's cookie, where a desktop user has it: the sound server's own client then
     // answers, and lists the outputs by the server's names, with its descriptions.
     let cookie = lab.home.path().join(".config/pulse");
@@ -610,18 +622,18 @@ fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
         cookie.join("cookie"),
     )
     .unwrap();
-    let (code, listed, _) = text(lab.limber(&["devices"]).output().unwrap());
-    assert_eq!(code, Some(0));
+    let listed = lab.home.test().arg("devices").run().stdout;
     assert!(
         listed.contains("\n  lab  Null Output (the default)"),
         "{listed}"
     );
-    let (code, _, err) = text(
-        lab.limber(&["run", "chimes", "--device", "no-such-speaker"])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(code, Some(1), "{err}");
+    let err = lab
+        .home
+        .test()
+        .args(["run", "chimes", "--device", "no-such-speaker"])
+        .status(1)
+        .run()
+        .stderr;
     assert!(
         err.starts_with(
             "limber: there is no audio output named \"no-such-speaker\"; those present: "
@@ -658,6 +670,17 @@ fn an_output_that_goes_away_is_told_and_the_session_keeps_its_time() {
         "{notices}"
     );
     assert!(notices.contains("limber: \"lab\" is back"), "{notices}");
+    // In limber's words alone, each once: nothing of what the audio library said about it.
+    for line in notices.lines() {
+        assert!(
+            line.get(9..).is_some_and(|l| l.starts_with("limber: ")),
+            "{notices}"
+        );
+    }
+    assert_eq!(notices.matches("went away").count(), 1, "{notices}");
+    for raw in ["ALSA", "snd_pcm", "said:", "reported:"] {
+        assert!(!notices.contains(raw), "{notices}");
+    }
 }
 
 #[test]
@@ -687,7 +710,12 @@ fn a_panic_puts_the_terminal_back() {
         .arg(&example)
         .output()
         .unwrap();
-    let (code, screen, err) = text(out);
+    let Output {
+        status: code,
+        stdout: screen,
+        stderr: err,
+        ..
+    } = Output::from(out);
     assert_eq!(code, Some(101), "it panicked: {screen}\n{err}");
     assert!(screen.contains("on purpose"), "{screen}");
     assert_eq!(err, "terminal: restored\n", "{screen}");

@@ -8,12 +8,13 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 mod common;
 use common::{missing, wait_for};
+use limber_lab::{Home, Output, Test};
 
 /// One fault at a time: the machine is small, and some of them load it on purpose.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -28,51 +29,18 @@ const ROUTINE: &str = r#"{ "name": "Tiny", "steps": [
   { "exercise": "Bridge", "reps": 1, "hold": 60 } ] }"#;
 
 /// A home for one test, with the routine TINY.
-struct Home {
-    home: limber_lab::Home,
+fn home() -> Home {
+    with_tiny(Home::new())
 }
 
-impl Home {
-    fn new() -> Home {
-        Home::from(limber_lab::Home::new())
-    }
-
-    fn from(home: limber_lab::Home) -> Home {
-        home.routine("tiny", ROUTINE);
-        Home { home }
-    }
-
-    fn path(&self) -> &Path {
-        self.home.path()
-    }
-
-    fn limber(&self, args: &[&str]) -> Command {
-        self.home.test().args(args).command()
-    }
-
-    fn socket(&self) -> PathBuf {
-        self.path().join("xdg/limber/control.sock")
-    }
-
-    fn config(&self, json: serde_json::Value) -> PathBuf {
-        let path = self.path().join("config.json");
-        std::fs::write(&path, json.to_string()).unwrap();
-        path
-    }
-
-    fn ctl(&self, args: &[&str]) -> (Option<i32>, String, String) {
-        let mut all = vec!["ctl"];
-        all.extend_from_slice(args);
-        text(self.limber(&all).output().unwrap())
-    }
+fn with_tiny(home: Home) -> Home {
+    home.routine("tiny", ROUTINE);
+    home
 }
 
-fn text(out: Output) -> (Option<i32>, String, String) {
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// `limber ctl ARGS` in `home`, however it ends.
+fn ctl(home: &Home, args: &[&str]) -> Output {
+    home.test().arg("ctl").args(args).any_status().run()
 }
 
 /// Waits for a child at most `limit`; kills it if it is still running then.
@@ -80,7 +48,7 @@ fn wait_within(mut child: Child, limit: Duration) -> Option<Output> {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         if child.try_wait().unwrap().is_some() {
-            return Some(child.wait_with_output().unwrap());
+            return Some(child.wait_with_output().unwrap().into());
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -116,7 +84,7 @@ fn program(home: &Path, name: &str, body: &str) -> PathBuf {
 #[test]
 fn a_fifo_or_dev_zero_as_a_routine_or_a_sound_is_refused_at_once() {
     let _one = serial();
-    let home = Home::new();
+    let home = home();
     let fifo = home.path().join("routines/pipe.json");
     assert!(
         Command::new("mkfifo")
@@ -127,15 +95,15 @@ fn a_fifo_or_dev_zero_as_a_routine_or_a_sound_is_refused_at_once() {
     );
     // Before: `check` blocked forever on the pipe, and /dev/zero was "1.0 MB".
     let started = Instant::now();
-    let (code, _, err) = text(
-        home.limber(&["check"])
-            .arg(&fifo)
-            .arg("/dev/zero")
-            .output()
-            .unwrap(),
-    );
+    let err = home
+        .test()
+        .arg("check")
+        .arg(&fifo)
+        .arg("/dev/zero")
+        .status(1)
+        .run()
+        .stderr;
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("pipe.json: is a named pipe (FIFO), not a routine file"),
         "{err}"
@@ -145,28 +113,24 @@ fn a_fifo_or_dev_zero_as_a_routine_or_a_sound_is_refused_at_once() {
         "{err}"
     );
     // `list` skips over the pipe in the routines folder (it is not a file) instead of hanging.
-    let child = home
-        .limber(&["list"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = home.test().arg("list").spawn();
     let out = wait_within(child, Duration::from_secs(10)).expect("list ends");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("tiny"));
+    assert!(out.stdout.contains("tiny"));
     // Sounds: before, the pipe blocked and /dev/zero was read until memory ran out (8.4 GB).
     let config = home.config(serde_json::json!({
         "sounds": { "hold_start": fifo, "hold_end": "/dev/zero" }
     }));
     let child = home
-        .limber(&["plan", "tiny"])
+        .test()
+        .args(["plan", "tiny"])
         .env("LIMBER_CONFIG", &config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = wait_within(child, Duration::from_secs(10)).expect("plan ends at once");
-    let (code, _, err) = text(out);
-    assert_eq!(code, Some(0), "{err}");
+        .spawn();
+    let Output {
+        status,
+        stderr: err,
+        ..
+    } = wait_within(child, Duration::from_secs(10)).expect("plan ends at once");
+    assert_eq!(status, Some(0), "{err}");
     assert!(
         err.contains("pipe.json: is a named pipe (FIFO), not a file; playing the built-in"),
         "{err}"
@@ -195,17 +159,16 @@ fn enormous() -> String {
 }
 
 /// Runs limber to its end, reading what it writes as it goes, or fails the test after `limit`.
-fn finishes(mut cmd: Command, limit: Duration) -> (Option<i32>, String, String) {
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+fn finishes(test: Test, limit: Duration) -> (Option<i32>, String, String) {
+    let child = test.spawn();
     let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || tx.send(child.wait_with_output().unwrap()));
     match rx.recv_timeout(limit) {
-        Ok(out) => text(out),
+        Ok(out) => {
+            let out = Output::from(out);
+            (out.status, out.stdout, out.stderr)
+        }
         Err(_) => {
             kill(pid, "KILL");
             panic!("limber did not answer in {limit:?}");
@@ -216,20 +179,18 @@ fn finishes(mut cmd: Command, limit: Duration) -> (Option<i32>, String, String) 
 #[test]
 fn a_routine_that_asks_for_gigabytes_is_refused_at_once() {
     let _one = serial();
-    let home = Home::new();
+    let home = home();
     let text = enormous();
     assert!(text.len() < 300_000, "{}", text.len());
     let column = text.find(r#"{"exercise""#).unwrap() + 1;
-    let file = home.path().join("routines/enormous.json");
-    std::fs::write(&file, &text).unwrap();
-    std::fs::write(home.path().join("routines/enormous-too.json"), &text).unwrap();
+    home.routine("enormous", &text)
+        .routine("enormous-too", &text);
+    let file = home.join("routines/enormous.json");
     // Before: every command built the whole plan before checking its length: ten such steps took
     // 1.2 s and 450 MB, all 500 an allocation of 9.6 GB that failed. Now the length is counted
     // first. (The bound here is only against a hang; RELIABILITY.md has the times.)
     let limit = Duration::from_secs(60);
-    let mut check = home.limber(&["check"]);
-    check.arg(&file);
-    let (code, _, err) = finishes(check, limit);
+    let (code, _, err) = finishes(home.test().arg("check").arg(&file), limit);
     assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains(&format!(
@@ -247,7 +208,7 @@ fn a_routine_that_asks_for_gigabytes_is_refused_at_once() {
         "{err}"
     );
     // With no arguments, every routine in the folder, as `list` does.
-    let (code, out, err) = finishes(home.limber(&["check"]), limit);
+    let (code, out, err) = finishes(home.test().arg("check"), limit);
     assert_eq!(code, Some(1), "{err}");
     assert_eq!(
         err.matches("the session would last at least").count(),
@@ -258,15 +219,15 @@ fn a_routine_that_asks_for_gigabytes_is_refused_at_once() {
         out.contains("3 routines checked: 1 valid, 2 with problems"),
         "{out}"
     );
-    let (code, out, err) = finishes(home.limber(&["list"]), limit);
+    let (code, out, err) = finishes(home.test().arg("list"), limit);
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("enormous-too       invalid"), "{out}");
     for command in ["plan", "run", "render"] {
-        let mut cmd = home.limber(&[command, "enormous", "--voice", "none"]);
+        let mut test = home.test().args([command, "enormous", "--voice", "none"]);
         if command == "render" {
-            cmd.arg("-o").arg(home.path().join("out.wav"));
+            test = test.arg("-o").arg(home.join("out.wav"));
         }
-        let (code, _, err) = finishes(cmd, limit);
+        let (code, _, err) = finishes(test, limit);
         assert_eq!(code, Some(1), "{command}: {err}");
         assert!(
             err.contains("steps[0]: the session would last at least"),
@@ -290,12 +251,13 @@ fn nearly_four_hours() -> String {
 #[test]
 fn the_four_hour_limit_holds_for_the_session_that_would_play() {
     let _one = serial();
-    let home = Home::new();
-    std::fs::write(home.path().join("routines/long.json"), nearly_four_hours()).unwrap();
+    let home = home();
+    home.routine("long", &nearly_four_hours());
     let limit = Duration::from_secs(60);
-    let (code, out, err) = finishes(home.limber(&["plan", "long", "--voice", "none"]), limit);
+    let (code, out, err) = finishes(home.test().args(["plan", "long", "--voice", "none"]), limit);
     assert_eq!(code, Some(0), "{err}");
-    assert!(out.contains("Total 229:04"), "{out}");
+    assert!(out.contains("Total 3:49:04"), "{out}");
+    assert!(out.contains("about 3 hours 49 minutes"), "{out}");
     // Before: a configuration's rests or a slow voice stretched it past 4 hours, and it played
     // (a routine checked at 3:55 ran 4:15 or 6:32).
     let rests = home.config(serde_json::json!({ "rest": 20 }));
@@ -308,17 +270,19 @@ fn the_four_hour_limit_holds_for_the_session_that_would_play() {
             .into_iter()
             .chain(prepare)
         {
-            let mut cmd = home.limber(&[command, "long"]);
-            cmd.env("LIMBER_CONFIG", config);
-            match command {
-                "check" => {}
-                "prepare" => drop(cmd.args(["--voice", "espeak-ng"])),
-                _ => drop(cmd.args(["--voice", "none"])),
-            }
+            let mut test = home
+                .test()
+                .args([command, "long"])
+                .env("LIMBER_CONFIG", config);
+            test = match command {
+                "check" => test,
+                "prepare" => test.args(["--voice", "espeak-ng"]),
+                _ => test.args(["--voice", "none"]),
+            };
             if command == "render" {
-                cmd.arg("-o").arg(home.path().join("out.wav"));
+                test = test.arg("-o").arg(home.join("out.wav"));
             }
-            let (code, _, err) = finishes(cmd, limit);
+            let (code, _, err) = finishes(test, limit);
             let what = format!("{command} with {}: {err}", config.display());
             assert_eq!(code, Some(1), "{what}");
             assert!(
@@ -355,21 +319,18 @@ fn no_raw_controls(what: &str, text: &str) {
 #[test]
 fn control_characters_reach_the_terminal_escaped() {
     let _one = serial();
-    let home = Home::new();
+    let home = home();
     // A file name is the one way left for a control character into what limber writes: inside a
     // routine or a configuration, one is refused (tests/bad/control-characters.json).
     let title = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J";
-    let file = home.path().join(format!("routines/{title}.json"));
     let routine = ROUTINE.replace("Tiny", "Evil");
-    std::fs::write(&file, &routine).unwrap();
+    home.routine(title, &routine);
     let shown = "evil\\u001b]0;pwned\\u0007\\u001b[2J";
     // Before: each of these wrote the escape sequences raw, retitling the terminal and clearing it.
-    let (code, out, err) = text(home.limber(&["list"]).output().unwrap());
-    assert_eq!(code, Some(0), "{err}");
+    let out = home.test().arg("list").run().stdout;
     no_raw_controls("list", &out);
     assert!(out.contains(&format!("{shown}  ")), "{out}");
-    let (code, out, err) = text(home.limber(&["check"]).output().unwrap());
-    assert_eq!(code, Some(0), "{err}");
+    let out = home.test().arg("check").run().stdout;
     no_raw_controls("check", &out);
     assert!(
         out.contains(&format!(
@@ -378,23 +339,21 @@ fn control_characters_reach_the_terminal_escaped() {
         )),
         "{out}"
     );
-    let (code, out, err) = text(
-        home.limber(&["plan", title, "--voice", "none"])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(code, Some(0), "{err}");
+    let out = home
+        .test()
+        .args(["plan", title, "--voice", "none"])
+        .run()
+        .stdout;
     no_raw_controls("plan", &out);
-    let (code, out, err) = text(home.limber(&["show", title]).output().unwrap());
-    assert_eq!(code, Some(0), "{err}");
+    let out = home.test().args(["show", title]).run().stdout;
     assert_eq!(out.trim_end(), routine);
     // A name that finds nothing is quoted in the error.
-    let (code, _, err) = text(
-        home.limber(&["plan", "x\u{1b}[2J\u{9b}1m"])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(code, Some(1), "{err}");
+    let err = home
+        .test()
+        .args(["plan", "x\u{1b}[2J\u{9b}1m"])
+        .status(1)
+        .run()
+        .stderr;
     no_raw_controls("an unknown name", &err);
     assert!(err.contains("\"x\\u001b[2J\\u009b1m\""), "{err}");
     // A routine with control characters in its text and its keys: every one pointed at, escaped.
@@ -404,8 +363,11 @@ fn control_characters_reach_the_terminal_escaped() {
         "{ \"name\": \"Bad\u{1b}]0;x\u{7}\", \"k\u{1b}[2J\": 1, \"steps\": [{ \"say\": \"a\\u009b\" }] }",
     )
     .unwrap();
-    let (code, out, err) = text(home.limber(&["check"]).arg(&bad).output().unwrap());
-    assert_eq!(code, Some(1), "{err}");
+    let Output {
+        stdout: out,
+        stderr: err,
+        ..
+    } = home.test().arg("check").arg(&bad).status(1).run();
     no_raw_controls("check's errors", &format!("{out}{err}"));
     assert!(
         err.contains("bad.json:1:15: name: has ESC (\\u001b) in it"),
@@ -417,15 +379,15 @@ fn control_characters_reach_the_terminal_escaped() {
         "{err}"
     );
     for command in ["plan", "show"] {
-        let (_, out, err) = text(home.limber(&[command]).arg(&bad).output().unwrap());
-        no_raw_controls(command, &format!("{out}{err}"));
+        let out = home.test().arg(command).arg(&bad).any_status().run();
+        no_raw_controls(command, &format!("{}{}", out.stdout, out.stderr));
     }
 }
 
 #[test]
 fn a_planted_symlink_for_the_socket_folder_is_refused() {
     let _one = serial();
-    let home = Home::new();
+    let home = home();
     // Another user (here: the test) made /tmp/limber-UID a link into the victim's ~/.ssh.
     let tmp = home.path().join("tmp");
     let victim = home.path().join("victim-ssh");
@@ -438,21 +400,20 @@ fn a_planted_symlink_for_the_socket_folder_is_refused() {
     let planted = tmp.join(format!("limber-{uid}"));
     std::os::unix::fs::symlink(&victim, &planted).unwrap();
     let run = |args: &[&str]| {
-        text(
-            home.limber(args)
-                .env("XDG_RUNTIME_DIR", "")
-                .env("TMPDIR", &tmp)
-                .env("PULSE_SERVER", "unix:/nonexistent")
-                .output()
-                .unwrap(),
-        )
+        home.test()
+            .args(args)
+            .env("XDG_RUNTIME_DIR", "")
+            .env("TMPDIR", &tmp)
+            .env("PULSE_SERVER", "unix:/nonexistent")
     };
-    let (code, _, err) = run(&["ctl", "status"]);
-    assert_eq!(code, Some(1));
+    let err = run(&["ctl", "status"]).status(1).run().stderr;
     assert!(err.contains("is a symbolic link to "), "{err}");
     // A session runs without the socket (and, here without audio, stops for that): before, it
     // made its socket inside the victim's folder.
-    let (_, _, err) = run(&["run", "tiny", "--voice", "none", "--wait", "0"]);
+    let err = run(&["run", "tiny", "--voice", "none", "--wait", "0"])
+        .any_status()
+        .run()
+        .stderr;
     assert!(
         err.contains("is a symbolic link to ")
             && err.contains("`limber ctl` will not reach this session"),
@@ -461,32 +422,30 @@ fn a_planted_symlink_for_the_socket_folder_is_refused() {
     assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 0);
     // Without the link, the folder is made, private.
     std::fs::remove_file(&planted).unwrap();
-    let (code, _, err) = run(&["ctl", "status"]);
-    assert_eq!(code, Some(1));
+    let err = run(&["ctl", "status"]).status(1).run().stderr;
     assert!(err.contains("no limber session is running"), "{err}");
 }
 
 #[test]
 fn ctl_says_when_the_session_does_not_answer() {
     let _one = serial();
-    let home = Home::new();
+    let home = home();
     // A session that is stopped (Ctrl-Z, SIGSTOP) takes the connection and never answers.
     let dir = home.path().join("xdg/limber");
     std::fs::create_dir(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     let listener = std::os::unix::net::UnixListener::bind(dir.join("control.sock")).unwrap();
-    let (code, _, err) = home.ctl(&["status"]);
-    assert_eq!(code, Some(1));
+    let err = home.test().args(["ctl", "status"]).status(1).run().stderr;
     // Before: "Resource temporarily unavailable (os error 11)".
     assert!(err.contains("did not answer within 5 s"), "{err}");
     assert!(!err.contains("os error"), "{err}");
     // Nor does a new session take its socket away from it.
-    let (code, _, err) = text(
-        home.limber(&["run", "tiny", "--voice", "none", "--wait", "0"])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(code, Some(1));
+    let err = home
+        .test()
+        .args(["run", "tiny", "--voice", "none", "--wait", "0"])
+        .status(1)
+        .run()
+        .stderr;
     assert!(err.contains("a session is already running at "), "{err}");
     assert!(dir.join("control.sock").exists());
     drop(listener);
@@ -495,7 +454,7 @@ fn ctl_says_when_the_session_does_not_answer() {
 #[test]
 fn the_control_socket_outlives_running_out_of_file_descriptors() {
     let _one = serial();
-    let home = Home::new();
+    let home = home();
     // A session waiting to start answers `ctl` and needs no sound. With 64 descriptors at most,
     // idle connections use them up: before, the socket's accept loop ended on the first error
     // and every later `ctl` failed while the session went on.
@@ -507,10 +466,10 @@ fn the_control_socket_outlives_running_out_of_file_descriptors() {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    home.home.env(&mut session);
+    home.env(&mut session);
     let session = session.spawn().unwrap();
     wait_for("the session's socket", || {
-        home.ctl(&["status"]).0 == Some(0)
+        ctl(&home, &["status"]).status == Some(0)
     });
     let mut idle = Vec::new();
     for _ in 0..200 {
@@ -522,27 +481,28 @@ fn the_control_socket_outlives_running_out_of_file_descriptors() {
     assert!(idle.len() > 64, "only {} connections", idle.len());
     // While they are held, a request is answered or refused within a bound, never hangs.
     let started = Instant::now();
-    let (code, out, err) = home.ctl(&["status"]);
-    assert!(
-        started.elapsed() < Duration::from_secs(12),
-        "{code:?} {out}{err}"
-    );
+    let out = ctl(&home, &["status"]);
+    assert!(started.elapsed() < Duration::from_secs(12), "{out:?}");
     drop(idle);
     // Once they are closed, `ctl` works again at once.
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let (code, out, err) = home.ctl(&["status"]);
-        if code == Some(0) {
+        let Output {
+            status,
+            stdout: out,
+            stderr: err,
+            ..
+        } = ctl(&home, &["status"]);
+        if status == Some(0) {
             assert!(out.contains("waiting to start"), "{out}");
             break;
         }
         assert!(Instant::now() < deadline, "ctl never recovered: {err}");
         std::thread::sleep(Duration::from_millis(200));
     }
-    let (code, _, err) = home.ctl(&["stop"]);
-    assert_eq!(code, Some(0), "{err}");
+    home.test().args(["ctl", "stop"]).run();
     let out = wait_within(session, Duration::from_secs(10)).expect("the session stops");
-    assert_eq!(out.status.code(), Some(130));
+    assert_eq!(out.status, Some(130));
     assert!(!home.socket().exists());
 }
 
@@ -561,23 +521,20 @@ fn catches_sigterm(pid: u32) -> bool {
 #[test]
 fn a_signal_at_the_start_ends_the_session_cleanly() {
     let _one = serial();
-    let home = Home::new();
+    let home = home();
     // A routine that takes a moment to read and plan, as a long one of the user's does.
     let steps: Vec<String> = (0..500)
         .map(|i| format!(r#"{{ "exercise": "Stretch {i}", "reps": 2, "hold": 2 }}"#))
         .collect();
-    std::fs::write(
-        home.path().join("routines/long.json"),
-        format!(r#"{{ "name": "Long", "steps": [{}] }}"#, steps.join(",")),
-    )
-    .unwrap();
+    home.routine(
+        "long",
+        &format!(r#"{{ "name": "Long", "steps": [{}] }}"#, steps.join(",")),
+    );
     for signal in ["TERM", "INT"] {
         let child = home
-            .limber(&["run", "long", "--voice", "none", "--wait", "1h"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .test()
+            .args(["run", "long", "--voice", "none", "--wait", "1h"])
+            .spawn();
         let pid = child.id();
         // As soon as limber can catch it, or 50 ms after the start at the latest. Before, limber
         // read and planned the routine and took its socket first: 143, and the socket left.
@@ -587,9 +544,11 @@ fn a_signal_at_the_start_ends_the_session_cleanly() {
         }
         kill(pid, signal);
         let out = wait_within(child, Duration::from_secs(10)).expect("limber stops");
-        let (code, out, err) = text(out);
-        assert_eq!(code, Some(130), "SIG{signal}: {out}{err}");
-        assert!(out.contains("Stopped Long before it began."), "{out}{err}");
+        assert_eq!(out.status, Some(130), "SIG{signal}: {out:?}");
+        assert!(
+            out.stdout.contains("Stopped Long before it began."),
+            "{out:?}"
+        );
         assert!(!home.socket().exists(), "the socket was left behind");
     }
 }
@@ -605,7 +564,7 @@ fn bytes_read(pid: u32) -> Option<u64> {
 #[test]
 fn signals_are_caught_before_the_configuration_is_read() {
     let _one = serial();
-    let home = Home::new();
+    let home = home();
     // A configuration that takes a while to read and check (1 MB, nearly all of it blank): the
     // moment a slow disk or a big file keeps limber busy before a session starts.
     let blank = format!(
@@ -615,12 +574,10 @@ fn signals_are_caught_before_the_configuration_is_read() {
     let config = home.config(serde_json::json!({}));
     std::fs::write(&config, &blank).unwrap();
     let child = home
-        .limber(&["run", "tiny", "--voice", "none", "--wait", "1h"])
+        .test()
+        .args(["run", "tiny", "--voice", "none", "--wait", "1h"])
         .env("LIMBER_CONFIG", &config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn();
     let pid = child.id();
     // The moment the configuration has been read, while it is being checked.
     let started = Instant::now();
@@ -634,16 +591,18 @@ fn signals_are_caught_before_the_configuration_is_read() {
     // Before: the configuration was read before the signals were heard: 143.
     kill(pid, "TERM");
     let out = wait_within(child, Duration::from_secs(10)).expect("limber stops");
-    let (code, out, err) = text(out);
-    assert!(out.contains("Stopped Tiny before it began."), "{out}{err}");
-    assert_eq!(code, Some(130), "{out}{err}");
+    assert!(
+        out.stdout.contains("Stopped Tiny before it began."),
+        "{out:?}"
+    );
+    assert_eq!(out.status, Some(130), "{out:?}");
     assert!(!home.socket().exists(), "the socket was left behind");
 }
 
 #[test]
 fn a_render_killed_outright_leaves_no_file_for_long() {
     let _one = serial();
-    let home = Home::new();
+    let home = home();
     let out_dir = home.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
     let temporaries = || {
@@ -655,7 +614,8 @@ fn a_render_killed_outright_leaves_no_file_for_long() {
     };
     for _ in 0..2 {
         let child = home
-            .limber(&[
+            .test()
+            .args([
                 "render",
                 "lower-back-basics",
                 "--voice",
@@ -665,6 +625,7 @@ fn a_render_killed_outright_leaves_no_file_for_long() {
                 "-o",
             ])
             .arg(out_dir.join("session.wav"))
+            .command()
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -677,13 +638,10 @@ fn a_render_killed_outright_leaves_no_file_for_long() {
     }
     // Before, each kill left its temporary file for ever (276 MB for nine).
     assert!(temporaries() >= 1);
-    let (code, _, err) = text(
-        home.limber(&["render", "tiny", "--voice", "none", "-o"])
-            .arg(out_dir.join("tiny.wav"))
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(code, Some(0), "{err}");
+    home.test()
+        .args(["render", "tiny", "--voice", "none", "-o"])
+        .arg(out_dir.join("tiny.wav"))
+        .run();
     assert_eq!(temporaries(), 0);
     assert!(out_dir.join("tiny.wav").exists());
 }
@@ -691,7 +649,7 @@ fn a_render_killed_outright_leaves_no_file_for_long() {
 #[test]
 fn a_speech_program_dies_with_a_limber_killed_outright() {
     let _one = serial();
-    let home = Home::new();
+    let home = home();
     let pid_file = home.path().join("tts.pid");
     let tts = program(
         home.path(),
@@ -702,8 +660,10 @@ fn a_speech_program_dies_with_a_limber_killed_outright() {
         "voice": { "engine": "command", "program": tts, "arguments": ["{output}"], "timeout": 60 }
     }));
     let child = home
-        .limber(&["prepare", "tiny"])
+        .test()
+        .args(["prepare", "tiny"])
         .env("LIMBER_CONFIG", &config)
+        .command()
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -772,33 +732,28 @@ fn a_full_disk_never_poisons_the_speech_cache() {
     if missing(&["espeak-ng"], "the full-disk test") {
         return;
     }
-    let home = Home::new();
+    let home = home();
     // One long line (about 30 s, 1.3 MB of speech) and a few short ones.
     let long = "Lie on your back with your knees bent and your feet flat on the floor, \
         arms resting by your sides, and let the whole of your back sink slowly into the mat \
         while you breathe in through your nose and out through your mouth, letting your \
         shoulders drop away from your ears, your jaw soften, your hands rest open and heavy, \
         and your belly rise and fall with every slow and easy breath you take.";
-    std::fs::write(
-        home.path().join("routines/long.json"),
-        serde_json::json!({ "name": "Long line", "steps": [
+    home.routine(
+        "long",
+        &serde_json::json!({ "name": "Long line", "steps": [
             { "say": long }, { "say": "Now rest." }, { "say": "Well done." } ] })
         .to_string(),
-    )
-    .unwrap();
+    );
     // The lines as espeak-ng makes them on a disk with room.
     let roomy = home.path().join("roomy");
     let prepare = |cache: &Path| {
         let config = home.config(serde_json::json!({ "speech_cache": { "folder": cache } }));
-        text(
-            home.limber(&["prepare", "long"])
-                .env("LIMBER_CONFIG", &config)
-                .output()
-                .unwrap(),
-        )
+        home.test()
+            .args(["prepare", "long"])
+            .env("LIMBER_CONFIG", &config)
     };
-    let (code, _, err) = prepare(&roomy);
-    assert_eq!(code, Some(0), "{err}");
+    prepare(&roomy).run();
     let whole = wavs(&roomy);
     assert!(whole.len() >= 3, "{:?}", whole.keys());
     // A disk with 1.1 MB free: the long line does not fit.
@@ -809,9 +764,8 @@ fn a_full_disk_never_poisons_the_speech_cache() {
     let filler = disk.0.join("filler");
     std::fs::write(&filler, vec![1u8; 4096 * 1024 - 1100 * 1024]).unwrap();
     let cache = disk.0.join("speech");
-    let (code, _, err) = prepare(&cache);
     // Before: exit 0, and the long line kept cut short (2.8 s of 3.6 s in the report).
-    assert_eq!(code, Some(1), "{err}");
+    let err = prepare(&cache).status(1).run().stderr;
     assert!(
         err.contains("could not be kept in the speech cache") && err.contains("is full"),
         "{err}"
@@ -826,17 +780,14 @@ fn a_full_disk_never_poisons_the_speech_cache() {
     // A render on the full disk still has every word: the lines are made in memory.
     let config = home.config(serde_json::json!({ "speech_cache": { "folder": cache } }));
     let render = |to: &Path, config: &Path| {
-        text(
-            home.limber(&["render", "long", "-o"])
-                .arg(to)
-                .env("LIMBER_CONFIG", config)
-                .output()
-                .unwrap(),
-        )
+        home.test()
+            .args(["render", "long", "-o"])
+            .arg(to)
+            .env("LIMBER_CONFIG", config)
+            .run()
     };
     let full_out = home.path().join("full.wav");
-    let (code, _, err) = render(&full_out, &config);
-    assert_eq!(code, Some(0), "{err}");
+    render(&full_out, &config);
     let roomy_config = home.path().join("roomy.json");
     std::fs::write(
         &roomy_config,
@@ -844,8 +795,7 @@ fn a_full_disk_never_poisons_the_speech_cache() {
     )
     .unwrap();
     let roomy_out = home.path().join("roomy.wav");
-    let (code, _, err) = render(&roomy_out, &roomy_config);
-    assert_eq!(code, Some(0), "{err}");
+    render(&roomy_out, &roomy_config);
     assert_eq!(
         std::fs::read(&full_out).unwrap(),
         std::fs::read(&roomy_out).unwrap(),
@@ -853,8 +803,7 @@ fn a_full_disk_never_poisons_the_speech_cache() {
     );
     // Once there is room again, the lines are made whole and kept.
     std::fs::remove_file(&filler).unwrap();
-    let (code, _, err) = prepare(&cache);
-    assert_eq!(code, Some(0), "{err}");
+    prepare(&cache).run();
     assert_eq!(wavs(&cache), whole);
 }
 
@@ -870,7 +819,7 @@ fn speech_dispatcher(home: &Home) -> Child {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    home.home.env(&mut cmd);
+    home.env(&mut cmd);
     let child = cmd.spawn().unwrap();
     wait_for("speech-dispatcher", || {
         home.path().join("speechd.sock").exists()
@@ -890,20 +839,18 @@ fn a_stopped_speech_dispatcher_never_freezes_the_session() {
     let Some(home) = limber_lab::Home::with_sound() else {
         return;
     };
-    let home = Home::from(home);
+    let home = with_tiny(home);
     let mut dispatcher = speech_dispatcher(&home);
     let address = format!("unix_socket:{}", home.path().join("speechd.sock").display());
     let session = home
-        .limber(&["run", "tiny", "--voice", "system", "--captions"])
+        .test()
+        .args(["run", "tiny", "--voice", "system", "--captions"])
         .env("SPEECHD_ADDRESS", &address)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn();
     // Playing, and speaking its first lines.
     wait_for("the session", || {
-        let (code, out, _) = home.ctl(&["status", "--json"]);
-        code == Some(0) && out.contains("\"step\": 1")
+        let out = ctl(&home, &["status", "--json"]);
+        out.status == Some(0) && out.stdout.contains("\"step\": 1")
     });
     std::thread::sleep(Duration::from_millis(500));
     // The daemon stops, mid-session.
@@ -913,8 +860,7 @@ fn a_stopped_speech_dispatcher_never_freezes_the_session() {
     // daemon), over the time the player's deadline takes to give up on the voice and beyond.
     while stopped.elapsed() < Duration::from_secs(8) {
         let asked = Instant::now();
-        let (code, _, err) = home.ctl(&["status"]);
-        assert_eq!(code, Some(0), "{err}");
+        home.test().args(["ctl", "status"]).run();
         assert!(
             asked.elapsed() < Duration::from_secs(2),
             "ctl took {:?}",
@@ -930,8 +876,8 @@ fn a_stopped_speech_dispatcher_never_freezes_the_session() {
     kill(dispatcher.id(), "CONT");
     let _ = dispatcher.kill();
     let _ = dispatcher.wait();
-    let (code, out, err) = text(out.expect("SIGTERM ends the session while the daemon is stopped"));
+    let out = out.expect("SIGTERM ends the session while the daemon is stopped");
     assert!(asked.elapsed() < Duration::from_secs(3));
-    assert_eq!(code, Some(130), "{out}{err}");
-    assert!(out.contains("Stopped Tiny after"), "{out}{err}");
+    assert_eq!(out.status, Some(130), "{out:?}");
+    assert!(out.stdout.contains("Stopped Tiny after"), "{out:?}");
 }

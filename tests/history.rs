@@ -4,21 +4,19 @@
 //! The tests that run real sessions play into a private PulseAudio null sink (`tests/common`);
 //! without pulseaudio they say so and pass, unless LIMBER_REQUIRE_AUDIO=1 (as in CI).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use limber::history::record::{Begin, Done, End, Ended, Line, Planned, Rated, Rating, RoutineId};
 use limber::plan::settings::Settings;
 use limber::plan::timeline::plan;
 use limber::routine::source::Source;
-use limber::session::player::{Control, Controls, Devices, Report, play};
+use limber::session::player::{Control, Report};
 use limber::session::record;
-use limber::sound::clip::SoundSet;
-use limber::voice::{Voice, Voices};
-use limber_lab::captions::Recorded;
-use limber_lab::output::RecordingOutput;
+use limber_lab::session::{self, Setup};
 use limber_lab::voice::FakeVoice;
+use limber_lab::{Home, Output};
 
 mod common;
 
@@ -38,43 +36,14 @@ fn tiny() -> limber::routine::Routine {
 /// Plays TINY on paused time with a fake voice, sending `script`; the end record it makes.
 async fn played(script: Vec<(Duration, Control)>) -> (Report, End) {
     let routine = tiny();
-    let settings = Settings {
-        sounds: SoundSet::built_in().lengths(),
-        ..Settings::default()
+    let setup = Setup {
+        script: Some(script),
+        ..Setup::new(vec![FakeVoice::new(Duration::from_millis(300))])
     };
-    let timeline = plan(&routine, &settings);
-    let sounds = SoundSet::built_in();
-    let mut voices = Voices::new(vec![
-        Box::new(FakeVoice::new(Duration::from_millis(300))) as Box<dyn Voice>
-    ]);
-    let output = RecordingOutput::default();
-    let mut captions = Recorded::default();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut controls = Controls::new(rx);
-    let start = tokio::time::Instant::now();
-    let sender = tokio::spawn(async move {
-        for (after, control) in script {
-            tokio::time::sleep_until(start + after).await;
-            let _ = tx.send(control);
-        }
-        std::future::pending::<()>().await;
-    });
-    let report = {
-        let mut devices = Devices {
-            voices: &mut voices,
-            output: &output,
-            sounds: &sounds,
-            captions: &mut captions,
-            sound_volume: 0.8,
-            words_per_minute: settings.words_per_minute,
-            gap: settings.gap,
-        };
-        play(&timeline, &mut devices, &mut controls).await
-    };
-    sender.abort();
+    let (run, _) = session::run(&routine, setup).await;
     let planned = record::planned(&routine, 0..routine.steps.len(), &[(2, 1)]);
-    let end = record::end(&timeline, &report, &planned);
-    (report, end)
+    let end = record::end(&run.timeline, &run.report, &planned);
+    (run.report, end)
 }
 
 fn done(end: &End) -> Vec<(usize, u32, Vec<String>, f64)> {
@@ -146,55 +115,34 @@ async fn a_skipped_step_is_recorded_as_skipped() {
 
 // --- A log written by hand: what history, plan and the picture make of it ----------------
 
-/// A home with the routine TINY, and what these tests ask of it.
-struct Home {
-    home: limber_lab::Home,
+/// A home with the routine TINY.
+fn home() -> Home {
+    with_tiny(Home::new())
 }
 
-impl Home {
-    fn new() -> Home {
-        Home::from(limber_lab::Home::new())
-    }
+fn with_tiny(home: Home) -> Home {
+    home.routine("tiny", TINY);
+    home
+}
 
-    fn from(home: limber_lab::Home) -> Home {
-        home.routine("tiny", TINY);
-        Home { home }
+/// Writes the session log, line by line.
+fn write_log(home: &Home, lines: &[Line]) {
+    let mut text = String::new();
+    for l in lines {
+        text.push_str(&serde_json::to_string(l).unwrap());
+        text.push('\n');
     }
+    std::fs::create_dir_all(home.log().parent().unwrap()).unwrap();
+    std::fs::write(home.log(), text).unwrap();
+}
 
-    fn path(&self) -> &Path {
-        self.home.path()
-    }
-
-    fn log(&self) -> PathBuf {
-        self.home.log()
-    }
-
-    fn limber(&self, args: &[&str]) -> Command {
-        self.home.test().args(args).command()
-    }
-
-    fn output(&self, args: &[&str]) -> (Option<i32>, String, String) {
-        let out = self.home.test().args(args).any_status().run();
-        (out.status, out.stdout, out.stderr)
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        self.home.ok(args)
-    }
-
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-
-    fn write(&self, lines: &[Line]) {
-        std::fs::create_dir_all(self.log().parent().unwrap()).unwrap();
-        let mut text = String::new();
-        for l in lines {
-            text.push_str(&serde_json::to_string(l).unwrap());
-            text.push('\n');
-        }
-        std::fs::write(self.log(), text).unwrap();
-    }
+/// Appends `bytes` to the session log, as a kill or another limber would.
+fn append_to_log(home: &Home, bytes: &[u8]) {
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(home.log())
+        .unwrap();
+    std::io::Write::write_all(&mut f, bytes).unwrap();
 }
 
 /// A session of TINY on `day` at 07:30 local time that lasted `minutes`.
@@ -298,11 +246,11 @@ fn weeks_of_sessions(today: jiff::civil::Date) -> Vec<Line> {
 
 #[test]
 fn history_shows_sessions_weeks_streak_calendar_levels_and_the_picture() {
-    let home = Home::new();
+    let home = home();
     let today = jiff::Zoned::now().date();
-    home.write(&weeks_of_sessions(today));
+    write_log(&home, &weeks_of_sessions(today));
 
-    let report = home.json(&["history", "--json"]);
+    let report = home.test().args(["history", "--json"]).run().json();
     let sessions = report["sessions"].as_array().unwrap();
     assert_eq!(sessions.len(), 8);
     let ended: Vec<&str> = sessions
@@ -380,7 +328,10 @@ fn history_shows_sessions_weeks_streak_calendar_levels_and_the_picture() {
     let mon: &str = calendar.lines().find(|l| l.starts_with("  Mon")).unwrap();
     assert!(mon.ends_with(". . . . . . . . . + + -"), "{mon}");
     assert_eq!(
-        home.json(&["history", "--json", "--routine", "other"])["sessions"],
+        home.test()
+            .args(["history", "--json", "--routine", "other"])
+            .run()
+            .json()["sessions"],
         serde_json::json!([])
     );
     let monday = today
@@ -388,7 +339,10 @@ fn history_shows_sessions_weeks_streak_calendar_levels_and_the_picture() {
         .unwrap();
     let since = monday.to_string();
     assert_eq!(
-        home.json(&["history", "--json", "--since", &since])["sessions"]
+        home.test()
+            .args(["history", "--json", "--since", &since])
+            .run()
+            .json()["sessions"]
             .as_array()
             .unwrap()
             .len(),
@@ -397,7 +351,7 @@ fn history_shows_sessions_weeks_streak_calendar_levels_and_the_picture() {
 
     // Levels: a, b, c, d good (level 2 after b, level 3, the top, after d); hard keeps it, and
     // so does f at the top; the killed one changes nothing; pain goes down to 2. The next session opens by saying so.
-    let plan = home.json(&["plan", "tiny", "--json"]);
+    let plan = home.test().args(["plan", "tiny", "--json"]).run().json();
     let level = &plan["levels"][0];
     assert_eq!(level["exercise"], "Bridge");
     assert_eq!(
@@ -419,10 +373,17 @@ fn history_shows_sessions_weeks_streak_calendar_levels_and_the_picture() {
         "{text}"
     );
     assert!(text.contains("Bridge. 4 reps, 5 second holds."), "{text}");
-    let by_hand = home.json(&["plan", "tiny", "--json", "--no-progress"]);
+    let by_hand = home
+        .test()
+        .args(["plan", "tiny", "--json", "--no-progress"])
+        .run()
+        .json();
     assert_eq!(by_hand["levels"][0]["level"], 1);
     assert_eq!(
-        home.json(&["plan", "tiny", "--json", "--level", "9"])["levels"][0]["level"],
+        home.test()
+            .args(["plan", "tiny", "--json", "--level", "9"])
+            .run()
+            .json()["levels"][0]["level"],
         3
     );
 
@@ -463,20 +424,57 @@ fn history_shows_sessions_weeks_streak_calendar_levels_and_the_picture() {
 }
 
 #[test]
+fn a_length_in_the_history_reads_as_in_the_plan_and_the_summary() {
+    let home = home();
+    let today = jiff::Zoned::now().date();
+    // 16.6 s and 65 minutes: written as every other length is, to the second gone.
+    let mut lines = session("x", today, 16.6 / 60.0, Some(Ended::Finished));
+    lines.extend(session("y", today, 65.0, Some(Ended::Finished)));
+    write_log(&home, &lines);
+    let text = home.ok(&["history"]);
+    assert!(text.contains(" 00:16 "), "{text}");
+    assert!(!text.contains("0:17"), "{text}");
+    assert!(text.contains(" 1:05:00 "), "{text}");
+    assert!(!text.contains("65:00"), "{text}");
+}
+
+#[test]
+fn text_from_a_hand_edited_log_reaches_the_terminal_escaped() {
+    let home = home();
+    let today = jiff::Zoned::now().date();
+    let mut lines = session("x", today, 10.0, Some(Ended::Finished));
+    if let Line { begin: Some(b), .. } = &mut lines[0] {
+        b.routine.name = "Tiny\u{1b}]0;pwned\u{7}".into();
+    }
+    lines.push(Line::rating(
+        "x",
+        Rated {
+            at: "2026-01-01T00:00:00.000+00:00".into(),
+            rating: Rating::Fine,
+            note: Some("sore\u{1b}[2J knee".into()),
+            by: Some("rate".into()),
+        },
+    ));
+    write_log(&home, &lines);
+    let text = home.ok(&["history"]);
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+    assert!(text.contains("Tiny\\u001b]0;pwned\\u0007"), "{text}");
+    assert!(text.contains("sore\\u001b[2J knee"), "{text}");
+    // JSON is for programs: there the text is as it was.
+    let json = home.test().args(["history", "--json"]).run().json();
+    assert_eq!(json["sessions"][0]["note"], "sore\u{1b}[2J knee");
+}
+
+#[test]
 fn rate_rates_the_last_session_and_a_torn_line_is_skipped() {
-    let home = Home::new();
+    let home = home();
     let today = jiff::Zoned::now().date();
     let mut lines = session("x", today, 10.0, Some(Ended::Finished));
     lines.extend(session("y", today, 10.0, Some(Ended::Finished)));
-    home.write(&lines);
+    write_log(&home, &lines);
     // A record cut short by a kill or a full disk, with no newline after it.
     let torn = serde_json::to_string(&rated("y", Rating::Easy, "key")).unwrap();
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .open(home.log())
-        .unwrap();
-    std::io::Write::write_all(&mut f, &torn.as_bytes()[..torn.len() / 2]).unwrap();
-    drop(f);
+    append_to_log(&home, &torn.as_bytes()[..torn.len() / 2]);
 
     let out = home.ok(&["rate", "hard", "--note", "the bridge"]);
     assert!(out.starts_with("Rated Tiny ("), "{out}");
@@ -492,8 +490,11 @@ fn rate_rates_the_last_session_and_a_torn_line_is_skipped() {
         "{last}"
     );
 
-    let (code, out, err) = home.output(&["-v", "history", "--json"]);
-    assert_eq!(code, Some(0), "{err}");
+    let Output {
+        stdout: out,
+        stderr: err,
+        ..
+    } = home.test().args(["-v", "history", "--json"]).run();
     assert!(
         err.contains("history.jsonl:5: skipped a line cut short"),
         "{err}"
@@ -503,8 +504,11 @@ fn rate_rates_the_last_session_and_a_torn_line_is_skipped() {
     assert_eq!(report["sessions"][1]["note"], "the bridge");
     assert_eq!(report["sessions"][0]["rating"], serde_json::Value::Null);
     // The list reads the log in brief, and says so too.
-    let (code, out, err) = home.output(&["-v", "history"]);
-    assert_eq!(code, Some(0), "{err}");
+    let Output {
+        stdout: out,
+        stderr: err,
+        ..
+    } = home.test().args(["-v", "history"]).run();
     assert!(
         err.contains("history.jsonl:5: skipped a line cut short"),
         "{err}"
@@ -515,7 +519,7 @@ fn rate_rates_the_last_session_and_a_torn_line_is_skipped() {
         "{out}"
     );
     // Without -v the skip is not mentioned.
-    assert_eq!(home.output(&["history"]).2, "");
+    home.test().arg("history").any_status().stderr("").run();
 
     let pain = home.ok(&["rate", "pain"]);
     assert!(
@@ -529,7 +533,7 @@ fn the_list_shows_what_the_json_shows_however_the_log_was_kept() {
     // Two files (one moved aside), lines repeated and out of order, a session whose begin is
     // gone, a name and a note with quotes, escapes and accents, and an end that is not the
     // last word: the list (read in brief) and --json (read whole) say the same.
-    let home = Home::new();
+    let home = home();
     let today = jiff::Zoned::now().date();
     let day = |back: i64| today.checked_sub(jiff::Span::new().days(back)).unwrap();
     let mut old = session("a", day(9), 10.0, Some(Ended::Finished));
@@ -561,7 +565,7 @@ fn the_list_shows_what_the_json_shows_however_the_log_was_kept() {
     std::fs::write(home.log().with_file_name("history-2025.jsonl"), text(&old)).unwrap();
     std::fs::write(home.log(), text(&new)).unwrap();
 
-    let report = home.json(&["history", "--json"]);
+    let report = home.test().args(["history", "--json"]).run().json();
     let sessions = report["sessions"].as_array().unwrap();
     let ids: Vec<&str> = sessions
         .iter()
@@ -579,7 +583,7 @@ fn the_list_shows_what_the_json_shows_however_the_log_was_kept() {
         .map(|r| r.split_whitespace().collect::<Vec<_>>().join(" "))
         .collect();
     assert!(
-        rows[0].ends_with(" (begin not recorded) 3:00 2/? steps -"),
+        rows[0].ends_with(" (begin not recorded) 03:00 2/? steps -"),
         "{list}"
     );
     assert!(
@@ -596,7 +600,7 @@ fn the_list_shows_what_the_json_shows_however_the_log_was_kept() {
     );
     for (row, s) in rows.iter().rev().zip(sessions) {
         let minutes = s["seconds"].as_f64().unwrap() / 60.0;
-        assert!(row.contains(&format!(" {minutes}:00 ")), "{row} {s}");
+        assert!(row.contains(&format!(" {minutes:02}:00 ")), "{row} {s}");
     }
     let n = report["week"]["sessions"].as_u64().unwrap();
     let minutes = report["week"]["minutes"].as_f64().unwrap().round();
@@ -621,22 +625,15 @@ fn the_list_shows_what_the_json_shows_however_the_log_was_kept() {
 
 #[test]
 fn a_log_from_a_newer_limber_is_refused_and_left_as_it_is() {
-    let home = Home::new();
+    let home = home();
     let today = jiff::Zoned::now().date();
-    home.write(&session("x", today, 10.0, Some(Ended::Finished)));
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .open(home.log())
-        .unwrap();
-    std::io::Write::write_all(
-        &mut f,
+    write_log(&home, &session("x", today, 10.0, Some(Ended::Finished)));
+    append_to_log(
+        &home,
         b"{\"v\":2,\"session\":\"z\",\"mood\":{\"calm\":true}}\n",
-    )
-    .unwrap();
-    drop(f);
+    );
     let before = std::fs::read(home.log()).unwrap();
-    let (code, out, err) = home.output(&["history"]);
-    assert_eq!(code, Some(1), "{out}");
+    let err = home.test().arg("history").status(1).run().stderr;
     let log = home.log();
     assert_eq!(
         err,
@@ -645,12 +642,14 @@ fn a_log_from_a_newer_limber_is_refused_and_left_as_it_is() {
             log.display()
         )
     );
-    let (code, _, err) = home.output(&["rate", "easy"]);
-    assert_eq!(code, Some(1));
+    let err = home.test().args(["rate", "easy"]).status(1).run().stderr;
     assert!(err.contains(":3: written by a newer limber"), "{err}");
     // plan still works, at level 1, and says why.
-    let (code, out, err) = home.output(&["plan", "tiny"]);
-    assert_eq!(code, Some(0));
+    let Output {
+        stdout: out,
+        stderr: err,
+        ..
+    } = home.test().args(["plan", "tiny"]).run();
     assert!(out.contains("Bridge: level 1 of 3"), "{out}");
     assert!(
         err.contains("every exercise is at level 1 for now"),
@@ -668,8 +667,7 @@ fn a_log_from_a_newer_limber_is_refused_and_left_as_it_is() {
         "{\"v\":1,\"session\":\"x\",\"rating\":{\"at\":\"x\",\"rating\":\"meh\"}}\n",
     )
     .unwrap();
-    let (code, _, err) = home.output(&["history"]);
-    assert_eq!(code, Some(1));
+    let err = home.test().arg("history").status(1).run().stderr;
     assert!(
         err.contains("history.jsonl:1: not a limber history record (at column ")
             && err.contains(": unknown variant `meh`"),
@@ -680,37 +678,39 @@ fn a_log_from_a_newer_limber_is_refused_and_left_as_it_is() {
 
 // --- Real sessions into a private sound server ------------------------------------------
 
-/// A home with a sink of its own on the test binary's sound server.
-struct Lab {
-    home: Home,
+/// A home with TINY and a sink of its own on the test binary's sound server.
+fn with_sound() -> Option<Home> {
+    Home::with_sound().map(with_tiny)
 }
 
-impl Lab {
-    fn start() -> Option<Lab> {
-        Some(Lab {
-            home: Home::from(limber_lab::Home::with_sound()?),
-        })
+/// Starts TINY's step `only` with the configuration `config`, which asks how it went, and waits
+/// until the session has ended (its status says it is over) and its question is open.
+fn asking(home: &Home, config: &str, only: &str) -> Child {
+    let child = home
+        .test()
+        .args([
+            "--config", config, "run", "tiny", "--voice", "none", "--only", only,
+        ])
+        .spawn();
+    common::wait_for("the session's control socket", || home.socket().exists());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = home
+            .test()
+            .args(["ctl", "status", "--json"])
+            .any_status()
+            .run();
+        if out.status == Some(0) && out.stdout.contains("\"over\": true") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the session never ended");
+        std::thread::sleep(Duration::from_millis(100));
     }
-
-    /// `limber ARGS` in the home, playing into the lab's sink.
-    fn limber(&self, args: &[&str]) -> Command {
-        self.home.limber(args)
-    }
-
-    fn spawn(&self, args: &[&str]) -> std::process::Child {
-        self.limber(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    }
-
-    fn socket(&self) -> PathBuf {
-        self.home.home.socket()
-    }
+    std::thread::sleep(Duration::from_millis(300));
+    child
 }
 
-fn wait_output(child: std::process::Child, within: Duration) -> std::process::Output {
+fn wait_output(child: Child, within: Duration) -> std::process::Output {
     let deadline = Instant::now() + within;
     let waiter = std::thread::spawn(move || child.wait_with_output().unwrap());
     while !waiter.is_finished() {
@@ -720,16 +720,32 @@ fn wait_output(child: std::process::Child, within: Duration) -> std::process::Ou
     waiter.join().unwrap()
 }
 
+/// Plays TINY's first step to its end, within a minute.
+fn plays_its_first_step(home: &Home) {
+    let child = home
+        .test()
+        .args(["run", "tiny", "--voice", "none", "--only", "1"])
+        .spawn();
+    let out = wait_output(child, Duration::from_secs(60));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Every line of the log is a whole record or skipped as torn, and `limber history` reads it.
 fn assert_readable(home: &Home) -> serde_json::Value {
-    let (code, out, err) = home.output(&["history", "--json"]);
+    let out = home.test().args(["history", "--json"]).any_status().run();
     assert_eq!(
-        code,
+        out.status,
         Some(0),
-        "{err}\n{}",
+        "{}\n{}",
+        out.stderr,
         std::fs::read_to_string(home.log()).unwrap_or_default()
     );
-    serde_json::from_str(&out).unwrap()
+    out.json()
 }
 
 fn lines(path: &Path) -> Vec<serde_json::Value> {
@@ -742,8 +758,8 @@ fn lines(path: &Path) -> Vec<serde_json::Value> {
 
 #[test]
 fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
-    let Some(lab) = Lab::start() else { return };
-    let home = &lab.home;
+    let Some(home) = with_sound() else { return };
+    let home = &home;
 
     // Finished, answered by `limber ctl rate` while the question is open.
     std::fs::write(
@@ -753,21 +769,8 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
     .unwrap();
     let config = home.path().join("config/ask.json");
     let config = config.to_str().unwrap();
-    let child = lab.spawn(&[
-        "--config", config, "run", "tiny", "--voice", "none", "--only", "2",
-    ]);
     // The question opens once the session has ended: the status says it is over.
-    common::wait_for("the session's control socket", || lab.socket().exists());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let (code, out, _) = home.output(&["ctl", "status", "--json"]);
-        if code == Some(0) && out.contains("\"over\": true") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the session never ended");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(300));
+    let child = asking(home, config, "2");
     home.ok(&["ctl", "rate", "fine"]);
     let out = wait_output(child, Duration::from_secs(30));
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -788,20 +791,7 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
     // After the question, `ctl rate` has nobody to answer.
 
     // The bedside button: three presses (SIGUSR1) while the question is open are "hard".
-    let child = lab.spawn(&[
-        "--config", config, "run", "tiny", "--voice", "none", "--only", "3",
-    ]);
-    common::wait_for("the session's control socket", || lab.socket().exists());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let (code, out, _) = home.output(&["ctl", "status", "--json"]);
-        if code == Some(0) && out.contains("\"over\": true") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the session never ended");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(300));
+    let child = asking(home, config, "3");
     for _ in 0..3 {
         assert!(
             Command::new("kill")
@@ -821,8 +811,8 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
     assert_eq!(log.last().unwrap()["rating"]["by"], "button");
 
     // Stopped with `limber ctl stop`: an end record that says so, and no question.
-    let child = lab.spawn(&["run", "tiny", "--voice", "none"]);
-    common::wait_for("the session's control socket", || lab.socket().exists());
+    let child = home.test().args(["run", "tiny", "--voice", "none"]).spawn();
+    common::wait_for("the session's control socket", || home.socket().exists());
     std::thread::sleep(Duration::from_millis(1500));
     home.ok(&["ctl", "rate", "pain"]);
     home.ok(&["ctl", "stop"]);
@@ -839,7 +829,7 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
 
     // Killed outright: the begin record stays, and the next session writes on its own line.
     let before = lines(&home.log()).len();
-    let mut child = lab.spawn(&["run", "tiny", "--voice", "none"]);
+    let mut child = home.test().args(["run", "tiny", "--voice", "none"]).spawn();
     common::wait_for("the begin record", || lines(&home.log()).len() > before);
     std::thread::sleep(Duration::from_millis(500));
     child.kill().unwrap();
@@ -850,14 +840,7 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
     assert_eq!(last["ended"], "unfinished");
     assert_eq!(last["routine"]["id"], "tiny");
     // The killed session left its socket behind; the next session cleans it up.
-    let child = lab.spawn(&["run", "tiny", "--voice", "none", "--only", "1"]);
-    let out = wait_output(child, Duration::from_secs(60));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    plays_its_first_step(home);
     let report = assert_readable(home);
     let ended: Vec<&str> = report["sessions"]
         .as_array()
@@ -876,7 +859,7 @@ fn real_sessions_record_finished_stopped_and_killed_and_take_answers() {
         ]
     );
     // The pain before the kill eases the next session: it said so first.
-    let plan = home.json(&["plan", "tiny", "--json"]);
+    let plan = home.test().args(["plan", "tiny", "--json"]).run().json();
     assert_eq!(plan["levels"][0]["level"], 1);
 }
 
@@ -890,19 +873,23 @@ fn random_below(n: u64) -> u64 {
 
 #[test]
 fn two_hundred_kills_at_random_moments_never_leave_an_unreadable_log() {
-    let Some(lab) = Lab::start() else { return };
-    let home = &lab.home;
+    let Some(home) = with_sound() else { return };
+    let home = &home;
     // 150 sessions killed while they start, speak or write their begin record, and 50 `limber
     // rate` killed while they read the log or append to it; a few are let finish.
     for i in 0..200 {
         let mut child = if i % 4 == 3 {
-            home.limber(&["rate", "easy"])
+            home.test()
+                .args(["rate", "easy"])
+                .command()
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap()
         } else {
-            lab.limber(&["run", "tiny", "--voice", "none", "--only", "1"])
+            home.test()
+                .args(["run", "tiny", "--voice", "none", "--only", "1"])
+                .command()
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -920,7 +907,12 @@ fn two_hundred_kills_at_random_moments_never_leave_an_unreadable_log() {
     let report = assert_readable(home);
     let text = std::fs::read_to_string(home.log()).unwrap();
     // Every line is a whole record, or one cut short that the reader says it skipped.
-    let (_, _, notes) = home.output(&["-v", "history"]);
+    let notes = home
+        .test()
+        .args(["-v", "history"])
+        .any_status()
+        .run()
+        .stderr;
     let torn = notes.matches("skipped a line cut short").count();
     let broken = text
         .lines()
@@ -933,14 +925,7 @@ fn two_hundred_kills_at_random_moments_never_leave_an_unreadable_log() {
         "some sessions got as far as their begin record"
     );
     // Whatever was killed, a session after it records as usual.
-    let child = lab.spawn(&["run", "tiny", "--voice", "none", "--only", "1"]);
-    let out = wait_output(child, Duration::from_secs(60));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    plays_its_first_step(home);
     let after = assert_readable(home);
     assert_eq!(
         after["sessions"].as_array().unwrap().last().unwrap()["ended"],
@@ -979,13 +964,13 @@ fn at_a_terminal_the_keys_answer_the_question() {
     if common::missing(&["python3"], "the terminal tests") {
         return;
     }
-    let home = Home::new();
+    let home = home();
     // No sound server: at a terminal the session carries on with captions, and asks at the end.
     let mut cmd = Command::new("python3");
     cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pty_drive.py"))
         .arg(r#"[["sleep", 25], ["expect", "How did that feel?"], ["sleep", 0.5], ["send", "3"], ["expect", "Noted: hard."]]"#)
         .args([env!("CARGO_BIN_EXE_limber"), "run", "tiny", "--voice", "none", "--only", "2"]);
-    home.home.env(&mut cmd);
+    home.env(&mut cmd);
     cmd.env("TERM", "xterm");
     let out = cmd.output().unwrap();
     let screen = String::from_utf8_lossy(&out.stdout);
@@ -998,21 +983,23 @@ fn at_a_terminal_the_keys_answer_the_question() {
 
 #[test]
 fn ratings_written_at_once_never_tear_each_other() {
-    let home = Home::new();
+    let home = home();
     let today = jiff::Zoned::now().date();
-    home.write(&session("x", today, 10.0, Some(Ended::Finished)));
+    write_log(&home, &session("x", today, 10.0, Some(Ended::Finished)));
     // Thirty `limber rate` at the same moment, as beside a session: each line whole.
     let children: Vec<_> = (0..30)
         .map(|i| {
-            home.limber(&[
-                "rate",
-                ["easy", "fine", "hard"][i % 3],
-                "--note",
-                &"n".repeat(200 + i),
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap()
+            home.test()
+                .args([
+                    "rate",
+                    ["easy", "fine", "hard"][i % 3],
+                    "--note",
+                    &"n".repeat(200 + i),
+                ])
+                .command()
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap()
         })
         .collect();
     for mut c in children {

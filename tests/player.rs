@@ -1,31 +1,16 @@
 //! The player on paused tokio time: whole sessions run in milliseconds, with exact timestamps.
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use limber::plan::settings::{Settings, Sound};
-use limber::plan::timeline::{CueKind, Timeline, What, plan};
+use limber::plan::timeline::{CueKind, What, plan};
 use limber::routine::library;
 use limber::routine::{Exercise, Routine, Step, Work};
-use limber::session::player::{Control, Controls, Devices, OnResume, Report, Status, play};
-use limber::sound::clip::SoundSet;
-use limber::voice::{Voice, Voices};
-use limber_lab::captions::Recorded;
+use limber::session::player::{Control, OnResume, Status};
 use limber_lab::output::RecordingOutput;
+use limber_lab::session::{self, Run, Setup};
 use limber_lab::voice::FakeVoice;
 use tokio::time::Instant;
-
-type Said = Rc<RefCell<Vec<(Instant, String)>>>;
-
-struct Run {
-    report: Report,
-    timeline: Timeline,
-    output: RecordingOutput,
-    said: Said,
-    captions: Recorded,
-    start: Instant,
-}
 
 fn routine(id: &str) -> Routine {
     library::built_in(id).unwrap().load().unwrap()
@@ -49,78 +34,23 @@ async fn run_script(
     script: Vec<(Duration, Control)>,
     on_resume: OnResume,
 ) -> (Run, Vec<Status>) {
-    let settings = Settings {
-        sounds: SoundSet::built_in().lengths(),
-        ..Settings::default()
+    let setup = Setup {
+        script: Some(script),
+        on_resume,
+        ..Setup::new(voices)
     };
-    run_planned(routine, &settings, voices, script, on_resume).await
+    session::run(routine, setup).await
 }
 
-/// [`run_script`] with the plan made from `settings`.
-async fn run_planned(
-    routine: &Routine,
-    settings: &Settings,
-    voices: Vec<FakeVoice>,
-    script: Vec<(Duration, Control)>,
-    on_resume: OnResume,
-) -> (Run, Vec<Status>) {
-    let sounds = SoundSet::built_in();
-    let timeline = plan(routine, settings);
-    let said = voices.first().map(|v| v.said.clone()).unwrap_or_default();
-    let mut voices = Voices::new(
-        voices
-            .into_iter()
-            .map(|v| Box::new(v) as Box<dyn Voice>)
-            .collect(),
-    );
-    let output = RecordingOutput::default();
-    let mut captions = Recorded::default();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut controls = Controls::new(rx);
-    controls.on_resume = on_resume;
-    let status = controls.status.subscribe();
-    let start = Instant::now();
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let script = tokio::spawn({
-        let seen = seen.clone();
-        async move {
-            for (after, control) in script {
-                tokio::time::sleep_until(start + after).await;
-                let _ = tx.send(control);
-                // Let the player act on it.
-                tokio::time::sleep(Duration::from_millis(1)).await;
-                seen.lock().unwrap().push(status.borrow().clone());
-            }
-            // Holding the sender keeps the channel open until the session ends.
-            std::future::pending::<()>().await;
-        }
-    });
-    let report = {
-        let mut devices = Devices {
-            voices: &mut voices,
-            output: &output,
-            sounds: &sounds,
-            captions: &mut captions,
-            sound_volume: 0.8,
-            words_per_minute: settings.words_per_minute,
-            gap: settings.gap,
-        };
-        play(&timeline, &mut devices, &mut controls).await
-    };
-    script.abort();
-    let mut statuses = seen.lock().unwrap().clone();
-    statuses.push(controls.status.borrow().clone());
-    (
-        Run {
-            report,
-            timeline,
-            output,
-            said,
-            captions,
-            start,
-        },
-        statuses,
-    )
+/// The plan's settings with every line's real length known, as from the speech cache: 300 ms a
+/// word.
+fn known_lengths(routine: &Routine) -> Settings {
+    let mut settings = Setup::new(vec![]).settings;
+    for line in limber::voice::lengths::lines(&plan(routine, &settings)) {
+        let words = line.split_whitespace().count().max(1) as u64;
+        settings.spoken.insert(line, words * 300);
+    }
+    settings
 }
 
 fn fake(per_word_ms: u64) -> FakeVoice {
@@ -265,7 +195,7 @@ async fn every_cue_of_a_built_in_routine_starts_exactly_when_planned() {
         run.captions.lines
     );
     for (line, cue) in run.captions.lines.iter().zip(&captioned) {
-        let when = limber::plan::timeline::clock(cue.at);
+        let when = limber::report::words::clock(cue.at);
         assert!(line.starts_with(&when), "{line:?} should be at {when}");
     }
     // Captions carry the place: exercise, side and rep.
@@ -461,10 +391,8 @@ async fn stopping_silences_everything_at_once() {
 #[tokio::test(start_paused = true)]
 async fn a_step_is_done_only_once_the_session_has_gone_past_it() {
     let r = routine("in-bed");
-    let settings = Settings {
-        sounds: SoundSet::built_in().lengths(),
-        ..Settings::default()
-    };
+    // As the session plans it.
+    let settings = Setup::new(vec![]).settings;
     let rest = plan(&r, &settings).steps[1].clone();
     assert!(rest.title.starts_with("Rest, "), "{}", rest.title);
     // Two seconds into the rest: its words were said, but it is not done.
@@ -598,6 +526,35 @@ async fn a_pause_holds_the_clock_and_the_hold_goes_on_with_the_time_it_had_left(
 }
 
 #[tokio::test(start_paused = true)]
+async fn captions_show_session_time_which_a_pause_does_not_add_to() {
+    // Paused 2.05 s into the first hold for 5 s, and 1.5 s of resuming words.
+    let (run, _) = run_script(
+        &tiny(),
+        vec![fake(250)],
+        vec![(ms(16_000), Control::Pause), (ms(21_000), Control::Resume)],
+        OnResume::Continue,
+    )
+    .await;
+    let shown = |text: &str| -> Vec<&str> {
+        run.captions
+            .lines
+            .iter()
+            .filter(|l| l.ends_with(text))
+            .map(|l| &l[..5])
+            .collect()
+    };
+    // Before the pause and after it, each caption has the time it would have had without it:
+    // the hold ends at 23.95 s of the session, 30.45 s after it began.
+    assert_eq!(shown("Bridge. 2 reps, 10 second holds."), ["00:07"]);
+    assert_eq!(shown("(hold end)"), ["00:23", "00:39", "00:53"]);
+    // What the person did has the time the session stood still at.
+    assert_eq!(shown("Resuming: Bridge, rep 1 of 2."), ["00:16"]);
+    // And the last is within the plan's length, as though there had been no pause.
+    let last = run.captions.shown.last().unwrap().1;
+    assert!(last <= run.timeline.total, "{last} {}", run.timeline.total);
+}
+
+#[tokio::test(start_paused = true)]
 async fn resuming_can_restart_the_rep() {
     let (run, _) = run_script(
         &tiny(),
@@ -683,12 +640,15 @@ async fn previous_restarts_the_step_or_goes_back_one() {
     );
     assert_eq!(played_at(&run, 26), vec![20_000 + 53_280 - 7850]);
     assert_eq!(run.report.done, vec![1, 2, 3]);
-    // It says which: back one step, or this one from its start.
-    let notices = &run.captions.notices;
+    // It says which, as a caption at the session's time: back one step, or this one from its
+    // start.
+    let lines = &run.captions.lines;
     assert!(
-        notices.iter().any(|n| n.starts_with("back to step 1, "))
-            && notices.contains(&"back to the start of step 2, Bridge".to_string()),
-        "{notices:?}"
+        lines
+            .iter()
+            .any(|n| n.starts_with("00:09  Back to step 1, "))
+            && lines.contains(&"00:20  Back to the start of step 2, Bridge".to_string()),
+        "{lines:?}"
     );
 }
 
@@ -712,18 +672,15 @@ async fn repeat_says_the_last_words_again_and_the_hold_keeps_its_time() {
     assert_eq!(said_at(&run, "Rep 1 of 2."), vec![11_790, 16_000]);
     assert_eq!(played_at(&run, 10), vec![23_950]);
     assert_eq!(*volumes.borrow(), vec![0.9, 0.8, 0.9]);
+    let lines = &run.captions.lines;
     assert!(
-        run.captions
-            .notices
-            .contains(&"voice volume 80%".to_string())
+        lines.contains(&"00:02  Voice volume 80%".to_string()),
+        "{lines:?}"
     );
     // What is said again is written again.
     assert!(
-        run.captions
-            .notices
-            .contains(&"again: Rep 1 of 2.".to_string()),
-        "{:?}",
-        run.captions.notices
+        lines.contains(&"00:16  Again: Rep 1 of 2.".to_string()),
+        "{lines:?}"
     );
 }
 
@@ -803,30 +760,19 @@ async fn a_pause_during_the_resume_announcement_stays_paused() {
 
 #[tokio::test(start_paused = true)]
 async fn with_no_controls_a_session_plays_through_on_time() {
-    let sounds = SoundSet::built_in();
-    let settings = Settings {
-        sounds: sounds.lengths(),
-        ..Settings::default()
+    let setup = Setup {
+        script: None,
+        ..Setup::new(vec![fake(250)])
     };
-    let timeline = plan(&tiny(), &settings);
-    let mut voices = Voices::new(vec![Box::new(fake(250)) as Box<dyn Voice>]);
-    let output = RecordingOutput::default();
-    let mut captions = Recorded::default();
-    let start = Instant::now();
-    let report = play(
-        &timeline,
-        &mut Devices {
-            voices: &mut voices,
-            output: &output,
-            sounds: &sounds,
-            captions: &mut captions,
-            sound_volume: 0.8,
-            words_per_minute: settings.words_per_minute,
-            gap: settings.gap,
+    let (
+        Run {
+            report,
+            timeline,
+            start,
+            ..
         },
-        &mut Controls::none(),
-    )
-    .await;
+        _,
+    ) = session::run(&tiny(), setup).await;
     assert!(report.finished);
     assert_eq!(report.played.len(), timeline.cues.len());
     assert_eq!(report.elapsed, (start.elapsed()).as_millis() as u64);
@@ -836,19 +782,14 @@ async fn with_no_controls_a_session_plays_through_on_time() {
 #[tokio::test(start_paused = true)]
 async fn lines_of_known_length_heard_a_moment_late_do_not_add_up() {
     let routine = routine("in-bed");
-    // Every line's real length is known, as from the speech cache: 300 ms a word.
-    let mut settings = Settings {
-        sounds: SoundSet::built_in().lengths(),
-        ..Settings::default()
-    };
-    for line in limber::voice::lengths::lines(&plan(&routine, &settings)) {
-        let words = line.split_whitespace().count().max(1) as u64;
-        settings.spoken.insert(line, words * 300);
-    }
     // Each line is heard to end 5 ms after its known end, as a timer wakes a little late.
     let mut voice = fake(300);
     voice.linger = Duration::from_millis(5);
-    let (run, _) = run_planned(&routine, &settings, vec![voice], vec![], OnResume::Continue).await;
+    let setup = Setup {
+        settings: known_lengths(&routine),
+        ..Setup::new(vec![voice])
+    };
+    let (run, _) = session::run(&routine, setup).await;
     assert!(run.report.finished);
     let lines = run
         .report
@@ -865,54 +806,39 @@ async fn lines_of_known_length_heard_a_moment_late_do_not_add_up() {
 #[tokio::test(start_paused = true)]
 async fn every_cue_of_a_whole_routine_is_placed_on_its_frame_a_look_ahead_early() {
     let routine = routine("in-bed");
-    // Every line's real length is known, as from the speech cache: 300 ms a word.
-    let mut settings = Settings {
-        sounds: SoundSet::built_in().lengths(),
-        ..Settings::default()
-    };
-    for line in limber::voice::lengths::lines(&plan(&routine, &settings)) {
-        let words = line.split_whitespace().count().max(1) as u64;
-        settings.spoken.insert(line, words * 300);
-    }
-    let timeline = plan(&routine, &settings);
-    let sounds = SoundSet::built_in();
     let lookahead = Duration::from_millis(200);
     let mut voice = fake(300);
     voice.clips = Some(lookahead);
-    let said = voice.said.clone();
-    let mut voices = Voices::new(vec![Box::new(voice) as Box<dyn Voice>]);
-    let output = RecordingOutput {
-        lookahead,
-        ..RecordingOutput::default()
-    };
-    let mut captions = Recorded::default();
-    let start = Instant::now();
-    let report = play(
-        &timeline,
-        &mut Devices {
-            voices: &mut voices,
-            output: &output,
-            sounds: &sounds,
-            captions: &mut captions,
-            sound_volume: 0.8,
-            words_per_minute: settings.words_per_minute,
-            gap: settings.gap,
+    let setup = Setup {
+        settings: known_lengths(&routine),
+        output: RecordingOutput {
+            lookahead,
+            ..RecordingOutput::default()
         },
-        &mut Controls::none(),
-    )
-    .await;
-    assert!(report.finished);
+        script: None,
+        ..Setup::new(vec![voice])
+    };
+    let (run, _) = session::run(&routine, setup).await;
+    assert!(run.report.finished);
     // The frame of every sound and line on a 48 kHz output: exactly the plan's.
-    let frame = |t: Instant| (t - start).as_micros() as u64 * 48 / 1000;
-    let planned_sounds: Vec<u64> = timeline
+    let frame = |t: Instant| (t - run.start).as_micros() as u64 * 48 / 1000;
+    let planned_sounds: Vec<u64> = run
+        .timeline
         .cues
         .iter()
         .filter(|c| matches!(c.what, What::Sound(_)))
         .map(|c| c.at * 48)
         .collect();
-    let placed: Vec<u64> = output.played.borrow().iter().map(|p| frame(p.0)).collect();
+    let placed: Vec<u64> = run
+        .output
+        .played
+        .borrow()
+        .iter()
+        .map(|p| frame(p.0))
+        .collect();
     assert_eq!(placed, planned_sounds);
-    let planned_lines: Vec<(u64, String)> = timeline
+    let planned_lines: Vec<(u64, String)> = run
+        .timeline
         .cues
         .iter()
         .filter_map(|c| match &c.what {
@@ -920,39 +846,43 @@ async fn every_cue_of_a_whole_routine_is_placed_on_its_frame_a_look_ahead_early(
             _ => None,
         })
         .collect();
-    let lines: Vec<(u64, String)> = said
+    let lines: Vec<(u64, String)> = run
+        .said
         .borrow()
         .iter()
         .map(|(t, s)| (frame(*t), s.clone()))
         .collect();
     assert_eq!(lines, planned_lines);
     // Each sound was placed the look-ahead before its moment, not when it came.
-    for ((at, ..), asked) in output
+    for ((at, ..), asked) in run
+        .output
         .played
         .borrow()
         .iter()
-        .zip(output.asked.borrow().iter())
+        .zip(run.output.asked.borrow().iter())
     {
         assert_eq!(*at - *asked, lookahead);
     }
     // What is placed early is shown when it is heard: every caption at its cue's moment.
-    let planned_captions: Vec<u64> = timeline
+    let planned_captions: Vec<u64> = run
+        .timeline
         .cues
         .iter()
         .filter(|c| limber::session::captions::caption(c).is_some())
         .map(|c| c.at)
         .collect();
-    let shown: Vec<u64> = captions
+    let shown: Vec<u64> = run
+        .captions
         .shown
         .iter()
-        .map(|(t, _)| (*t - start).as_millis() as u64)
+        .map(|(t, _)| (*t - run.start).as_millis() as u64)
         .collect();
     assert_eq!(shown, planned_captions);
     assert!(
-        captions
+        run.captions
             .shown
             .iter()
-            .all(|(t, at)| (*t - start).as_millis() as u64 == *at)
+            .all(|(t, at)| (*t - run.start).as_millis() as u64 == *at)
     );
-    assert_eq!(report.elapsed, timeline.total);
+    assert_eq!(run.report.elapsed, run.timeline.total);
 }

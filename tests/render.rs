@@ -40,8 +40,9 @@ fn plan_json(home: &Home, routine: &str, voice: &str) -> serde_json::Value {
         .json()
 }
 
-/// Renders in-bed's chimes alone (no voice) at `rate`.
-fn render_chimes(rate: u32) -> (Timeline, SoundSet, Vec<i16>, u64) {
+/// Renders in-bed's chimes alone (no voice) at `rate`, to a file that lasts the plan's total to
+/// the sample.
+fn render_chimes(rate: u32) -> (Timeline, SoundSet, Vec<i16>) {
     let routine = limber::routine::library::find("in-bed", None)
         .unwrap()
         .load()
@@ -66,7 +67,8 @@ fn render_chimes(rate: u32) -> (Timeline, SoundSet, Vec<i16>, u64) {
     let (file, file_rate) = samples(&path);
     assert_eq!(file_rate, rate);
     assert_eq!(file.len() as u64, written);
-    (plan, sounds, file, written)
+    assert_eq!(written as usize, sample(plan.total, rate));
+    (plan, sounds, file)
 }
 
 /// The sample of a moment of the plan, worked out here and not by the renderer.
@@ -79,8 +81,7 @@ fn every_chime_starts_at_its_exact_sample() {
     // At the sounds' own rate nothing is converted, so each chime in the file must be the
     // sound file's own samples at the sound volume, from its cue's exact sample.
     let rate = limber::sound::chime::RATE;
-    let (plan, sounds, file, written) = render_chimes(rate);
-    assert_eq!(written as usize, sample(plan.total, rate));
+    let (plan, sounds, file) = render_chimes(rate);
 
     let mut checked = 0;
     for cue in &plan.cues {
@@ -126,8 +127,7 @@ fn every_chime_starts_at_its_exact_sample() {
 #[test]
 fn at_another_rate_each_chime_starts_on_time_and_keeps_its_length_and_level() {
     let rate = 24_000;
-    let (plan, sounds, file, written) = render_chimes(rate);
-    assert_eq!(written as usize, sample(plan.total, rate));
+    let (plan, sounds, file) = render_chimes(rate);
     let mut checked = 0;
     for cue in &plan.cues {
         let What::Sound(sound) = cue.what else {
@@ -182,20 +182,14 @@ fn a_rendered_twenty_minute_session_lasts_the_plans_total_to_the_sample() {
     let home = Home::new();
     let out_path = home.path().join("lower back.wav");
     let chapters = home.path().join("chapters.json");
-    let out = home
-        .command()
+    let stdout = home
+        .test()
         .args(["render", "lower-back-basics", "--voice", "espeak-ng", "-o"])
         .arg(&out_path)
         .arg("--chapters")
         .arg(&chapters)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run()
+        .stdout;
     assert!(stdout.starts_with("Wrote "), "{stdout}");
     // The plan, made afterwards from the same cache, is exact, and the file is exactly as long.
     let plan = plan_json(&home, "lower-back-basics", "espeak-ng");
@@ -250,17 +244,11 @@ fn prepare_fills_the_cache_once_and_makes_the_plan_exact() {
     let home = Home::new();
     let before = plan_json(&home, "in-bed", "espeak-ng");
     assert_eq!(before["speech"]["measured"], 0);
-    let out = home
-        .command()
+    let stdout = home
+        .test()
         .args(["prepare", "in-bed", "--voice", "espeak-ng"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run()
+        .stdout;
     let lines = before["speech"]["lines"].as_u64().unwrap();
     assert!(
         stdout.starts_with(&format!("In bed: {lines} lines, {lines} made now in ")),
@@ -273,19 +261,18 @@ fn prepare_fills_the_cache_once_and_makes_the_plan_exact() {
     assert_ne!(before["total_seconds"], after["total_seconds"]);
     // A second time there is nothing to make.
     let again = home
-        .command()
+        .test()
         .args(["prepare", "in-bed", "--voice", "espeak-ng"])
-        .output()
-        .unwrap();
+        .any_status()
+        .run()
+        .stdout;
     assert!(
-        String::from_utf8_lossy(&again.stdout)
-            .starts_with(&format!("In bed: {lines} lines, 0 made now in ")),
-        "{}",
-        String::from_utf8_lossy(&again.stdout)
+        again.starts_with(&format!("In bed: {lines} lines, 0 made now in ")),
+        "{again}"
     );
     // Another voice is another cache entry: its plan is estimated again.
     let slower = home
-        .command()
+        .test()
         .args([
             "plan",
             "in-bed",
@@ -295,44 +282,36 @@ fn prepare_fills_the_cache_once_and_makes_the_plan_exact() {
             "--voice-rate",
             "120",
         ])
-        .output()
-        .unwrap();
-    let slower: serde_json::Value = serde_json::from_slice(&slower.stdout).unwrap();
+        .any_status()
+        .run()
+        .json();
     assert_eq!(slower["speech"]["measured"], 0);
 }
 
 /// A configuration whose voice is the program `body`, written as a script.
-fn own_program(home: &Path, body: &str) -> PathBuf {
+fn own_program(home: &Home, body: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let program = home.join("my-tts");
     std::fs::write(&program, format!("#!/bin/sh\n{body}\n")).unwrap();
     std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let config = home.join("config.json");
-    std::fs::write(
-        &config,
-        serde_json::json!({
-            "voice": { "engine": "command", "program": program, "arguments": ["{output}"], "timeout": 1 }
-        })
-        .to_string(),
-    )
-    .unwrap();
-    config
+    home.config(serde_json::json!({
+        "voice": { "engine": "command", "program": program, "arguments": ["{output}"], "timeout": 1 }
+    }))
 }
 
 #[test]
 fn an_engine_that_fails_is_named_with_its_own_error_and_nothing_is_written() {
     let home = Home::new();
-    let config = own_program(home.path(), "echo 'voice model is missing' >&2\nexit 2");
+    let config = own_program(&home, "echo 'voice model is missing' >&2\nexit 2");
     let out_path = home.path().join("out.wav");
-    let out = home
-        .command()
+    let stderr = home
+        .test()
         .env("LIMBER_CONFIG", &config)
         .args(["render", "in-bed", "-o"])
         .arg(&out_path)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+        .status(1)
+        .run()
+        .stderr;
     assert!(
         stderr.starts_with("limber: cannot make the speech for In bed with my-tts: ")
             && stderr
@@ -357,51 +336,32 @@ fn an_engine_that_fails_is_named_with_its_own_error_and_nothing_is_written() {
     );
 
     // One that hangs is given up after its timeout.
-    let config = own_program(home.path(), "sleep 30");
+    let config = own_program(&home, "sleep 30");
     let started = std::time::Instant::now();
-    let out = home
-        .command()
+    home.test()
         .env("LIMBER_CONFIG", &config)
         .args(["prepare", "in-bed"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+        .status(1)
+        .stderr_has("took longer than 1 s over one line")
+        .run();
     assert!(started.elapsed().as_secs() < 10);
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("took longer than 1 s over one line"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]
 fn render_asks_for_a_known_format_and_the_system_voice_cannot_prepare() {
     let home = Home::new();
-    let out = home
-        .command()
+    home.test()
         .args(["render", "in-bed", "-o", "in-bed.ogg"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains(
-            "cannot tell the format of in-bed.ogg: name it .wav, .flac or .mp3, or give --format"
-        ),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = home
-        .command()
+        .status(2)
+        .stderr_has(
+            "cannot tell the format of in-bed.ogg: name it .wav, .flac or .mp3, or give --format",
+        )
+        .run();
+    home.test()
         .args(["prepare", "in-bed", "--voice", "system"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("the system voice makes no sound files; choose one that does"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .status(2)
+        .stderr_has("the system voice makes no sound files; choose one that does")
+        .run();
 }
 
 #[test]
@@ -410,18 +370,14 @@ fn a_routine_renders_with_chimes_alone() {
     let path = home.path().join("quiet.wav");
     let chapters = home.path().join("quiet.txt");
     let routine = root().join("tests/routines/heard.json");
-    assert!(
-        home.command()
-            .args(["render"])
-            .arg(&routine)
-            .args(["--voice", "none", "-o"])
-            .arg(&path)
-            .arg("--chapters")
-            .arg(&chapters)
-            .status()
-            .unwrap()
-            .success()
-    );
+    home.test()
+        .arg("render")
+        .arg(&routine)
+        .args(["--voice", "none", "-o"])
+        .arg(&path)
+        .arg("--chapters")
+        .arg(&chapters)
+        .run();
     let plan = plan_json(&home, routine.to_str().unwrap(), "none");
     let total_ms = (plan["total_seconds"].as_f64().unwrap() * 1000.0).round() as u64;
     assert_eq!(samples(&path).0.len() as u64, total_ms * 24);
@@ -440,18 +396,16 @@ fn ctrl_c_during_a_render_stops_the_engine_and_leaves_nothing() {
     let home = Home::new();
     let pid_file = home.path().join("tts.pid");
     let config = own_program(
-        home.path(),
+        &home,
         &format!("echo $$ > {}\nsleep 20", pid_file.display()),
     );
     let out_path = home.path().join("out.wav");
     let mut child = home
-        .command()
+        .test()
         .env("LIMBER_CONFIG", &config)
         .args(["render", "in-bed", "-o"])
         .arg(&out_path)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn();
     // Wait until the engine is at work on the first line.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while !pid_file.exists() {
@@ -502,22 +456,11 @@ fn piper_prepares_a_routine_in_one_process_and_renders_it_where_the_plan_says() 
     };
     let home = Home::new();
     let counting = common::give_piper(home.path(), &data);
-    let config = home.path().join("config.json");
-    std::fs::write(
-        &config,
-        serde_json::json!({ "voice": { "program": counting, "timeout": 120 } }).to_string(),
-    )
-    .unwrap();
+    let config =
+        home.config(serde_json::json!({ "voice": { "program": counting, "timeout": 120 } }));
     let run = |args: &[&str]| {
-        let out = home
-            .command()
-            .env("LIMBER_CONFIG", &config)
-            .args(args)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(out.status.success(), "{args:?}: {stderr}");
-        (String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+        let out = home.test().env("LIMBER_CONFIG", &config).args(args).run();
+        (out.stdout, out.stderr)
     };
     let (stdout, stderr) = run(&["prepare", "in-bed", "-v"]);
     assert!(
@@ -635,21 +578,16 @@ fn a_missing_or_corrupt_piper_model_is_named() {
     };
     let home = Home::new();
     common::give_piper(home.path(), &data);
-    let config = home.path().join("config.json");
-    std::fs::write(
-        &config,
-        serde_json::json!({ "voice": { "engine": "piper", "model": "/nonexistent/en_US-x-medium.onnx" } })
-            .to_string(),
-    )
-    .unwrap();
-    let out = home
-        .command()
+    let config = home.config(
+        serde_json::json!({ "voice": { "engine": "piper", "model": "/nonexistent/en_US-x-medium.onnx" } }),
+    );
+    let stderr = home
+        .test()
         .env("LIMBER_CONFIG", &config)
         .args(["prepare", "in-bed"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+        .status(1)
+        .run()
+        .stderr;
     assert_eq!(
         stderr.trim_end(),
         "limber: piper cannot start (its voice model /nonexistent/en_US-x-medium.onnx is not there)"
@@ -663,8 +601,8 @@ fn a_missing_or_corrupt_piper_model_is_named() {
         voices.join("en_US-broken-medium.onnx.json"),
     )
     .unwrap();
-    let out = home
-        .command()
+    let stderr = home
+        .test()
         .args([
             "prepare",
             "in-bed",
@@ -673,10 +611,9 @@ fn a_missing_or_corrupt_piper_model_is_named() {
             "--voice-name",
             "en_US-broken-medium",
         ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+        .status(1)
+        .run()
+        .stderr;
     assert!(
         stderr.contains("piper failed (exit status: 1): ") && stderr.contains("INVALID_PROTOBUF"),
         "{stderr}"
@@ -687,8 +624,8 @@ fn a_missing_or_corrupt_piper_model_is_named() {
         "nothing half-made is kept"
     );
     // A name that is no voice lists those there are.
-    let out = home
-        .command()
+    let stderr = home
+        .test()
         .args([
             "plan",
             "in-bed",
@@ -697,11 +634,11 @@ fn a_missing_or_corrupt_piper_model_is_named() {
             "--voice-name",
             "en_US-elvish-medium",
         ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+        .status(2)
+        .run()
+        .stderr;
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr).trim_end(),
+        stderr.trim_end(),
         "limber: piper has no voice named \"en_US-elvish-medium\"; it has en_US-broken-medium, en_US-joe-medium"
     );
 }

@@ -121,6 +121,13 @@ impl Home {
         self
     }
 
+    /// Writes `json` as the configuration file `config.json` in the home: its path, for
+    /// `--config` or `LIMBER_CONFIG`.
+    pub fn config(&self, json: impl std::fmt::Display) -> PathBuf {
+        self.write("config.json", &json.to_string());
+        self.join("config.json")
+    }
+
     /// The control socket of a session running in this home.
     pub fn socket(&self) -> PathBuf {
         self.join("xdg/limber/control.sock")
@@ -393,14 +400,7 @@ impl<'a> Test<'a> {
     /// Runs it to its end, checks what it must do, and returns what it printed.
     #[track_caller]
     pub fn run(self) -> Output {
-        let child = self.spawn();
-        let out = child.wait_with_output().unwrap();
-        let output = Output {
-            status: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            bytes: out.stdout,
-        };
+        let output = Output::from(self.spawn().wait_with_output().unwrap());
         self.check(&output);
         output
     }
@@ -462,6 +462,18 @@ pub struct Output {
     pub stderr: String,
     /// Its stdout as it was written, for what is not text (a rendered file).
     pub bytes: Vec<u8>,
+}
+
+impl From<std::process::Output> for Output {
+    /// What a finished process left (one started by [`Test::spawn`], or under another program).
+    fn from(out: std::process::Output) -> Output {
+        Output {
+            status: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            bytes: out.stdout,
+        }
+    }
 }
 
 impl Output {

@@ -1,7 +1,8 @@
 //! Captions that keep every line, as the terminal would show it.
 
-use limber::plan::timeline::{Cue, clock};
-use limber::session::captions::{Captions, caption};
+use limber::plan::timeline::Cue;
+use limber::report::words::clock;
+use limber::session::captions::{Captions, action_caption, caption};
 
 /// Captions for tests: every line, as it would be written.
 #[derive(Default)]
@@ -23,6 +24,12 @@ impl Captions for Recorded {
             self.lines.push(format!("{}  {text}", clock(elapsed)));
             self.shown.push((tokio::time::Instant::now(), elapsed));
         }
+    }
+    /// What the person did is a caption too, with its time, as the terminal writes it.
+    fn action(&mut self, text: &str, elapsed: u64) {
+        self.lines
+            .push(format!("{}  {}", clock(elapsed), action_caption(text)));
+        self.shown.push((tokio::time::Instant::now(), elapsed));
     }
     fn remaining(&mut self, _: u64) {
         self.countdowns += 1;

@@ -298,9 +298,14 @@ impl Sink {
     /// A recorder of this sink into the WAV file `path`, not started: mono at [`RATE`], in
     /// `format` ("s16le", or "float32le" for levels far below a 16-bit step). [`Sink::record`]
     /// starts one and waits for it.
+    ///
+    /// The recorder runs ahead of everything else on the machine (`nice -n -15`, where it may:
+    /// root, as in CI; elsewhere `nice` says it cannot and runs it as it is). A recorder that
+    /// waits behind busy processes drops stretches of the monitor's sound, and the recording
+    /// would then show gaps and shifts that were never heard.
     pub fn recorder(&self, path: &Path, format: &str) -> Command {
-        let mut cmd = Command::new("parec");
-        cmd.arg("-d")
+        let mut cmd = Command::new("nice");
+        cmd.args(["-n", "-15", "parec", "-d"])
             .arg(format!("{}.monitor", self.name))
             .args(["--latency-msec=20", "--file-format=wav", "--channels=1"])
             .arg(format!("--rate={RATE}"))

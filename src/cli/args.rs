@@ -75,8 +75,8 @@ pub struct Cli {
 const MESSAGES: &[(&str, &str, &str)] = &[
     (
         "run",
-        "Also tell the voice chosen, and each step, hold and pause as it happens, on stderr",
-        "Tell only faults on stderr: not pauses, skips, volume changes or waiting to start",
+        "Also tell the voice chosen, each step, hold and pause as it happens, and what the audio library itself said, on stderr",
+        "Tell only faults on stderr: not waiting to start, nor (without captions) pauses, skips or volume changes",
     ),
     (
         "plan",
@@ -97,6 +97,11 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "history",
         "Also tell, on stderr, each line of the log skipped because a crash cut it short",
         "Tell only faults on stderr, not the picture written",
+    ),
+    (
+        "devices",
+        "Also tell, on stderr, what the audio library itself said while it looked",
+        "Tell only faults on stderr",
     ),
     (
         "rate",

@@ -4,8 +4,8 @@ use serde_json::Value;
 use std::process::ExitCode;
 
 use super::print;
-use crate::plan::timeline::clock;
 use crate::report::error::Error;
+use crate::report::words::clock;
 use crate::session::control::{NO_ANSWER, request, socket_path, timed_out};
 
 /// Where the session is, in a few words: "Lower back basics, step 3 of 8: Bridge".

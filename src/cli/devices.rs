@@ -7,8 +7,7 @@ use crate::report::error::Error;
 
 /// `limber devices`: the audio outputs.
 pub fn list_devices() -> Result<ExitCode, Error> {
-    let devices = crate::sound::output::devices()
-        .map_err(|e| Error::Device(format!("cannot list the audio outputs: {e}")))?;
+    let devices = crate::sound::output::devices().map_err(Error::Device)?;
     let mut out = format!(
         "{} audio outputs; use with --device NAME or \"audio\": {{\"device\": NAME}} in the configuration:\n",
         devices.len()

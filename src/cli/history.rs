@@ -130,7 +130,12 @@ pub fn rate(config: &Config, rating: Rating, note: Option<&str>) -> Result<ExitC
         .and_then(|b| b.head())
         .map(|t| t.replace('T', " "))
         .unwrap_or_default();
-    let mut said = format!("Rated {name} ({when}): {}.", rating.word());
+    let mut said = format!(
+        "Rated {} ({}): {}.",
+        crate::report::words::shown(name),
+        crate::report::words::shown(&when),
+        rating.word()
+    );
     if rating == Rating::Pain {
         said.push_str(
             " Next time its exercises are a step easier. If the pain goes on, stop, and see a doctor or physiotherapist; get help at once with numbness, tingling or weakness in a leg, a fever, or trouble controlling your bladder or bowels.",

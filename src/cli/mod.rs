@@ -238,6 +238,18 @@ fn warn(text: &str) {
     eprintln!("limber: {}", crate::report::words::shown_lines(text));
 }
 
+/// The voice the configuration and the voice flags choose, its name checked, and said under
+/// `-v`: where every command that speaks starts.
+fn chosen_voice(config: &Config, args: &args::VoiceArgs) -> Result<Choice, Error> {
+    let choice = args.choice(config);
+    choice.check_name().map_err(Error::Usage)?;
+    crate::report::log::line(
+        crate::report::log::VERBOSE,
+        &format!("voice: {}", choice.describe()),
+    );
+    Ok(choice)
+}
+
 /// The voice's engine and cache, for commands that need sound files.
 fn synth_for(config: &Config, choice: &Choice) -> Result<Synth, Error> {
     let engine = choice.engine;

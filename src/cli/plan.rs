@@ -24,12 +24,7 @@ pub fn plan(
     let part = crate::plan::timeline::Part::of(&routine, from.as_deref(), only.as_deref())
         .map_err(Error::Usage)?;
     let sounds = config.sounds(&mut |w| super::warn(&w));
-    let choice = voice.choice(config);
-    choice.check_name().map_err(Error::Usage)?;
-    crate::report::log::line(
-        crate::report::log::VERBOSE,
-        &format!("voice: {}", choice.describe()),
-    );
+    let choice = super::chosen_voice(config, voice)?;
     let mut settings = choice.settings(&config.settings_for(&sounds));
     settings.eased = leveled.eased;
     let synth = choice

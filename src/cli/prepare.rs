@@ -5,18 +5,13 @@ use std::process::ExitCode;
 use super::args::VoiceArgs;
 use super::{clear_progress, megabytes, print, progress, stop_on_signal, synth_for};
 use crate::config::Config;
-use crate::plan::timeline::clock;
 use crate::report::error::Error;
+use crate::report::words::clock;
 use crate::routine::library;
 use crate::voice::lengths;
 
 pub fn prepare(config: &Config, names: &[String], voice: &VoiceArgs) -> Result<ExitCode, Error> {
-    let choice = voice.choice(config);
-    choice.check_name().map_err(Error::Usage)?;
-    crate::report::log::line(
-        crate::report::log::VERBOSE,
-        &format!("voice: {}", choice.describe()),
-    );
+    let choice = super::chosen_voice(config, voice)?;
     let synth = synth_for(config, &choice)?;
     stop_on_signal();
     let sounds = config.sounds(&mut |w| super::warn(&w));

@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use super::args::RenderArgs;
 use super::{clear_progress, megabytes, print, progress, stop_on_signal, stopped, synth_for};
 use crate::config::{Config, Engine};
-use crate::plan::timeline::{Part, clock};
+use crate::plan::timeline::Part;
 use crate::report::error::Error;
+use crate::report::words::clock;
 use crate::routine::library;
 use crate::sound::encode::Format;
 use crate::voice::lengths;
@@ -54,12 +55,7 @@ pub fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
     let routine = leveled.routine;
     let part =
         Part::of(&routine, args.from.as_deref(), args.only.as_deref()).map_err(Error::Usage)?;
-    let mut choice = args.voice.choice(config);
-    choice.check_name().map_err(Error::Usage)?;
-    crate::report::log::line(
-        crate::report::log::VERBOSE,
-        &format!("voice: {}", choice.describe()),
-    );
+    let mut choice = super::chosen_voice(config, &args.voice)?;
     if choice.engine == Engine::System {
         eprintln!("limber: the system voice cannot write files; espeak-ng speaks instead");
         choice = choice.with_engine(Engine::Preset("espeak-ng"));

@@ -19,8 +19,9 @@ use super::args::RunArgs;
 use crate::config::Choice;
 use crate::config::{Ask, Config, Engine};
 use crate::history::record::{Begin, RoutineId};
-use crate::plan::timeline::{Part, clock};
+use crate::plan::timeline::Part;
 use crate::report::error::Error;
+use crate::report::words::clock;
 use crate::routine::library;
 use crate::session::captions::{Captions, Quiet, Terminal};
 use crate::session::player::{Control, Controls, Devices, Status, play};
@@ -65,19 +66,14 @@ pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode,
     let mut captions: Box<dyn Captions> = match (captioned, &live) {
         (true, Some(live)) => Box::new(live.clone()),
         (true, None) => Box::new(Terminal::new(tty)),
-        (false, _) => Box::new(Quiet),
+        (false, _) => Box::new(Quiet::default()),
     };
 
     // The exercises at the levels the session log has reached.
     let leveled = super::leveled(config, &found.id, &written, args.levels);
     let routine = &leveled.routine;
     let sounds = config.sounds(&mut |w| captions.notice(&w));
-    let choice = args.voice.choice(config);
-    choice.check_name().map_err(Error::Usage)?;
-    crate::report::log::line(
-        crate::report::log::VERBOSE,
-        &format!("voice: {}", choice.describe()),
-    );
+    let choice = super::chosen_voice(config, &args.voice)?;
     let mut settings = choice.settings(&config.settings_for(&sounds));
     settings.eased = leveled.eased;
     // The speech cache of the chosen voice: lines it holds play at once, and their real lengths
@@ -115,6 +111,8 @@ pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode,
     crate::session::control::serve(claim.as_ref(), tx.clone(), status.subscribe());
     // Keys from the terminal, when there is one; the guard restores it however `run` ends.
     let keys = crate::session::keys::start(tx.clone());
+    // How to go on from a pause depends on it.
+    captions.keys(keys.is_some());
     // Ctrl-Z and `fg` pause and resume, on a terminal.
     if interactive {
         crate::session::suspend::listen(tx.clone(), status.subscribe(), live.clone());
@@ -181,6 +179,7 @@ pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode,
                 Some(live) => Box::new(live.clone()),
                 None => Box::new(Terminal::new(tty)),
             };
+            captions.keys(keys.is_some());
             captions.notice(&format!(
                 "no audio output ({}); carrying on with captions only. Check that a speaker is connected and not muted",
                 crate::report::error::clause(&why)
@@ -303,7 +302,8 @@ pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode,
     }
     let total = timeline.steps.len();
     let done = report.steps_done();
-    let took = clock(report.elapsed);
+    // The time exercised, as the session log keeps it (`limber history` shows the same).
+    let took = clock(report.elapsed.saturating_sub(report.paused));
     let skipped = match report.skipped.len() {
         0 => String::new(),
         n => format!(", {n} skipped"),

@@ -11,7 +11,7 @@
 //! - `view`: `limber history` as text and as JSON, and the end of a session compared.
 //! - `plot`: the SVG picture of progress.
 //!
-//! A session writes its records through `session::record`; this module uses only `routine`.
+//! A session writes its records through `session::record`; this module uses only `routine` and `report`.
 
 pub mod brief;
 pub mod level;

@@ -289,12 +289,6 @@ fn session_json(s: &Session) -> SessionJson {
     }
 }
 
-/// Minutes and seconds: `23:05`.
-fn clock(seconds: f64) -> String {
-    let s = seconds.round() as u64;
-    format!("{}:{:02}", s / 60, s % 60)
-}
-
 fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
@@ -308,13 +302,15 @@ fn row(log: &Briefs, s: &Brief) -> [String; 5] {
         }
         _ => "?".into(),
     };
+    // The log is the user's file, and may have been edited by hand: its text is shown escaped.
+    let shown = |text: &str| crate::report::words::shown(text).into_owned();
     let routine = log
         .routine(s)
-        .map_or("(begin not recorded)".to_string(), |r| r.name.to_string());
+        .map_or("(begin not recorded)".to_string(), |r| shown(&r.name));
     let ending = s.how();
     let length = match ending {
         Ending::Unfinished => "-".to_string(),
-        _ => clock(round1(s.active_seconds())),
+        _ => crate::report::words::clock((round1(s.active_seconds()) * 1000.0).round() as u64),
     };
     let steps = s
         .begin
@@ -329,7 +325,7 @@ fn row(log: &Briefs, s: &Brief) -> [String; 5] {
     };
     let mut rating = s.rating().map_or("-".to_string(), |r| r.word().to_string());
     if let Some(note) = s.note() {
-        rating.push_str(&format!(": {note}"));
+        rating.push_str(&format!(": {}", shown(note)));
     }
     [when, routine, length, done, rating]
 }

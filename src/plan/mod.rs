@@ -111,7 +111,10 @@ pub fn too_long_message(routine: &Routine, t: &timeline::TooLong) -> String {
     let length = if t.cues {
         format!("would have more than {} cues", timeline::MAX_CUES)
     } else if t.counted {
-        format!("would last at least {}", timeline::spoken_length(t.at))
+        format!(
+            "would last at least {}",
+            crate::report::words::short(std::time::Duration::from_millis(t.at))
+        )
     } else {
         "would last more than 4 hours".to_string()
     };

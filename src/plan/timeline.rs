@@ -16,6 +16,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::plan::settings::{Settings, Sound, fill};
+use crate::report::words::clock;
 use crate::routine::template::{Values, Var, format_seconds};
 use crate::routine::{Breathe, Exercise, Ms, Routine, Side, Step, Work};
 
@@ -160,23 +161,6 @@ pub fn speech_ms(text: &str, words_per_minute: f64) -> Ms {
         .count() as f64;
     let ms = 700.0 + words * 38_400.0 / words_per_minute + pauses * 650.0;
     ((ms / 10.0).round() * 10.0) as Ms
-}
-
-/// `mm:ss`, rounded down; minutes go past 59 rather than adding hours.
-pub fn clock(ms: Ms) -> String {
-    let s = ms / 1000;
-    format!("{:02}:{:02}", s / 60, s % 60)
-}
-
-/// A length as a person says it: `23 min`, `1 h 5 min`, `45 s`.
-pub fn spoken_length(ms: Ms) -> String {
-    let s = (ms + 500) / 1000;
-    match (s / 3600, (s % 3600) / 60) {
-        (0, 0) => format!("{s} s"),
-        (0, m) => format!("{m} min"),
-        (h, 0) => format!("{h} h"),
-        (h, m) => format!("{h} h {m} min"),
-    }
 }
 
 /// Plans a whole session.

@@ -1,7 +1,9 @@
 //! What limber tells on stderr besides errors, and how much of it.
 //!
 //! - `-q`: only faults (a voice that failed, a sound file that cannot be used, audio errors).
-//! - the default: faults, and what the person did (paused, resuming, skipping, waiting to start).
+//! - the default: faults, hints (waiting to start, the keys), and, in a session without captions,
+//!   what the person did (paused, resuming, skipping). With captions, what the person did is one
+//!   of the captions, on stdout with its time, not a line of this log.
 //! - `-v`: also every event as it happens (each step, hold, pause), one line each.
 //!
 //! When stderr is not a terminal (a service, a pipe, a file) each line starts with the local
@@ -14,9 +16,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// Where lines go instead of straight to stderr while a screen is drawn on (the live display,
-/// which writes them above its status area).
-type Sink = Box<dyn Fn(&str) + Send>;
+/// which writes them above its status area). It returns whether it wrote the line: a screen
+/// that is gone leaves it to be written as usual.
+type Sink = Box<dyn Fn(&str) -> bool + Send>;
 static SINK: Mutex<Option<Sink>> = Mutex::new(None);
+
+/// limber's own lines held back while the audio library's are caught ([`hushed`]).
+static HELD: Mutex<Option<Vec<String>>> = Mutex::new(None);
 
 /// Sends every line to `sink` until [`unset_sink`].
 pub fn set_sink(sink: Sink) {
@@ -47,9 +53,19 @@ pub fn line(level: u8, text: &str) {
         return;
     }
     // A warning may name a file or quote a configuration: never raw control characters.
-    let text = &*crate::report::words::shown_lines(text);
-    if let Some(sink) = SINK.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-        sink(text);
+    let text = crate::report::words::shown_lines(text);
+    if let Some(held) = HELD.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+        held.push(text.into_owned());
+        return;
+    }
+    write(&text);
+}
+
+/// Writes a line that is wanted, already escaped.
+fn write(text: &str) {
+    if let Some(sink) = SINK.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
+        && sink(text)
+    {
         return;
     }
     if std::io::stderr().is_terminal() || std::env::var_os("JOURNAL_STREAM").is_some() {
@@ -68,4 +84,38 @@ pub fn fault(text: &str) {
 /// What the person did, or what limber does about it.
 pub fn info(text: &str) {
     line(NORMAL, text);
+}
+
+/// Runs `f`, which calls into a library that writes on stderr itself (the audio library:
+/// ALSA's "ALSA lib pcm.c:2722:(snd_pcm_open_noupdate) Unknown PCM ..." when it looks for
+/// outputs), without letting those words reach the person: what it wrote is caught and told
+/// only with `-v`, each line after `who` ("the audio library said: ..."). limber's own lines
+/// written meanwhile, from any thread, are held back and written once it is done, so none is
+/// lost. One at a time: the catch is of the whole process's stderr.
+pub fn hushed<T>(who: &str, f: impl FnOnce() -> T) -> T {
+    use std::io::Read;
+    static ONE: Mutex<()> = Mutex::new(());
+    let _one = ONE.lock().unwrap_or_else(|p| p.into_inner());
+    *HELD.lock().unwrap_or_else(|p| p.into_inner()) = Some(Vec::new());
+    let caught = gag::BufferRedirect::stderr().ok();
+    let out = f();
+    let mut said = Vec::new();
+    if let Some(caught) = caught {
+        // Bounded: a library that wrote without end is told in its first lines.
+        let _ = caught.into_inner().take(64 * 1024).read_to_end(&mut said);
+    }
+    let held = HELD
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+        .unwrap_or_default();
+    for l in String::from_utf8_lossy(&said).lines().map(str::trim) {
+        if !l.is_empty() {
+            line(VERBOSE, &format!("{who} said: {l}"));
+        }
+    }
+    for text in held {
+        write(&text);
+    }
+    out
 }

@@ -1,5 +1,6 @@
 //! Plain words for numbers and lengths of time, the same everywhere limber writes them: "1
-//! exercise", "3 exercises", "about 21 minutes", "10 seconds", "5 s".
+//! exercise", "3 exercises", "about 21 minutes", "10 seconds", "5 s", and the one way a time in a
+//! session is shown as a clock, "00:16" ([`clock`]).
 
 /// `n` and the noun, singular or plural: "1 exercise", "2 exercises".
 pub fn count(n: usize, one: &str, many: &str) -> String {
@@ -41,6 +42,19 @@ pub fn length(ms: u64) -> String {
     parts.join(" ")
 }
 
+/// A moment of a session or a length as a clock shows it, to the whole second gone: "00:16",
+/// "23:05", and from an hour on "1:05:00". Every time stamp and length limber shows this way
+/// (the plan, captions, the status area, `ctl status`, `history`, the summary) is written by this,
+/// so the same length reads the same everywhere.
+pub fn clock(ms: u64) -> String {
+    let s = ms / 1000;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{:02}:{:02}", s / 60, s % 60)
+    }
+}
+
 /// A length as a short measure, for status lines and messages: "45 s", "5 min", "1 h 30 min".
 pub fn short(d: std::time::Duration) -> String {
     let total = d.as_secs_f64().round() as u64;
@@ -57,7 +71,17 @@ pub fn short(d: std::time::Duration) -> String {
 /// "about 21 minutes", "about 1 minute".
 pub fn about_minutes(ms: u64) -> String {
     let minutes = ((ms + 30_000) / 60_000).max(1) as usize;
-    format!("about {}", count(minutes, "minute", "minutes"))
+    // From an hour on, in hours and minutes, as the clock writes it (3:49:04): "about 229
+    // minutes" makes a person do the sum.
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("about {}", count(m, "minute", "minutes")),
+        (h, 0) => format!("about {}", count(h, "hour", "hours")),
+        (h, m) => format!(
+            "about {} {}",
+            count(h, "hour", "hours"),
+            count(m, "minute", "minutes")
+        ),
+    }
 }
 
 /// The first words of a line, for a title: "Lie on your back…".
@@ -132,13 +156,27 @@ mod tests {
         assert_eq!(short(Duration::from_secs(600)), "10 min");
         assert_eq!(short(Duration::from_secs(90)), "1 min 30 s");
         assert_eq!(short(Duration::from_secs(5400)), "1 h 30 min");
+        assert_eq!(short(Duration::from_secs(15_300)), "4 h 15 min");
         assert_eq!(about_minutes(50_000), "about 1 minute");
         assert_eq!(about_minutes(1_310_000), "about 22 minutes");
+        assert_eq!(about_minutes(3_600_000), "about 1 hour");
+        assert_eq!(about_minutes(13_744_150), "about 3 hours 49 minutes");
         assert_eq!(
             first_words("Lie on your back and rest.", 4),
             "Lie on your back…"
         );
         assert_eq!(first_words("Well done.", 4), "Well done");
+    }
+
+    #[test]
+    fn a_clock_reads_the_same_everywhere() {
+        assert_eq!(clock(0), "00:00");
+        assert_eq!(clock(16_999), "00:16");
+        assert_eq!(clock(17_000), "00:17");
+        assert_eq!(clock(1_385_000), "23:05");
+        assert_eq!(clock(3_599_999), "59:59");
+        assert_eq!(clock(3_900_000), "1:05:00");
+        assert_eq!(clock(14_400_000), "4:00:00");
     }
 
     #[test]

@@ -1,15 +1,19 @@
-//! Captions: each cue written out as it is spoken or played, for whoever can see a screen.
+//! Captions: each cue written out as it is spoken or played, for whoever can see a screen, and
+//! what the person did (paused, resuming, skipping), as the session's own lines with their time.
+//! Messages from limber (a fault, a hint) are not captions: they go to stderr ([`crate::report::log`]).
 //!
 //! On a terminal a line under the captions counts down the current hold. Anywhere else (a pipe,
 //! a log, systemd's journal) the captions are plain lines with no control codes.
 
 use std::io::Write;
 
-use crate::plan::timeline::{Cue, CueKind, Place, What, clock};
+use crate::plan::timeline::{Cue, CueKind, Place, What};
+use crate::report::words::clock;
 
 /// Where captions go.
 pub trait Captions {
-    /// A cue has started, `elapsed` ms into the session.
+    /// A cue has started, `elapsed` ms of session time into the session: time paused does not
+    /// count.
     fn cue(&mut self, cue: &Cue, elapsed: u64);
     /// Whether to call [`Captions::remaining`]: only a screen can show a countdown line.
     fn wants_countdown(&self) -> bool {
@@ -19,17 +23,49 @@ pub trait Captions {
     fn remaining(&mut self, _seconds: u64) {}
     /// Something the person should know that is not part of the routine: a fault.
     fn notice(&mut self, text: &str);
-    /// What the person did, or what limber does about it (paused, skipping): quieter than a
+    /// Something limber tells that is not a fault (a hint, waiting to start): quieter than a
     /// fault, left out with `-q`.
     fn info(&mut self, text: &str) {
         self.notice(text);
     }
-    /// The session has paused. Where a status area shows it, nothing more is written.
-    fn paused(&mut self) {
+    /// What the person did, or what the session does about it ("skipping to step 3, Cat",
+    /// "Resuming: Bridge, rep 2 of 5.", "voice volume 90%"), `elapsed` ms of session time in:
+    /// one of the session's captions where there are captions.
+    fn action(&mut self, text: &str, _elapsed: u64) {
+        self.info(text);
+    }
+    /// Whether keys are read from the terminal: how to go on from a pause says so.
+    fn keys(&mut self, _reading: bool) {}
+    /// The session has paused, `elapsed` ms of session time in. Where a status area shows it,
+    /// nothing more is written.
+    fn paused(&mut self, _elapsed: u64) {
         self.info("paused");
     }
     /// The last line of a session.
     fn summary(&mut self, text: &str);
+}
+
+/// How to go on from a pause, with what this session has: a key when keys are read, else the
+/// control command or the signal (SIGUSR1 pauses and resumes).
+pub fn how_to_resume(keys: bool) -> String {
+    if keys {
+        "press space to go on".to_string()
+    } else {
+        format!(
+            "`limber ctl resume` or `kill -USR1 {}` goes on",
+            std::process::id()
+        )
+    }
+}
+
+/// What the person did as a caption: escaped, and a sentence ("Skipping to step 3, Cat").
+pub fn action_caption(text: &str) -> String {
+    let text = crate::report::words::shown(text);
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// The caption of a cue, or `None` for cues that are better left unwritten (ticks). Its words
@@ -79,6 +115,8 @@ pub struct Terminal {
     tty: bool,
     /// A countdown line is showing and must be cleared before the next caption.
     countdown: bool,
+    /// Keys are read from the terminal.
+    keys: bool,
 }
 
 impl Terminal {
@@ -86,6 +124,7 @@ impl Terminal {
         Terminal {
             tty,
             countdown: false,
+            keys: false,
         }
     }
 
@@ -136,13 +175,31 @@ impl Captions for Terminal {
         }
     }
 
+    fn action(&mut self, text: &str, elapsed: u64) {
+        self.line(&format!("{}  {}", clock(elapsed), action_caption(text)));
+    }
+
+    fn keys(&mut self, reading: bool) {
+        self.keys = reading;
+    }
+
+    fn paused(&mut self, elapsed: u64) {
+        let words = format!("Paused: {}.", how_to_resume(self.keys));
+        self.line(&format!("{}  {words}", clock(elapsed)));
+    }
+
     fn summary(&mut self, text: &str) {
-        self.line(text);
+        // It names exercises from the session log, which is the user's file.
+        self.line(&crate::report::words::shown_lines(text));
     }
 }
 
-/// No captions; notices still go to stderr, where a service's log keeps them.
-pub struct Quiet;
+/// No captions; notices, and what the person did, still go to stderr, where a service's log
+/// keeps them.
+#[derive(Default)]
+pub struct Quiet {
+    keys: bool,
+}
 
 impl Captions for Quiet {
     fn cue(&mut self, _: &Cue, _: u64) {}
@@ -152,8 +209,14 @@ impl Captions for Quiet {
     fn info(&mut self, text: &str) {
         crate::report::log::info(text);
     }
+    fn keys(&mut self, reading: bool) {
+        self.keys = reading;
+    }
+    fn paused(&mut self, _: u64) {
+        crate::report::log::info(&format!("paused; {}", how_to_resume(self.keys)));
+    }
     fn summary(&mut self, text: &str) {
-        println!("{text}");
+        println!("{}", crate::report::words::shown_lines(text));
     }
 }
 
@@ -178,6 +241,22 @@ mod tests {
         assert_eq!(
             caption(&cue).unwrap(),
             "Bridge\\u001b[2J | Up\\u001b]0;pwned\\u0007."
+        );
+    }
+
+    #[test]
+    fn what_the_person_did_reads_as_a_caption_and_a_pause_says_how_to_go_on() {
+        assert_eq!(
+            action_caption("skipping to step 3, Cat\u{1b}[2J"),
+            "Skipping to step 3, Cat\\u001b[2J"
+        );
+        assert_eq!(how_to_resume(true), "press space to go on");
+        assert_eq!(
+            how_to_resume(false),
+            format!(
+                "`limber ctl resume` or `kill -USR1 {}` goes on",
+                std::process::id()
+            )
         );
     }
 

@@ -14,7 +14,9 @@
 //!
 //! A hook never delays a cue: it is started and left to run; a task reaps it. One still running
 //! after [`TIME_LIMIT`] is killed. The first hook that cannot start, fails or is killed is reported
-//! once on stderr; the session carries on either way. When the session ends, limber waits for the
+//! once on stderr, with the last line it wrote there; the session carries on either way. What a
+//! hook writes on stderr is never passed straight to the terminal (it would tear the live display,
+//! and could carry escape sequences): it is read, and shown escaped, when it failed, or with `-v`. When the session ends, limber waits for the
 //! hooks still running (each up to its time limit), so a `finish` hook is not cut short.
 
 use std::path::PathBuf;
@@ -46,7 +48,7 @@ impl Hooks {
         Hooks::with(
             program,
             TIME_LIMIT,
-            Arc::new(|text| eprintln!("limber: {text}")),
+            Arc::new(|text| crate::report::log::fault(&text)),
         )
     }
 
@@ -78,8 +80,9 @@ impl Hooks {
             )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
+            .stderr(Stdio::piped())
             .kill_on_drop(true);
-        let program = self.program.display().to_string();
+        let program = crate::report::words::shown(&self.program.display().to_string()).into_owned();
         let name = event.name;
         let tell = {
             let reported = Arc::clone(&self.reported);
@@ -103,10 +106,31 @@ impl Hooks {
             }
         };
         let limit = self.limit;
+        let stderr = child.stderr.take();
         self.running.spawn(async move {
-            match tokio::time::timeout(limit, child.wait()).await {
-                Ok(Ok(status)) if status.success() => {}
-                Ok(Ok(status)) => tell(format!("failed for \"{name}\" ({status})")),
+            let deadline = tokio::time::Instant::now() + limit;
+            let (waited, said) = tokio::join!(
+                tokio::time::timeout_at(deadline, child.wait()),
+                tokio::time::timeout_at(deadline, tail(stderr)),
+            );
+            let said = said.unwrap_or_default();
+            let last = said.lines().map(str::trim).rfind(|l| !l.is_empty());
+            match waited {
+                Ok(Ok(status)) if status.success() => {
+                    if let Some(line) = last {
+                        crate::report::log::line(
+                            crate::report::log::VERBOSE,
+                            &format!("the event hook said for \"{name}\": {line}"),
+                        );
+                    }
+                }
+                Ok(Ok(status)) => tell(match last {
+                    Some(line) => format!(
+                        "failed for \"{name}\" ({status}), saying: {}",
+                        crate::report::words::shown(line)
+                    ),
+                    None => format!("failed for \"{name}\" ({status})"),
+                }),
                 Ok(Err(e)) => tell(format!(
                     "could not be waited for (\"{name}\"): {}",
                     crate::report::error::plain(&e)
@@ -126,6 +150,23 @@ impl Hooks {
     pub async fn finish(mut self) {
         while self.running.join_next().await.is_some() {}
     }
+}
+
+/// The last few kilobytes a hook wrote on stderr, read to its end.
+async fn tail(stderr: Option<tokio::process::ChildStderr>) -> String {
+    use tokio::io::AsyncReadExt;
+    const KEPT: usize = 4096;
+    let mut kept = Vec::new();
+    if let Some(mut stderr) = stderr {
+        let mut buf = [0u8; 1024];
+        while let Ok(n @ 1..) = stderr.read(&mut buf).await {
+            kept.extend_from_slice(&buf[..n]);
+            if kept.len() > KEPT {
+                kept.drain(..kept.len() - KEPT);
+            }
+        }
+    }
+    String::from_utf8_lossy(&kept).into_owned()
 }
 
 /// An event's details as (name, value), in the order they are passed.
@@ -228,7 +269,10 @@ mod tests {
             let told = Arc::clone(&told);
             Arc::new(move |t| told.lock().unwrap().push(t))
         };
-        let failing = script(dir.path(), "exit 3");
+        let failing = script(
+            dir.path(),
+            "echo starting >&2\nprintf 'no lamp\\033[2J here\\n' >&2\nexit 3",
+        );
         let mut hooks = Hooks::with(failing, TIME_LIMIT, Arc::clone(&report));
         runtime().block_on(async {
             hooks.fire(&event("finish"));
@@ -240,6 +284,11 @@ mod tests {
         assert_eq!(told.len(), 2, "{told:?}");
         assert!(
             told[0].contains("failed for \"finish\" (exit status: 3)"),
+            "{told:?}"
+        );
+        // The last line it wrote on stderr is told with it, escaped.
+        assert!(
+            told[0].contains("(exit status: 3), saying: no lamp\\u001b[2J here; "),
             "{told:?}"
         );
         assert!(told[1].contains("cannot start for \"stop\""), "{told:?}");

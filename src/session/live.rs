@@ -12,9 +12,10 @@
 //! left) and from the cues themselves (a hold's or rest's length, the breathing), by a small
 //! thread that redraws four times a second only what changed, and at once on a resize. Captions
 //! are written above it, wrapped at word boundaries to the terminal's width with their text
-//! aligned after the time. Messages from limber (a fault, "skipping to step 4") go to stderr in a
-//! style of their own, dim, so they do not read as part of the routine; that the session is paused,
-//! and how to go on, is in the status area alone.
+//! aligned after the time; so is what the person did ("Skipping to step 4, Cat", "Resuming:
+//! Bridge, rep 2 of 5."), with its time, as the session's own line. Messages from limber (a fault,
+//! a hint) go to stderr in a style of their own, dim, so they do not read as part of the routine;
+//! that the session is paused, and how to go on, is in the status area alone.
 //!
 //! It is used only on a terminal that can move its cursor: with `TERM=dumb`, or when standard
 //! output is not a terminal, captions are plain lines ([`crate::session::captions::Terminal`]). Colour is
@@ -29,8 +30,9 @@ use crossterm::{cursor, queue, terminal};
 use tokio::sync::watch;
 
 use crate::plan::settings::Sound;
-use crate::plan::timeline::{Cue, CueKind, Quiet, Timeline, What, clock};
-use crate::session::captions::{Captions, caption};
+use crate::plan::timeline::{Cue, CueKind, Quiet, Timeline, What};
+use crate::report::words::clock;
+use crate::session::captions::{Captions, action_caption, caption, how_to_resume};
 use crate::session::player::Status;
 
 /// Whether this terminal gets the live display: standard output is a terminal that is not dumb.
@@ -124,12 +126,12 @@ pub fn lines(view: &View, width: usize, colour: bool) -> Vec<String> {
 
     // What now: paused, a timer, or nothing.
     if s.paused {
-        let how = if view.keys {
-            "Paused: press space to go on"
-        } else {
-            "Paused: `limber ctl resume` goes on"
-        };
-        out.push(paint(&fit(how, width), &[Style::Bold, Style::Yellow]));
+        let mut how = format!("Paused: {}", how_to_resume(view.keys));
+        if how.chars().count() > width && !view.keys {
+            // The command alone, where the signal does not fit too.
+            how = "Paused: `limber ctl resume` goes on".to_string();
+        }
+        out.push(paint(&fit(&how, width), &[Style::Bold, Style::Yellow]));
     } else if let Some((meter, gone, length)) = view.timer {
         out.push(meter_line(meter, gone, length, width, &paint));
     } else {
@@ -370,6 +372,21 @@ impl Screen {
         self.drawn = lines;
     }
 
+    /// Writes a caption above the status area, after its time, wrapped to the terminal's width.
+    fn caption(&mut self, text: &str, elapsed: u64) {
+        let width = columns();
+        let time = clock(elapsed);
+        let mut lines = wrap(&format!("{time}  {text}"), width.saturating_sub(1), 7);
+        if self.colour {
+            lines[0] = format!(
+                "{}{time}\x1b[0m{}",
+                Style::Dim.code(),
+                &lines[0][time.len()..]
+            );
+        }
+        self.above(&lines);
+    }
+
     /// Writes lines above the status area, then draws it again.
     fn above(&mut self, text: &[String]) {
         let mut out = std::io::stdout().lock();
@@ -450,8 +467,11 @@ impl Live {
         // written above the status area too, not over it.
         let weak = Arc::downgrade(&self.screen);
         crate::report::log::set_sink(Box::new(move |text| match weak.upgrade() {
-            Some(screen) => message(&screen, text),
-            None => eprintln!("limber: {text}"),
+            Some(screen) => {
+                message(&screen, text);
+                true
+            }
+            None => false,
         }));
         let screen = Arc::clone(&self.screen);
         std::thread::spawn(move || {
@@ -484,11 +504,6 @@ impl Live {
         let mut out = std::io::stdout().lock();
         let _ = queue!(out, cursor::Hide);
         s.draw(&mut out, true);
-    }
-
-    /// A message from limber: on stderr, above the status area, dim.
-    fn message(&self, text: &str) {
-        message(&self.screen, text);
     }
 }
 
@@ -558,30 +573,28 @@ impl Captions for Live {
         let Some(text) = caption(cue) else {
             return;
         };
-        let width = columns();
-        let time = clock(elapsed);
-        let mut lines = wrap(&format!("{time}  {text}"), width.saturating_sub(1), 7);
-        if s.colour {
-            lines[0] = format!(
-                "{}{time}\x1b[0m{}",
-                Style::Dim.code(),
-                &lines[0][time.len()..]
-            );
-        }
-        s.above(&lines);
+        s.caption(&text, elapsed);
     }
 
+    fn action(&mut self, text: &str, elapsed: u64) {
+        self.lock().caption(&action_caption(text), elapsed);
+    }
+
+    fn keys(&mut self, reading: bool) {
+        self.set_keys(reading);
+    }
+
+    // Messages go the way of every line limber tells (escaped, and as `-q` and `-v` say), and
+    // from there above the status area (`follow` set the way).
     fn notice(&mut self, text: &str) {
-        self.message(text);
+        crate::report::log::fault(text);
     }
 
     fn info(&mut self, text: &str) {
-        if crate::report::log::level() >= crate::report::log::NORMAL {
-            self.message(text);
-        }
+        crate::report::log::info(text);
     }
 
-    fn paused(&mut self) {
+    fn paused(&mut self, _: u64) {
         // The status area says it, and how to go on.
         let mut s = self.lock();
         let mut out = std::io::stdout().lock();
@@ -595,7 +608,7 @@ impl Captions for Live {
         s.timer = None;
         let mut out = std::io::stdout().lock();
         s.erase(&mut out);
-        for line in text.lines() {
+        for line in crate::report::words::shown_lines(text).lines() {
             for l in wrap(line, columns().saturating_sub(1), 0) {
                 let _ = queue!(out, Print(l), Print("\r\n"));
             }
@@ -652,6 +665,20 @@ mod tests {
             assert!(lines[3].contains("14:32 left"), "{lines:?}");
         }
         assert!(!lines(&view, 40, false).concat().contains('\x1b'));
+        // Paused, it says how to go on, in full where it fits.
+        let paused = View {
+            status: Status {
+                paused: true,
+                ..view.status.clone()
+            },
+            keys: false,
+            ..view.clone()
+        };
+        assert_eq!(
+            lines(&paused, 40, false)[2],
+            "Paused: `limber ctl resume` goes on"
+        );
+        assert!(lines(&paused, 100, false)[2].contains("or `kill -USR1 "));
         assert!(lines(&view, 40, true).concat().contains('\x1b'));
     }
 }

@@ -298,6 +298,8 @@ struct Player<'a, 'd> {
     /// For each step, the first cue after it: reaching that cue makes the step done.
     after: Vec<(usize, Option<usize>)>,
     paused: Duration,
+    /// When the pause under way began: the session's time stands still from there.
+    pause_began: Option<Instant>,
 }
 
 fn ms(d: Duration) -> Ms {
@@ -339,6 +341,7 @@ pub async fn play(timeline: &Timeline, dev: &mut Devices<'_>, ctl: &mut Controls
         skipped: Vec::new(),
         after,
         paused: Duration::ZERO,
+        pause_began: None,
     };
     let texts: Vec<String> = timeline
         .cues
@@ -400,6 +403,25 @@ pub async fn play(timeline: &Timeline, dev: &mut Devices<'_>, ctl: &mut Controls
 impl Player<'_, '_> {
     fn elapsed(&self) -> Ms {
         ms(self.now() - self.origin)
+    }
+
+    /// The session's time at `at`, as captions show it: from its start, less the time it was
+    /// paused (Ctrl-Z included), so a cue shown after a pause has the time it would have had
+    /// without it.
+    fn session_time(&self, at: Instant) -> Ms {
+        let at = self.pause_began.map_or(at, |began| at.min(began));
+        ms(at.saturating_duration_since(self.origin)).saturating_sub(ms(self.paused))
+    }
+
+    /// The session's time now.
+    fn time(&self) -> Ms {
+        self.session_time(self.now())
+    }
+
+    /// The pause under way has ended, `held` after it began.
+    fn unpause(&mut self, held: Duration) {
+        self.paused += held;
+        self.pause_began = None;
     }
 
     /// The session's clock: the output's.
@@ -576,7 +598,7 @@ impl Player<'_, '_> {
             }
             _ => format!("back to {what}"),
         };
-        self.dev.captions.info(&words);
+        self.dev.captions.action(&words, self.time());
         Flow::Goto(target)
     }
 
@@ -596,10 +618,11 @@ impl Player<'_, '_> {
     /// Holds the session until it is resumed, stopped or skipped.
     async fn paused(&mut self, timeline: &Timeline, index: usize, ctl: &mut Controls) -> Flow {
         let since = self.now();
+        self.pause_began = Some(since);
         self.silence();
         self.publish(timeline, ctl, true);
         self.event(timeline, ctl, "pause");
-        self.dev.captions.paused();
+        self.dev.captions.paused(self.time());
         loop {
             let c = self.next_control(ctl).await.unwrap_or(Control::Resume);
             match c {
@@ -607,31 +630,31 @@ impl Player<'_, '_> {
                 Control::Help => self.dev.captions.notice(crate::session::keys::HELP),
                 Control::VolumeUp | Control::VolumeDown => self.volume(c),
                 Control::Stop => {
-                    self.paused += self.now() - since;
+                    self.unpause(self.now() - since);
                     return Flow::Stop;
                 }
                 Control::Next | Control::Previous => {
-                    self.paused += self.now() - since;
+                    self.unpause(self.now() - since);
                     return self.skip(c, timeline);
                 }
                 Control::Resume | Control::Toggle => {
                     let here = self.here(timeline, index);
                     let words = resume_words(timeline, here);
-                    self.dev.captions.info(&words);
+                    self.dev.captions.action(&words, self.time());
                     self.say_now(&words, ctl);
                     match self.wait(None, ctl).await {
                         Ok(()) => {}
                         Err(Interrupt::Control(Control::Stop)) => {
-                            self.paused += self.now() - since;
+                            self.unpause(self.now() - since);
                             return Flow::Stop;
                         }
                         Err(Interrupt::Control(Control::Pause | Control::Toggle)) => {
                             self.silence();
-                            self.dev.captions.paused();
+                            self.dev.captions.paused(self.time());
                             continue;
                         }
                         Err(Interrupt::Control(c @ (Control::Next | Control::Previous))) => {
-                            self.paused += self.now() - since;
+                            self.unpause(self.now() - since);
                             return self.skip(c, timeline);
                         }
                         Err(Interrupt::Control(_)) => {}
@@ -643,7 +666,7 @@ impl Player<'_, '_> {
                         .checked_sub(Duration::from_millis(self.dev.gap))
                         .unwrap_or(self.free);
                     let held = words_end.max(self.now()) - since;
-                    self.paused += held;
+                    self.unpause(held);
                     if ctl.on_resume == OnResume::RestartRep {
                         // A pause in a rest was rest enough: the next rep starts.
                         let resting = timeline.cues.get(here).map(|c| &c.what)
@@ -676,9 +699,8 @@ impl Player<'_, '_> {
         let step = if c == Control::VolumeUp { 0.1 } else { -0.1 };
         self.volume = ((self.volume + step) * 10.0).round().clamp(0.0, 10.0) / 10.0;
         self.dev.voices.set_volume(self.volume);
-        self.dev
-            .captions
-            .info(&format!("voice volume {:.0}%", self.volume * 100.0));
+        let words = format!("voice volume {:.0}%", self.volume * 100.0);
+        self.dev.captions.action(&words, self.time());
     }
 
     /// The last cue's words again, from the start.
@@ -689,7 +711,9 @@ impl Player<'_, '_> {
                 self.dev.voices.stop();
             }
             // What is said again is written again, for whoever reads instead of listening.
-            self.dev.captions.info(&format!("again: {text}"));
+            self.dev
+                .captions
+                .action(&format!("again: {text}"), self.time());
             self.say_now(&text, ctl);
         }
     }
@@ -731,7 +755,7 @@ impl Player<'_, '_> {
                 self.hold_until = Some(due + Duration::from_millis(cue.duration));
             }
             played.at = ms(due.saturating_duration_since(self.origin));
-            self.dev.captions.cue(cue, self.elapsed());
+            self.dev.captions.cue(cue, self.session_time(self.now()));
             return Ok(played);
         }
 
@@ -797,7 +821,7 @@ impl Player<'_, '_> {
         // the status, the events for hooks) comes when it is heard.
         self.wait(Some(placed_at), ctl).await?;
         played.at = ms(placed_at - self.origin);
-        self.dev.captions.cue(cue, played.at);
+        self.dev.captions.cue(cue, self.session_time(placed_at));
         if cue.kind != CueKind::Silence && self.hold_until.is_some_and(|h| self.now() >= h) {
             self.hold_until = None;
         }

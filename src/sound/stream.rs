@@ -53,6 +53,42 @@ pub struct Faults {
     pub gaps: AtomicU64,
     /// Any other error, with the device still playing.
     pub other: AtomicU64,
+    /// Every error, told or not: the first [`TOLD`] are told with `-v`.
+    pub all: AtomicU64,
+}
+
+/// How many of the audio library's own reports of faults `-v` shows: some outputs report the
+/// same fault hundreds of times a second.
+pub const TOLD: u64 = 5;
+
+/// What the audio library reported, in words a person can act on; its own words are told with
+/// `-v` only.
+pub fn audio_words(e: &cpal::Error) -> String {
+    crate::report::log::line(
+        crate::report::log::VERBOSE,
+        &format!("the audio library said: {}", crate::sound::output::chain(e)),
+    );
+    let words = match e.kind() {
+        cpal::ErrorKind::DeviceNotAvailable => {
+            "the output is not there (unplugged or switched off, or no sound server is running)"
+        }
+        cpal::ErrorKind::HostUnavailable => {
+            "the sound system does not answer (is the sound server running?)"
+        }
+        cpal::ErrorKind::DeviceBusy => "another program is using the output",
+        cpal::ErrorKind::PermissionDenied => {
+            "this user may not use the output (on Linux, add the user to the audio group)"
+        }
+        cpal::ErrorKind::UnsupportedConfig | cpal::ErrorKind::UnsupportedOperation => {
+            "the output cannot play sound as limber makes it"
+        }
+        cpal::ErrorKind::ResourceExhausted => "the system ran out of threads or memory",
+        cpal::ErrorKind::StreamInvalidated | cpal::ErrorKind::DeviceChanged => {
+            "the output changed while it was being opened"
+        }
+        _ => "the audio library could not use the output",
+    };
+    words.to_string()
 }
 
 /// One open stream.
@@ -134,7 +170,6 @@ pub struct LiveOutput {
     without: Cell<(Instant, Instant)>,
     /// The built-in sounds converted to the stream's rate, by clip.
     converted: RefCell<HashMap<usize, Samples>>,
-    voice_gain: Cell<f32>,
 }
 
 fn period() -> u32 {
@@ -178,9 +213,9 @@ fn describe(d: &cpal::Device, default: Option<&str>) -> Device {
     }
 }
 
-/// The outputs there are, with the audio library's own noise held back.
+/// The outputs there are; call with the audio library's own words held back
+/// ([`crate::report::log::hushed`]).
 fn output_devices() -> Result<(Vec<cpal::Device>, Vec<Device>), String> {
-    let quiet = gag::Gag::stderr().ok();
     let host = host();
     let pulse = host.id() != cpal::HostId::Alsa;
     let default = host
@@ -190,8 +225,7 @@ fn output_devices() -> Result<(Vec<cpal::Device>, Vec<Device>), String> {
     let listed = host
         .output_devices()
         .map(|d| d.collect::<Vec<_>>())
-        .map_err(|e| format!("cannot list the audio outputs: {e}"));
-    drop(quiet);
+        .map_err(|e| format!("cannot list the audio outputs: {}", audio_words(&e)));
     let (all, described): (Vec<_>, Vec<_>) = listed?
         .into_iter()
         .map(|d| {
@@ -207,8 +241,11 @@ fn output_devices() -> Result<(Vec<cpal::Device>, Vec<Device>), String> {
 
 /// The outputs there are: the sound server's sinks with their descriptions, or the ALSA cards.
 pub fn devices() -> Result<Vec<Device>, String> {
-    Ok(output_devices()?.1)
+    crate::report::log::hushed(LIBRARY, || Ok(output_devices()?.1))
 }
+
+/// Who said what the audio library writes on stderr, as `-v` tells it.
+const LIBRARY: &str = "the audio library";
 
 /// The output named `name`: by its name or description, or else the one whose name or
 /// description contains it (ignoring case).
@@ -227,37 +264,38 @@ fn go_first() {
     let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), -10);
 }
 
+/// What opening the output takes, in one value: the settings, the flags its callback raises,
+/// and the session's moment of the new stream's frame 0.
+struct Opening {
+    settings: OutputSettings,
+    lost: Arc<AtomicBool>,
+    faults: Arc<Faults>,
+    origin: Instant,
+}
+
 /// Opens the output on a thread that goes first: the threads the audio library starts for the
 /// stream (the callback's, and the sound server bridge's own loop) take their priority from the
 /// one that opens it, and on a machine whose cores are busy none of them may wait.
-fn open(
-    settings: &OutputSettings,
-    lost: &Arc<AtomicBool>,
-    faults: &Arc<Faults>,
-    origin: Instant,
-    voice_gain: f32,
-) -> Result<Live, String> {
-    let (settings, lost, faults) = (settings.clone(), Arc::clone(lost), Arc::clone(faults));
+fn open(opening: Opening) -> Result<Live, String> {
     std::thread::Builder::new()
         .name("limber-audio".into())
         .spawn(move || {
             go_first();
-            open_here(&settings, &lost, &faults, origin, voice_gain)
+            open_here(&opening)
         })
         .map_err(|e| format!("cannot start the audio thread: {e}"))?
         .join()
         .unwrap_or_else(|_| Err("the audio library failed while opening the output".into()))
 }
 
-fn open_here(
-    settings: &OutputSettings,
-    lost: &Arc<AtomicBool>,
-    faults: &Arc<Faults>,
-    origin: Instant,
-    voice_gain: f32,
-) -> Result<Live, String> {
-    let quiet = gag::Gag::stderr().ok();
-    let opened = (|| {
+fn open_here(opening: &Opening) -> Result<Live, String> {
+    let Opening {
+        settings,
+        lost,
+        faults,
+        ..
+    } = opening;
+    let opened = crate::report::log::hushed(LIBRARY, || {
         let device = match &settings.device {
             Some(name) => find_device(name)?,
             // The default output goes through ALSA: measured, it costs less processor time
@@ -269,23 +307,38 @@ fn open_here(
         };
         let default = device
             .default_output_config()
-            .map_err(|e| crate::sound::output::chain(&e))?;
+            .map_err(|e| audio_words(&e))?;
         let rate = default.sample_rate();
         let channels = default.channels();
         let period = period();
         let (mixer, schedule) = Mixer::scheduled(rate);
         let callback_faults = Arc::clone(faults);
         let callback_lost = Arc::clone(lost);
-        let on_error = move |e: cpal::Error| match e.kind() {
-            cpal::ErrorKind::DeviceNotAvailable
-            | cpal::ErrorKind::HostUnavailable
-            | cpal::ErrorKind::StreamInvalidated
-            | cpal::ErrorKind::DeviceChanged => callback_lost.store(true, Ordering::Relaxed),
-            cpal::ErrorKind::Xrun => {
-                callback_faults.gaps.fetch_add(1, Ordering::Relaxed);
+        // Faults are counted here and told by the session, in its own words, when they
+        // mattered: a device gone at once, gaps at the end. The library's words are for `-v`.
+        let on_error = move |e: cpal::Error| {
+            match e.kind() {
+                cpal::ErrorKind::DeviceNotAvailable
+                | cpal::ErrorKind::HostUnavailable
+                | cpal::ErrorKind::StreamInvalidated
+                | cpal::ErrorKind::DeviceChanged => callback_lost.store(true, Ordering::Relaxed),
+                cpal::ErrorKind::Xrun => {
+                    callback_faults.gaps.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => {
+                    callback_faults.other.fetch_add(1, Ordering::Relaxed);
+                }
             }
-            _ => {
-                callback_faults.other.fetch_add(1, Ordering::Relaxed);
+            if callback_faults.all.fetch_add(1, Ordering::Relaxed) < TOLD
+                && crate::report::log::level() >= crate::report::log::VERBOSE
+            {
+                crate::report::log::line(
+                    crate::report::log::VERBOSE,
+                    &format!(
+                        "the audio output reported: {}",
+                        crate::sound::output::chain(&e)
+                    ),
+                );
             }
         };
         let build = |buffer: cpal::BufferSize, mixer: Mixer| {
@@ -301,34 +354,16 @@ fn open_here(
             }
         };
         // Devices that refuse the period get their own.
-        let (stream, period) = match build(cpal::BufferSize::Fixed(period), mixer) {
-            Ok(s) => (s, period),
+        let (stream, schedule) = match build(cpal::BufferSize::Fixed(period), mixer) {
+            Ok(s) => (s, schedule),
             Err(_) => {
                 let (mixer, fresh) = Mixer::scheduled(rate);
-                let s = build(cpal::BufferSize::Default, mixer)
-                    .map_err(|e| crate::sound::output::chain(&e))?;
-                return finish(
-                    s,
-                    fresh,
-                    rate,
-                    u64::from(period),
-                    origin,
-                    settings,
-                    voice_gain,
-                );
+                let s = build(cpal::BufferSize::Default, mixer).map_err(|e| audio_words(&e))?;
+                (s, fresh)
             }
         };
-        finish(
-            stream,
-            schedule,
-            rate,
-            u64::from(period),
-            origin,
-            settings,
-            voice_gain,
-        )
-    })();
-    drop(quiet);
+        finish(stream, schedule, rate, u64::from(period), opening)
+    });
     let live = opened?;
     lost.store(false, Ordering::Relaxed);
     Ok(live)
@@ -339,24 +374,21 @@ fn finish(
     mut schedule: Schedule,
     rate: u32,
     period: u64,
-    origin: Instant,
-    settings: &OutputSettings,
-    voice_gain: f32,
+    opening: &Opening,
 ) -> Result<Live, String> {
-    if settings.keep_alive {
+    if opening.settings.keep_alive {
         schedule.send(Command::KeepAlive(Some(KEEP_ALIVE_LEVEL)));
     }
-    let _ = voice_gain;
-    stream.play().map_err(|e| crate::sound::output::chain(&e))?;
+    stream.play().map_err(|e| audio_words(&e))?;
     Ok(Live {
         _stream: stream,
         schedule: RefCell::new(schedule),
         rate,
         period,
-        origin,
+        origin: opening.origin,
         seen: Cell::new((0, Instant::now())),
         stalled: Cell::new(false),
-        last: Cell::new(origin),
+        last: Cell::new(opening.origin),
     })
 }
 
@@ -404,7 +436,12 @@ impl LiveOutput {
         let lost = Arc::new(AtomicBool::new(false));
         let faults = Arc::new(Faults::default());
         let now = Instant::now();
-        let live = open(&settings, &lost, &faults, now, 1.0)?;
+        let live = open(Opening {
+            settings: settings.clone(),
+            lost: Arc::clone(&lost),
+            faults: Arc::clone(&faults),
+            origin: now,
+        })?;
         Ok(LiveOutput {
             settings,
             live: RefCell::new(Some(live)),
@@ -415,7 +452,6 @@ impl LiveOutput {
             reopening: RefCell::new(None),
             without: Cell::new((now, now)),
             converted: RefCell::new(HashMap::new()),
-            voice_gain: Cell::new(1.0),
         })
     }
 
@@ -481,16 +517,16 @@ impl LiveOutput {
             return false;
         }
         let (tx, rx) = std::sync::mpsc::channel();
-        let (settings, lost, faults) = (
-            self.settings.clone(),
-            Arc::clone(&self.lost),
-            Arc::clone(&self.faults),
-        );
-        let origin = self.now();
+        let opening = Opening {
+            settings: self.settings.clone(),
+            lost: Arc::clone(&self.lost),
+            faults: Arc::clone(&self.faults),
+            origin: self.now(),
+        };
         let spawned = std::thread::Builder::new()
             .name("limber-reopen".into())
             .spawn(move || {
-                let _ = tx.send(open(&settings, &lost, &faults, origin, 1.0));
+                let _ = tx.send(open(opening));
             });
         match spawned {
             Ok(_) => *self.reopening.borrow_mut() = Some(rx),
@@ -600,9 +636,8 @@ impl crate::sound::output::Output for LiveOutput {
     }
 
     fn gain(&self, group: Group, volume: f32) {
-        if group == Group::Voice {
-            self.voice_gain.set(volume);
-        }
+        // Only what is sounding changes: every clip placed later carries its own volume, so a
+        // stream opened again after a device came back needs nothing remembered here.
         self.send(Command::Gain(group, volume.clamp(0.0, 1.0)));
     }
 

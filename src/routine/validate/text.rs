@@ -206,49 +206,24 @@ impl Checker<'_> {
         let Kind::TextList { max_items } = self.field(obj, key).kind else {
             unreachable!("{key} is not a list of texts")
         };
-        let Value::Array(items) = value else {
-            self.wrong_type(
-                obj,
-                key,
-                value,
-                "a list of texts in [ ]",
-                "[\"One\", \"Two\", \"Three\"]",
-            );
-            return None;
-        };
-        if items.elements.len() != max_items {
+        let items = self.array(obj, key, "texts", "[\"One\", \"Two\", \"Three\"]")?;
+        if items.len() != max_items {
             self.error(
                 &obj.path(key),
                 start(value),
-                format!("has {} words; give all {max_items}", items.elements.len()),
+                format!("has {} words; give all {max_items}", items.len()),
                 "give every number from one to ten, so a countdown of any length is spoken in one language",
             );
             return None;
         }
-        let mut out = Vec::new();
-        for (i, item) in items.elements.iter().enumerate() {
-            match item {
-                Value::StringLit(s) if !s.value.trim().is_empty() => {
-                    if !self.plain(&format!("{}[{i}]", obj.path(key)), item, &s.value) {
-                        return None;
-                    }
-                    out.push(s.value.trim().to_string())
-                }
-                other => {
-                    self.error(
-                        &format!("{}[{i}]", obj.path(key)),
-                        start(other),
-                        format!(
-                            "expected a word in double quotes, found {}",
-                            describe(other)
-                        ),
-                        self.field(obj, key).doc,
-                    );
-                    return None;
-                }
-            }
-        }
-        Some(out)
+        self.text_items(
+            obj,
+            key,
+            items,
+            |t| (!t.trim().is_empty()).then(|| t.trim().to_string()),
+            "a word",
+            self.field(obj, key).doc,
+        )
     }
 
     /// A program's arguments: a list of texts, kept exactly as written.
@@ -257,47 +232,61 @@ impl Checker<'_> {
         let Kind::Arguments { max_items } = self.field(obj, key).kind else {
             unreachable!("{key} is not a list of arguments")
         };
-        let Value::Array(items) = value else {
-            self.wrong_type(
-                obj,
-                key,
-                value,
-                "a list of texts in [ ]",
-                "[\"--output\", \"{output}\"]",
-            );
-            return None;
-        };
-        if items.elements.len() > max_items {
+        let items = self.array(obj, key, "texts", "[\"--output\", \"{output}\"]")?;
+        if items.len() > max_items {
             self.error(
                 &obj.path(key),
                 start(value),
-                format!(
-                    "has {} arguments, more than {max_items}",
-                    items.elements.len()
-                ),
+                format!("has {} arguments, more than {max_items}", items.len()),
                 self.field(obj, key).doc,
             );
             return None;
         }
+        self.text_items(
+            obj,
+            key,
+            items,
+            |t| Some(t.to_string()),
+            "text",
+            "write every argument as text, numbers too: \"1.2\"",
+        )
+    }
+
+    /// The items of a list of texts, each pointed at as `key[i]`: `keep` gives what an item
+    /// holds, or `None` for one that is not the `expected` text (then `help` says what to write);
+    /// a control character is refused where it is written.
+    fn text_items(
+        &mut self,
+        obj: &Obj,
+        key: &str,
+        items: &[Value],
+        keep: fn(&str) -> Option<String>,
+        expected: &str,
+        help: &str,
+    ) -> Option<Vec<String>> {
         let mut out = Vec::new();
-        for (i, item) in items.elements.iter().enumerate() {
-            match item {
-                Value::StringLit(s) => {
-                    if !self.plain(&format!("{}[{i}]", obj.path(key)), item, &s.value) {
-                        return None;
-                    }
-                    out.push(s.value.to_string())
-                }
-                other => {
-                    self.error(
-                        &format!("{}[{i}]", obj.path(key)),
-                        start(other),
-                        format!("expected text in double quotes, found {}", describe(other)),
-                        "write every argument as text, numbers too: \"1.2\"",
-                    );
-                    return None;
-                }
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("{}[{i}]", obj.path(key));
+            let kept = match item {
+                Value::StringLit(s) => keep(&s.value).map(|kept| (&s.value, kept)),
+                _ => None,
+            };
+            let Some((written, kept)) = kept else {
+                self.error(
+                    &path,
+                    start(item),
+                    format!(
+                        "expected {expected} in double quotes, found {}",
+                        describe(item)
+                    ),
+                    help,
+                );
+                return None;
+            };
+            if !self.plain(&path, item, written) {
+                return None;
             }
+            out.push(kept);
         }
         Some(out)
     }

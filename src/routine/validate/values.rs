@@ -176,28 +176,38 @@ impl Checker<'_> {
         let Kind::List(shape, max) = self.field(obj, key).kind else {
             unreachable!("{key} is not a list")
         };
+        let items = self.array(obj, key, &format!("{}s", shape.name), "[ ... ]")?;
+        if items.len() > max {
+            self.error(
+                &obj.path(key),
+                start(value),
+                format!("has {} items; at most {max} are allowed", items.len()),
+                "split it into several routines",
+            );
+            return None;
+        }
+        Some(items)
+    }
+
+    /// The items of a list, `[ ]` of `what`; anything else is the wrong type (with `example`).
+    pub(crate) fn array<'v, 'a>(
+        &mut self,
+        obj: &Obj<'v, 'a>,
+        key: &str,
+        what: &str,
+        example: &str,
+    ) -> Option<&'v [Value<'a>]> {
+        let value = obj.get(key)?;
         let Value::Array(items) = value else {
             self.wrong_type(
                 obj,
                 key,
                 value,
-                &format!("a list of {}s in [ ]", shape.name),
-                "[ ... ]",
+                &format!("a list of {what} in [ ]"),
+                example,
             );
             return None;
         };
-        if items.elements.len() > max {
-            self.error(
-                &obj.path(key),
-                start(value),
-                format!(
-                    "has {} items; at most {max} are allowed",
-                    items.elements.len()
-                ),
-                "split it into several routines",
-            );
-            return None;
-        }
         Some(&items.elements)
     }
 
