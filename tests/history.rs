@@ -503,6 +503,21 @@ fn rate_rates_the_last_session_and_a_torn_line_is_skipped() {
     assert_eq!(report["sessions"][1]["rating"], "hard");
     assert_eq!(report["sessions"][1]["note"], "the bridge");
     assert_eq!(report["sessions"][0]["rating"], serde_json::Value::Null);
+    // The list reads the log in brief, and says so too.
+    let Output {
+        stdout: out,
+        stderr: err,
+        ..
+    } = home.test().args(["-v", "history"]).run();
+    assert!(
+        err.contains("history.jsonl:5: skipped a line cut short"),
+        "{err}"
+    );
+    assert!(out.starts_with("Last 2 of 2 sessions:\n"), "{out}");
+    assert!(
+        out.lines().nth(1).unwrap().ends_with("hard: the bridge"),
+        "{out}"
+    );
     // Without -v the skip is not mentioned.
     home.test().arg("history").any_status().stderr("").run();
 
@@ -510,6 +525,101 @@ fn rate_rates_the_last_session_and_a_torn_line_is_skipped() {
     assert!(
         pain.contains("Next time its exercises are a step easier."),
         "{pain}"
+    );
+}
+
+#[test]
+fn the_list_shows_what_the_json_shows_however_the_log_was_kept() {
+    // Two files (one moved aside), lines repeated and out of order, a session whose begin is
+    // gone, a name and a note with quotes, escapes and accents, and an end that is not the
+    // last word: the list (read in brief) and --json (read whole) say the same.
+    let home = home();
+    let today = jiff::Zoned::now().date();
+    let day = |back: i64| today.checked_sub(jiff::Span::new().days(back)).unwrap();
+    let mut old = session("a", day(9), 10.0, Some(Ended::Finished));
+    old.extend(session("b", day(8), 10.0, Some(Ended::Stopped)));
+    if let Some(b) = &mut old[0].begin {
+        b.routine.name = "Tiny \"gentle\" \\ ü".into();
+    }
+    let mut new = session("c", day(2), 12.0, Some(Ended::Finished));
+    new.push(old[1].clone());
+    new.push(Line::rating(
+        "c",
+        Rated {
+            at: format!("{}T09:00:00.000+00:00", day(2)),
+            rating: Rating::Hard,
+            note: Some("knee \"clicked\", then fine".into()),
+            by: Some("rate".into()),
+        },
+    ));
+    new.push(rated("c", Rating::Easy, "key"));
+    new.extend(session("d", day(1), 3.0, Some(Ended::Finished)).split_off(1));
+    new.reverse();
+    let text = |lines: &[Line]| -> String {
+        lines
+            .iter()
+            .map(|l| serde_json::to_string(l).unwrap() + "\n")
+            .collect()
+    };
+    std::fs::create_dir_all(home.log().parent().unwrap()).unwrap();
+    std::fs::write(home.log().with_file_name("history-2025.jsonl"), text(&old)).unwrap();
+    std::fs::write(home.log(), text(&new)).unwrap();
+
+    let report = home.test().args(["history", "--json"]).run().json();
+    let sessions = report["sessions"].as_array().unwrap();
+    let ids: Vec<&str> = sessions
+        .iter()
+        .map(|s| s["session"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["a", "b", "c", "d"]);
+    assert_eq!(sessions[0]["routine"]["name"], "Tiny \"gentle\" \\ ü");
+    assert_eq!(sessions[2]["rating"], "hard", "the later rating holds");
+    assert_eq!(sessions[3]["routine"], serde_json::Value::Null);
+
+    let list = home.ok(&["history"]);
+    assert!(list.starts_with("Last 4 of 4 sessions:\n"), "{list}");
+    // Each row with its columns' padding taken out.
+    let rows: Vec<String> = (list.lines().skip(1).take(4))
+        .map(|r| r.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert!(
+        rows[0].ends_with(" (begin not recorded) 03:00 2/? steps -"),
+        "{list}"
+    );
+    assert!(
+        rows[1].ends_with(" Tiny 12:00 2/3 steps hard: knee \"clicked\", then fine"),
+        "{list}"
+    );
+    assert!(
+        rows[2].ends_with(" Tiny 10:00 2/3 steps, stopped -"),
+        "{list}"
+    );
+    assert!(
+        rows[3].ends_with(" Tiny \"gentle\" \\ ü 10:00 2/3 steps -"),
+        "{list}"
+    );
+    for (row, s) in rows.iter().rev().zip(sessions) {
+        let minutes = s["seconds"].as_f64().unwrap() / 60.0;
+        assert!(row.contains(&format!(" {minutes:02}:00 ")), "{row} {s}");
+    }
+    let n = report["week"]["sessions"].as_u64().unwrap();
+    let minutes = report["week"]["minutes"].as_f64().unwrap().round();
+    assert!(
+        list.contains(&format!("This week: {n} session"))
+            && list.contains(&format!(", {minutes} min (goal 3 a week")),
+        "{list}"
+    );
+    // By name, in any (ASCII) case.
+    let one = home.ok(&[
+        "history",
+        "--routine",
+        "TINY \"GENTLE\" \\ ü",
+        "--last",
+        "0",
+    ]);
+    assert!(
+        one.starts_with("1 session of TINY \"GENTLE\" \\ ü.\n"),
+        "{one}"
     );
 }
 

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use super::args::HistoryArgs;
 use super::print;
 use crate::config::Config;
+use crate::history::brief::Briefs;
 use crate::history::plot;
 use crate::history::record::Rating;
 use crate::history::sessions::History;
@@ -15,21 +16,22 @@ use crate::report::error::Error;
 
 /// The log, with a note under `-v` for each line skipped because it was cut short.
 pub fn load(config: &Config) -> Result<(History, std::path::PathBuf), Error> {
-    read(config, History::load)
-}
-
-/// The log without its exercises ([`History::summary`]), noted as [`load`] does.
-pub fn summary(config: &Config) -> Result<(History, std::path::PathBuf), Error> {
-    read(config, History::summary)
-}
-
-fn read(
-    config: &Config,
-    how: fn(&std::path::Path) -> Result<History, crate::report::error::LogError>,
-) -> Result<(History, std::path::PathBuf), Error> {
     let path = log_path(config)?;
-    let history = how(&path)?;
-    for (file, line) in &history.torn {
+    let history = History::load(&path)?;
+    note_torn(&history.torn);
+    Ok((history, path))
+}
+
+/// The log's sessions in brief ([`Briefs`]), noted as [`load`] does.
+pub fn briefs(config: &Config) -> Result<(Briefs, std::path::PathBuf), Error> {
+    let path = log_path(config)?;
+    let briefs = Briefs::read(&path)?;
+    note_torn(&briefs.torn);
+    Ok((briefs, path))
+}
+
+fn note_torn(torn: &[(std::path::PathBuf, usize)]) {
+    for (file, line) in torn {
         crate::report::log::line(
             crate::report::log::VERBOSE,
             &format!(
@@ -38,7 +40,6 @@ fn read(
             ),
         );
     }
-    Ok((history, path))
 }
 
 fn log_path(config: &Config) -> Result<std::path::PathBuf, Error> {
@@ -50,24 +51,26 @@ fn log_path(config: &Config) -> Result<std::path::PathBuf, Error> {
 }
 
 pub fn history(config: &Config, args: &HistoryArgs) -> Result<ExitCode, Error> {
-    // The list, the week and the calendar need no exercises; the picture and the JSON do.
-    let (history, _) = if args.plot.is_some() || args.json {
-        load(config)?
-    } else {
-        summary(config)?
-    };
     let filter = Filter {
         routine: args.routine.clone(),
         since: args.since,
     };
     let today = jiff::Zoned::now().date();
-    let report = Report::new(&history, &filter, today, config.goal);
+    // The list, the week and the calendar need only the sessions in brief; the picture and the
+    // JSON need them whole.
+    if args.plot.is_none() && !args.json {
+        let (log, _) = briefs(config)?;
+        let report = Report::new(&log, &filter, today, config.goal);
+        let color = std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        print(&report.text(color, args.last))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (history, _) = load(config)?;
+    let log = Briefs::of(&history);
+    let report = Report::new(&log, &filter, today, config.goal);
     if let Some(file) = &args.plot {
-        let shown: Vec<_> = history
-            .sessions
-            .iter()
-            .filter(|s| filter.keeps(s))
-            .collect();
+        let shown: Vec<_> = report.shown.iter().map(|i| &history.sessions[*i]).collect();
         let data = plot::Data::new(shown.iter().copied(), &report.weeks, config.goal);
         let title = match &args.routine {
             Some(r) => format!("limber: {r}"),
@@ -84,18 +87,12 @@ pub fn history(config: &Config, args: &HistoryArgs) -> Result<ExitCode, Error> {
         ));
         return Ok(ExitCode::SUCCESS);
     }
-    if args.json {
-        write_json(&report)?;
-    } else {
-        let color = std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        print(&report.text(color, args.last))?;
-    }
+    write_json(&report.json(&history))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Writes the report to stdout as it is made; a reader that went away is not an error.
-fn write_json(report: &Report) -> Result<(), Error> {
+fn write_json(report: &impl serde::Serialize) -> Result<(), Error> {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let written = serde_json::to_writer_pretty(&mut out, report)
         .map_err(std::io::Error::from)
@@ -115,8 +112,8 @@ fn write_json(report: &Report) -> Result<(), Error> {
 
 /// `limber rate`: rates the last session begun.
 pub fn rate(config: &Config, rating: Rating, note: Option<&str>) -> Result<ExitCode, Error> {
-    let (history, path) = summary(config)?;
-    let Some(last) = history.last() else {
+    let (log, path) = briefs(config)?;
+    let Some(last) = log.last() else {
         return Err(Error::Usage(
             "there is no session to rate yet: `limber run` starts one".into(),
         ));
@@ -126,14 +123,11 @@ pub fn rate(config: &Config, rating: Rating, note: Option<&str>) -> Result<ExitC
         .filter(|n| !n.is_empty())
         .map(str::to_string);
     crate::session::record::rate(&path, &last.id, rating, note, "rate").map_err(Error::Write)?;
-    let name = last
-        .begin
-        .as_ref()
-        .map_or("the last session", |b| b.routine.name.as_str());
+    let name = log.routine(last).map_or("the last session", |r| &r.name);
     let when = last
         .begin
         .as_ref()
-        .and_then(|b| b.at.get(..16))
+        .and_then(|b| b.head())
         .map(|t| t.replace('T', " "))
         .unwrap_or_default();
     let mut said = format!(

@@ -3,6 +3,8 @@
 //! - `record`: the log's lines (a session's begin, end and rating), one JSON object each.
 //! - `store`: the file in the state folder, appended to and never rewritten; torn lines skipped.
 //! - `sessions`: records put together by session, whatever order and files they came in.
+//! - `brief`: the same sessions in brief, read for the list, the week and `limber rate`: a few
+//!   numbers a session, without the exercises, so a long log is read in little time and memory.
 //! - `progression`: a routine at its levels, for `plan` and `run` (`--level`, `--no-progress`).
 //! - `level`: how an exercise with a progression grows, as a pure function of its sessions.
 //! - `stats`: minutes and sessions a week against the goal, the streak, the calendar.
@@ -11,6 +13,7 @@
 //!
 //! A session writes its records through `session::record`; this module uses only `routine` and `report`.
 
+pub mod brief;
 pub mod level;
 pub mod plot;
 pub mod progression;

@@ -15,6 +15,9 @@
 //! `v` is the format of the line. A reader refuses a line of a newer format rather than guess at
 //! it (and leaves it as it is); fields it does not know are ignored, so a later limber may add some
 //! without a new format.
+//!
+//! `brief::Record` reads the same lines with the same fields, keeping only what `limber history`
+//! lists: a field added here goes there too (its test edits lines and compares the two).
 
 use serde::{Deserialize, Serialize};
 
@@ -22,72 +25,16 @@ use serde::{Deserialize, Serialize};
 pub const FORMAT: u32 = 1;
 
 /// One line of the log. Exactly one of `begin`, `end` and `rating` is present.
-///
-/// `X` holds each exercise of a begin and an end: the exercises themselves, or [`Skipped`] where
-/// a reader needs only the session's summary (most of a line is its exercises).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(bound = "")]
-pub struct Line<X: Exercises = Full> {
+pub struct Line {
     pub v: u32,
     pub session: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub begin: Option<Begin<X::Planned>>,
+    pub begin: Option<Begin>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end: Option<End<X::Done>>,
+    pub end: Option<End>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<Rated>,
-}
-
-/// How a line's exercises are read: [`Full`] or [`Summary`].
-pub trait Exercises {
-    type Planned: Serialize
-        + for<'de> Deserialize<'de>
-        + Default
-        + Clone
-        + PartialEq
-        + std::fmt::Debug;
-    type Done: Serialize + for<'de> Deserialize<'de> + Default + Clone + PartialEq + std::fmt::Debug;
-}
-
-/// Every exercise, as written.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Full;
-
-/// No exercise: they are skipped over while reading, never kept.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Summary;
-
-impl Exercises for Full {
-    type Planned = Vec<Planned>;
-    type Done = Vec<Done>;
-}
-
-impl Exercises for Summary {
-    type Planned = Skipped;
-    type Done = Skipped;
-}
-
-/// A part of a line read past and not kept.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct Skipped;
-
-impl<'de> Deserialize<'de> for Skipped {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        serde::de::IgnoredAny::deserialize(d).map(|_| Skipped)
-    }
-}
-
-impl Line<Summary> {
-    /// The line with no exercises in its begin or end.
-    pub fn without_exercises(self) -> Line {
-        Line {
-            v: self.v,
-            session: self.session,
-            begin: self.begin.map(|b| b.with_exercises(Vec::new())),
-            end: self.end.map(|e| e.with_exercises(Vec::new())),
-            rating: self.rating,
-        }
-    }
 }
 
 impl Line {
@@ -124,7 +71,7 @@ impl Line {
 
 /// What a session was to be, written as it starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Begin<P = Vec<Planned>> {
+pub struct Begin {
     /// The local time it started, RFC 3339 with the offset: `2026-12-01T22:50:05.123+01:00`.
     pub at: String,
     /// The time zone's name, where it is known (`Europe/Berlin`).
@@ -147,23 +94,7 @@ pub struct Begin<P = Vec<Planned>> {
     pub level_override: Option<String>,
     /// The exercises as planned, at their level.
     #[serde(default)]
-    pub exercises: P,
-}
-
-impl<P> Begin<P> {
-    fn with_exercises<Q>(self, exercises: Q) -> Begin<Q> {
-        Begin {
-            at: self.at,
-            tz: self.tz,
-            routine: self.routine,
-            planned_s: self.planned_s,
-            steps: self.steps,
-            voice: self.voice,
-            part: self.part,
-            level_override: self.level_override,
-            exercises,
-        }
-    }
+    pub exercises: Vec<Planned>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,7 +137,7 @@ fn is_one(n: &u32) -> bool {
 
 /// How a session ended, written when it does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct End<D = Vec<Done>> {
+pub struct End {
     pub at: String,
     pub ended: Ended,
     /// From the first cue to the end, in seconds, pauses included.
@@ -219,21 +150,7 @@ pub struct End<D = Vec<Done>> {
     pub skipped: Vec<usize>,
     /// What was actually done of each exercise that was begun.
     #[serde(default)]
-    pub exercises: D,
-}
-
-impl<D> End<D> {
-    fn with_exercises<Q>(self, exercises: Q) -> End<Q> {
-        End {
-            at: self.at,
-            ended: self.ended,
-            elapsed_s: self.elapsed_s,
-            paused_s: self.paused_s,
-            done: self.done,
-            skipped: self.skipped,
-            exercises,
-        }
-    }
+    pub exercises: Vec<Done>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

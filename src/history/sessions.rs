@@ -7,7 +7,8 @@ use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 
 use super::level::{Ladder, Outcome, Standing, standing};
-use super::record::{Begin, End, Ended, Exercises, Full, Line, Rated, Rating, Summary};
+use super::record::{Begin, End, Ended, Line, Rated, Rating};
+use super::stats::{self, Tally};
 use super::store::{self, LogError};
 
 /// One session: what it was to be, how it ended, how it felt. Any part may be missing: a session
@@ -68,6 +69,20 @@ impl Session {
         self.rating.as_ref().map(|r| r.rating)
     }
 
+    /// What the weeks and the calendar need of it.
+    pub fn tally(&self) -> Tally {
+        let seconds = self.active_seconds();
+        Tally {
+            date: self.date,
+            seconds,
+            counts: stats::counts(
+                self.end.as_ref().map(|e| e.ended),
+                seconds,
+                self.begin.as_ref().map_or(0.0, |b| b.planned_s),
+            ),
+        }
+    }
+
     /// Whether the exercise named `name` was done: at least one rep, and not skipped.
     pub fn did(&self, name: &str) -> bool {
         self.end.as_ref().is_some_and(|e| {
@@ -89,25 +104,13 @@ pub struct History {
 
 impl History {
     /// Reads the log at `path` and the older logs beside it, every exercise of every session.
+    /// What the list, the week, the streak and the calendar need is read for far less time and
+    /// memory by `brief::Briefs::read`.
     pub fn load(path: &Path) -> Result<History, LogError> {
-        Self::read::<Full>(path, |l| l)
-    }
-
-    /// Reads the log as [`History::load`] does, with no exercises (`begin.exercises` and
-    /// `end.exercises` are empty): what the list, the week, the streak and the calendar need, for
-    /// a fraction of the time and memory. Levels and the picture need [`History::load`].
-    pub fn summary(path: &Path) -> Result<History, LogError> {
-        Self::read::<Summary>(path, Line::without_exercises)
-    }
-
-    fn read<X: Exercises>(
-        path: &Path,
-        full: impl Fn(Line<X>) -> Line,
-    ) -> Result<History, LogError> {
         let mut sessions = Assembly::default();
         let mut torn = Vec::new();
         for file in store::files(path) {
-            let skipped = store::each_line::<X>(&file, |_, line| sessions.add(full(line)))?;
+            let skipped = store::each_line::<Line>(&file, |_, line| sessions.add(line))?;
             torn.extend(skipped.into_iter().map(|n| (file.clone(), n)));
         }
         Ok(History {
@@ -186,18 +189,16 @@ impl Assembly {
         };
         let s = &mut self.sessions[i];
         // Where a record is repeated (a log copied into two files), one is kept, the same one
-        // whatever the order.
+        // whatever the order (by `Moment`'s order, as `brief` keeps them).
         if let Some(b) = line.begin {
-            keep(&mut s.begin, b, |b| (stamp(&b.at), b.at.clone()));
+            keep(&mut s.begin, b, |b| Moment::of(&b.at));
         }
         if let Some(e) = line.end {
-            keep(&mut s.end, e, |e| (stamp(&e.at), e.at.clone()));
+            keep(&mut s.end, e, |e| Moment::of(&e.at));
         }
         if let Some(r) = line.rating {
             // The latest rating is the one that holds.
-            keep(&mut s.rating, r, |r| {
-                (stamp(&r.at), format!("{}{:?}", r.at, r.rating))
-            });
+            keep(&mut s.rating, r, |r| (Moment::of(&r.at), r.rating));
         }
     }
 
@@ -209,11 +210,10 @@ impl Assembly {
                 .as_ref()
                 .map(|b| &b.at)
                 .or(s.end.as_ref().map(|e| &e.at))
-                .or(s.rating.as_ref().map(|r| &r.at));
-            s.start = first.and_then(|t| stamp(t));
-            s.date = first
-                .and_then(|t| t.parse::<DateTime>().ok())
-                .map(|d| d.date());
+                .or(s.rating.as_ref().map(|r| &r.at))
+                .map(|at| Moment::of(at));
+            s.start = first.and_then(|m| m.stamp);
+            s.date = first.and_then(|m| m.local).map(|d| d.date());
         }
         sessions.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
         sessions
@@ -221,10 +221,92 @@ impl Assembly {
 }
 
 /// Keeps the greater of `slot` and `new` by `key`.
-fn keep<T, K: Ord>(slot: &mut Option<T>, new: T, key: impl Fn(&T) -> K) {
+pub(crate) fn keep<T, K: Ord>(slot: &mut Option<T>, new: T, key: impl Fn(&T) -> K) {
     match slot {
         Some(old) if key(old) >= key(&new) => {}
         _ => *slot = Some(new),
+    }
+}
+
+/// A record's time (`at`) as it is ordered: by the instant, then (two records of one instant
+/// written with different offsets) by the local time. Any order would do that does not depend on
+/// which record came first; this one needs nothing but what a session in brief keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Moment {
+    /// The instant, where `at` has one (RFC 3339 with its offset).
+    pub stamp: Option<Timestamp>,
+    /// The local time, in the offset it was written with.
+    pub local: Option<DateTime>,
+}
+
+impl Moment {
+    pub fn of(at: &str) -> Moment {
+        Moment::written(at).unwrap_or_else(|| Moment {
+            stamp: stamp(at),
+            local: at.parse().ok(),
+        })
+    }
+
+    /// A time in the one form limber writes, `2026-12-01T22:50:05.123+01:00`, read in one pass
+    /// rather than twice by jiff's parser (an instant, then a local time: a tenth of reading a
+    /// long log). `None` for any other form, and for anything jiff's own types refuse, which
+    /// [`Moment::of`] leaves to the parser; where this gives a moment, it is the parser's.
+    fn written(at: &str) -> Option<Moment> {
+        let b = at.as_bytes();
+        let shape = b.len() == 29
+            && [
+                (4, b'-'),
+                (7, b'-'),
+                (10, b'T'),
+                (13, b':'),
+                (16, b':'),
+                (19, b'.'),
+                (26, b':'),
+            ]
+            .iter()
+            .all(|(i, c)| b[*i] == *c);
+        if !shape {
+            return None;
+        }
+        let number = |from: usize, to: usize| -> Option<i32> {
+            b[from..to].iter().try_fold(0i32, |n, d| {
+                d.is_ascii_digit().then(|| n * 10 + i32::from(d - b'0'))
+            })
+        };
+        let sign = match b[23] {
+            b'+' => 1,
+            b'-' => -1,
+            _ => return None,
+        };
+        let minutes = number(27, 29).filter(|m| *m < 60)?;
+        let offset = sign * (number(24, 26)? * 3600 + minutes * 60);
+        // "-00:00" (an offset not known) is left to the parser.
+        if sign < 0 && offset == 0 {
+            return None;
+        }
+        let small = |n: i32| i8::try_from(n).ok();
+        let date = jiff::civil::Date::new(
+            i16::try_from(number(0, 4)?).ok()?,
+            small(number(5, 7)?)?,
+            small(number(8, 10)?)?,
+        )
+        .ok()?;
+        let time = jiff::civil::Time::new(
+            small(number(11, 13)?)?,
+            small(number(14, 16)?)?,
+            small(number(17, 19)?)?,
+            number(20, 23)? * 1_000_000,
+        )
+        .ok()?;
+        let local = DateTime::from_parts(date, time);
+        let stamp = jiff::tz::Offset::from_seconds(offset)
+            .ok()?
+            .to_timestamp(local)
+            .ok()?;
+        Some(Moment {
+            stamp: Some(stamp),
+            local: Some(local),
+        })
     }
 }
 
@@ -367,6 +449,54 @@ mod tests {
         assert_eq!(h.standing("r", "Bridge", &ladder()).level, 1);
     }
 
+    #[test]
+    fn a_time_as_limber_writes_it_is_read_in_one_pass() {
+        // As a session writes it (session::record::now).
+        let now = jiff::Zoned::now()
+            .strftime("%Y-%m-%dT%H:%M:%S%.3f%:z")
+            .to_string();
+        assert!(Moment::written(&now).is_some(), "{now}");
+        assert_eq!(Moment::written(&now), Some(parsed(&now)));
+        for other in [
+            "2026-12-01T22:50:05+01:00",
+            "2026-12-01T22:50:05.123Z",
+            "x",
+            "",
+        ] {
+            assert_eq!(Moment::written(other), None, "{other}");
+            assert_eq!(Moment::of(other), parsed(other));
+        }
+    }
+
+    /// A moment as jiff's parser reads it.
+    fn parsed(at: &str) -> Moment {
+        Moment {
+            stamp: at.parse().ok(),
+            local: at.parse().ok(),
+        }
+    }
+
+    proptest! {
+        /// Where the one-pass reading gives a moment, it is the parser's, whatever the digits.
+        #[test]
+        fn a_time_read_in_one_pass_is_the_parsers(
+            parts in (0..=9999u32, 0..=13u32, 0..=32u32, 0..=25u32, 0..=61u32, 0..=61u32),
+            millis in 0..=999u32,
+            sign in prop::sample::select(vec!['+', '-']),
+            offset in (0..=27u32, 0..=61u32),
+        ) {
+            let (y, mo, d, h, mi, s) = parts;
+            let at = format!(
+                "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{millis:03}{sign}{:02}:{:02}",
+                offset.0, offset.1
+            );
+            if let Some(m) = Moment::written(&at) {
+                prop_assert_eq!(m, parsed(&at), "{}", at);
+            }
+            prop_assert_eq!(Moment::of(&at), parsed(&at), "{}", at);
+        }
+    }
+
     fn rating() -> impl Strategy<Value = Option<Rating>> {
         prop::option::of(prop::sample::select(Rating::ALL.to_vec()))
     }
@@ -408,14 +538,9 @@ mod tests {
             let read = History::load(&dir.path().join(store::FILE)).unwrap();
             prop_assert_eq!(read.standing("r", "Bridge", &ladder()), whole);
             prop_assert_eq!(&read.sessions, &history(lines.clone()).sessions);
-            // The summary is the same sessions without their exercises.
-            let brief = History::summary(&dir.path().join(store::FILE)).unwrap();
-            let mut bare = read.sessions.clone();
-            for s in &mut bare {
-                if let Some(b) = &mut s.begin { b.exercises.clear(); }
-                if let Some(e) = &mut s.end { e.exercises.clear(); }
-            }
-            prop_assert_eq!(&brief.sessions, &bare);
+            // In brief, the same sessions.
+            let brief = crate::history::brief::Briefs::read(&dir.path().join(store::FILE)).unwrap();
+            prop_assert!(brief.same_as(&crate::history::brief::Briefs::of(&read)));
 
             // Reordered, with one line repeated.
             let mut shuffled = lines.clone();

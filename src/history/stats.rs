@@ -1,5 +1,7 @@
 //! What the log adds up to: minutes and sessions a week against the goal, the streak of weeks that
-//! met it, and a calendar of days. Pure functions of the sessions and of today's date.
+//! met it, and a calendar of days. Pure functions of each session's [`Tally`] (its day, its
+//! minutes, whether it counts) and of today's date, so whole sessions and sessions in brief add up
+//! the same.
 //!
 //! Weeks start on Monday, in the time zone each session was done in. A session counts towards the
 //! goal when it reached its end, or was stopped after at least half its planned length: ten
@@ -8,7 +10,7 @@
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
 
-use super::sessions::Session;
+use super::record::Ended;
 
 /// The weekly goal unless the configuration says otherwise.
 pub const DEFAULT_GOAL: u32 = 3;
@@ -21,10 +23,21 @@ pub fn week_of(date: Date) -> Date {
     date.checked_sub(back.days()).unwrap_or(date)
 }
 
-/// Whether a session counts towards the weekly goal.
-pub fn counts(s: &Session) -> bool {
-    let planned = s.begin.as_ref().map_or(0.0, |b| b.planned_s);
-    s.finished() || (s.end.is_some() && s.active_seconds() >= planned / 2.0 && planned > 0.0)
+/// What the weeks and the calendar need of a session.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tally {
+    /// The day it began, in the time zone it was done in.
+    pub date: Option<Date>,
+    /// Seconds of exercise (pauses left out).
+    pub seconds: f64,
+    /// Whether it counts towards the weekly goal ([`counts`]).
+    pub counts: bool,
+}
+
+/// Whether a session counts towards the weekly goal: `ended` is how it ended (`None` without an
+/// end), `seconds` its seconds of exercise, `planned` its planned length (0 without a begin).
+pub fn counts(ended: Option<Ended>, seconds: f64, planned: f64) -> bool {
+    ended == Some(Ended::Finished) || (ended.is_some() && seconds >= planned / 2.0 && planned > 0.0)
 }
 
 /// One week's sessions.
@@ -49,8 +62,8 @@ pub struct Day {
 }
 
 /// The weeks from the Monday of `from`'s week to `today`'s, oldest first.
-pub fn weeks<'a>(
-    sessions: impl IntoIterator<Item = &'a Session>,
+pub fn weeks(
+    sessions: impl IntoIterator<Item = Tally>,
     from: Date,
     today: Date,
     goal: u32,
@@ -75,8 +88,8 @@ pub fn weeks<'a>(
         if date > today || i >= out.len() {
             continue;
         }
-        out[i].minutes += s.active_seconds() / 60.0;
-        out[i].sessions += u32::from(counts(s));
+        out[i].minutes += s.seconds / 60.0;
+        out[i].sessions += u32::from(s.counts);
     }
     for w in &mut out {
         w.met = goal > 0 && w.sessions >= goal;
@@ -96,7 +109,7 @@ pub fn streak(weeks: &[Week]) -> u32 {
 
 /// The last [`CALENDAR_WEEKS`] weeks, Monday to Sunday, ending with this week (days after today
 /// included, with nothing in them).
-pub fn calendar<'a>(sessions: impl IntoIterator<Item = &'a Session>, today: Date) -> Vec<Day> {
+pub fn calendar(sessions: impl IntoIterator<Item = Tally>, today: Date) -> Vec<Day> {
     let end = week_of(today).checked_add(6.days()).unwrap_or(today);
     let start = week_of(today)
         .checked_sub(((CALENDAR_WEEKS - 1) * 7).days())
@@ -115,7 +128,7 @@ pub fn calendar<'a>(sessions: impl IntoIterator<Item = &'a Session>, today: Date
             continue;
         };
         let i = (date - start).get_days() as usize;
-        days[i].minutes += s.active_seconds() / 60.0;
+        days[i].minutes += s.seconds / 60.0;
         days[i].sessions += 1;
     }
     days
@@ -145,39 +158,15 @@ pub const WEEKDAYS: [Weekday; 7] = [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::record::{Begin, End, Ended, RoutineId};
     use jiff::civil::date;
 
-    fn session(day: Date, minutes: f64, ended: Option<Ended>) -> Session {
-        Session {
-            id: day.to_string(),
-            begin: Some(Begin {
-                at: format!("{day}T08:00:00+01:00"),
-                tz: None,
-                routine: RoutineId {
-                    id: "r".into(),
-                    name: "R".into(),
-                    hash: "0".into(),
-                },
-                planned_s: 1200.0,
-                voice: "none".into(),
-                part: None,
-                level_override: None,
-                steps: 3,
-                exercises: vec![],
-            }),
-            end: ended.map(|ended| End {
-                at: format!("{day}T08:30:00+01:00"),
-                ended,
-                elapsed_s: minutes * 60.0 + 30.0,
-                paused_s: 30.0,
-                done: vec![],
-                skipped: vec![],
-                exercises: vec![],
-            }),
-            rating: None,
-            start: None,
+    /// A session of a routine planned for 20 minutes.
+    fn session(day: Date, minutes: f64, ended: Option<Ended>) -> Tally {
+        let seconds = if ended.is_some() { minutes * 60.0 } else { 0.0 };
+        Tally {
             date: Some(day),
+            seconds,
+            counts: counts(ended, seconds, 1200.0),
         }
     }
 
@@ -191,10 +180,10 @@ mod tests {
     #[test]
     fn a_session_counts_when_finished_or_half_done() {
         let d = date(2026, 12, 1);
-        assert!(counts(&session(d, 1.0, Some(Ended::Finished))));
-        assert!(counts(&session(d, 10.0, Some(Ended::Stopped))));
-        assert!(!counts(&session(d, 9.0, Some(Ended::Stopped))));
-        assert!(!counts(&session(d, 0.0, None)));
+        assert!(session(d, 1.0, Some(Ended::Finished)).counts);
+        assert!(session(d, 10.0, Some(Ended::Stopped)).counts);
+        assert!(!session(d, 9.0, Some(Ended::Stopped)).counts);
+        assert!(!session(d, 0.0, None).counts);
     }
 
     #[test]
@@ -217,7 +206,7 @@ mod tests {
             session(date(2026, 12, 1), 22.0, f),
             session(date(2026, 12, 3), 35.0, f),
         ];
-        let w = weeks(&sessions, date(2026, 11, 9), today, 3);
+        let w = weeks(sessions.iter().copied(), date(2026, 11, 9), today, 3);
         let summary: Vec<_> = w
             .iter()
             .map(|w| {
@@ -242,10 +231,15 @@ mod tests {
         assert_eq!(streak(&w[..3]), 2, "a week under way has not failed yet");
         assert_eq!(streak(&w[..2]), 2);
         // This week not yet met: the streak is the weeks before it.
-        let w = weeks(&sessions[..9], date(2026, 11, 9), date(2026, 11, 30), 2);
+        let w = weeks(
+            sessions[..9].iter().copied(),
+            date(2026, 11, 9),
+            date(2026, 11, 30),
+            2,
+        );
         assert_eq!(streak(&w), 3);
 
-        let days = calendar(&sessions, today);
+        let days = calendar(sessions.iter().copied(), today);
         assert_eq!(days.len(), 84);
         assert_eq!(days[0].date, date(2026, 9, 14));
         assert_eq!(days[83].date, date(2026, 12, 6));

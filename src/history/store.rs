@@ -19,9 +19,7 @@ use std::io::Write;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-#[cfg(doc)]
-use super::record::Summary;
-use super::record::{Exercises, FORMAT, Full, Line};
+use super::record::{FORMAT, Line};
 
 /// The log's file name in the state folder.
 pub const FILE: &str = "history.jsonl";
@@ -101,48 +99,79 @@ pub struct FileRecords {
 /// Reads the file at `path` whole, every exercise included.
 pub fn read_file(path: &Path) -> Result<FileRecords, LogError> {
     let mut out = FileRecords::default();
-    let torn = each_line::<Full>(path, |n, line| out.lines.push((n, line)))?;
-    out.torn = torn;
+    out.torn = each_line::<Line>(path, |n, line| out.lines.push((n, line)))?;
     Ok(out)
 }
 
+/// The records in `bytes`, the content of the file at `path`.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<FileRecords, LogError> {
+    let mut out = FileRecords::default();
+    out.torn = records::<Line>(path, bytes, |n, line| out.lines.push((n, line)))?;
+    Ok(out)
+}
+
+/// A record as one line of the log is read: [`Line`], everything in it, or a lighter shape that
+/// keeps only some of it, borrowed from the line (`brief::Record`, for the list and the week).
+/// Either is checked the same way: a line that is not one of this limber's records is an error.
+pub trait Record<'a>: serde::Deserialize<'a> {
+    /// The line's `v`.
+    fn format(&self) -> u32;
+    /// Whether it has a begin, an end and a rating.
+    fn parts(&self) -> [bool; 3];
+}
+
+/// How each line is read: `Shape::Record<'a>` is the record, borrowed from a line that lives
+/// for `'a` (only as long as the reader is on it).
+pub trait Shape {
+    type Record<'a>: Record<'a>;
+}
+
+impl Record<'_> for Line {
+    fn format(&self) -> u32 {
+        self.v
+    }
+
+    fn parts(&self) -> [bool; 3] {
+        [
+            self.begin.is_some(),
+            self.end.is_some(),
+            self.rating.is_some(),
+        ]
+    }
+}
+
+impl Shape for Line {
+    type Record<'a> = Line;
+}
+
 /// Gives each record of the file at `path` to `record` with its line number, as it is read: a
-/// line at a time, in one reused buffer, so a long log is never held in memory, and (with
-/// [`Summary`]) its exercises are passed over, never kept. A file that does not exist has no
-/// records. Returns the numbers of the torn lines skipped.
-pub fn each_line<X: Exercises>(
+/// line at a time, each parsed where it lies in one reused buffer, so a long log is never held
+/// in memory, and a shape that borrows from the line copies nothing it does not keep. A file
+/// that does not exist has no records. Returns the numbers of the torn lines skipped.
+pub fn each_line<S: Shape>(
     path: &Path,
-    mut record: impl FnMut(usize, Line<X>),
+    record: impl FnMut(usize, S::Record<'_>),
 ) -> Result<Vec<usize>, LogError> {
-    let cannot = |e: std::io::Error| LogError {
-        path: path.to_path_buf(),
-        line: 0,
-        message: format!(
-            "cannot read it ({}): check that it is a file you may read",
-            crate::report::error::plain(&e)
-        ),
-    };
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(cannot(e)),
+        Err(e) => return Err(cannot_read(path, e)),
     };
-    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    records::<S>(path, file, record)
+}
+
+/// The records read from `source`, the content of the file at `path`, as [`each_line`] gives them.
+pub(crate) fn records<S: Shape>(
+    path: &Path,
+    source: impl std::io::Read,
+    mut record: impl FnMut(usize, S::Record<'_>),
+) -> Result<Vec<usize>, LogError> {
+    let mut lines = Lines::new(source);
     let mut torn = Vec::new();
-    let mut buf = Vec::with_capacity(4096);
     let mut number = 0;
-    loop {
-        buf.clear();
-        let n = std::io::BufRead::read_until(&mut reader, b'\n', &mut buf).map_err(cannot)?;
-        if n == 0 {
-            break;
-        }
+    while let Some((line, complete)) = lines.next().map_err(|e| cannot_read(path, e))? {
         number += 1;
-        let complete = buf.last() == Some(&b'\n');
-        if complete {
-            buf.pop();
-        }
-        match one_line(path, number, &buf, complete)? {
+        match one_line::<S::Record<'_>>(path, number, line, complete)? {
             Read::Record(line) => record(number, line),
             Read::Torn => torn.push(number),
             Read::Blank => {}
@@ -151,45 +180,95 @@ pub fn each_line<X: Exercises>(
     Ok(torn)
 }
 
-/// The records in `bytes`, the content of the file at `path`.
-pub fn parse(path: &Path, bytes: &[u8]) -> Result<FileRecords, LogError> {
-    let mut out = FileRecords::default();
-    let mut number = 0;
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        number += 1;
-        let (line, complete) = match memchr(rest) {
-            Some(i) => {
-                let line = &rest[..i];
-                rest = &rest[i + 1..];
-                (line, true)
-            }
-            None => (std::mem::take(&mut rest), false),
-        };
-        match one_line(path, number, line, complete)? {
-            Read::Record(line) => out.lines.push((number, line)),
-            Read::Torn => out.torn.push(number),
-            Read::Blank => {}
+fn cannot_read(path: &Path, e: std::io::Error) -> LogError {
+    LogError {
+        path: path.to_path_buf(),
+        line: 0,
+        message: format!(
+            "cannot read it ({}): check that it is a file you may read",
+            crate::report::error::plain(&e)
+        ),
+    }
+}
+
+/// The lines of a file, each lent where it lies in one buffer (which grows to the longest line):
+/// nothing is copied but the start of a line that one read cut in two.
+struct Lines<R> {
+    source: R,
+    buf: Vec<u8>,
+    /// The bytes read and not yet given out are `buf[start..end]`; those before `scanned` hold
+    /// no newline.
+    start: usize,
+    scanned: usize,
+    end: usize,
+}
+
+impl<R: std::io::Read> Lines<R> {
+    fn new(source: R) -> Lines<R> {
+        Lines {
+            source,
+            buf: vec![0; 1 << 16],
+            start: 0,
+            scanned: 0,
+            end: 0,
         }
     }
-    Ok(out)
+
+    /// The next line without its newline, and whether it had one (the last line of a file may
+    /// not); `None` at the end.
+    fn next(&mut self) -> std::io::Result<Option<(&[u8], bool)>> {
+        loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.scanned..self.end]) {
+                let line = self.start..self.scanned + i;
+                self.start = line.end + 1;
+                self.scanned = self.start;
+                return Ok(Some((&self.buf[line], true)));
+            }
+            self.scanned = self.end;
+            // No whole line left: move what there is of one to the front, and read on.
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.scanned = self.end;
+                self.start = 0;
+            }
+            if self.end == self.buf.len() {
+                self.buf.resize(self.buf.len() * 2, 0);
+            }
+            let n = match self.source.read(&mut self.buf[self.end..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if n == 0 {
+                if self.start == self.end {
+                    return Ok(None);
+                }
+                let line = self.start..self.end;
+                self.start = self.end;
+                self.scanned = self.end;
+                return Ok(Some((&self.buf[line], false)));
+            }
+            self.end += n;
+        }
+    }
 }
 
 // Made and matched at once for each line: boxing the record would allocate for every line.
 #[allow(clippy::large_enum_variant)]
-enum Read<X: Exercises> {
-    Record(Line<X>),
+enum Read<T> {
+    Record(T),
     Torn,
     Blank,
 }
 
 /// Reads line `number` (without its newline; `complete` when it had one).
-fn one_line<X: Exercises>(
+fn one_line<'a, T: Record<'a>>(
     path: &Path,
     number: usize,
-    line: &[u8],
+    line: &'a [u8],
     complete: bool,
-) -> Result<Read<X>, LogError> {
+) -> Result<Read<T>, LogError> {
     if line.iter().all(|b| b.is_ascii_whitespace() || *b == 0) {
         return Ok(if line.contains(&0) {
             Read::Torn
@@ -202,15 +281,16 @@ fn one_line<X: Exercises>(
         line: number,
         message,
     };
-    match serde_json::from_slice::<Line<X>>(line) {
-        Ok(record) if record.v > FORMAT => Err(error(newer(record.v))),
+    // The same parser either way; from text already checked to be UTF-8 whole, it does not
+    // check each string again (a tenth of reading a long log in brief).
+    let parsed = match std::str::from_utf8(line) {
+        Ok(text) => serde_json::from_str::<T>(text),
+        Err(_) => serde_json::from_slice::<T>(line),
+    };
+    match parsed {
+        Ok(record) if record.format() > FORMAT => Err(error(newer(record.format()))),
         Ok(record) => {
-            let parts = [
-                record.begin.is_some(),
-                record.end.is_some(),
-                record.rating.is_some(),
-            ];
-            if parts.iter().filter(|p| **p).count() != 1 {
+            if record.parts().iter().filter(|p| **p).count() != 1 {
                 return Err(error(format!(
                     "a record has exactly one of \"begin\", \"end\" and \"rating\"; {KEPT}"
                 )));
@@ -246,10 +326,6 @@ fn newer(v: u32) -> String {
     format!(
         "written by a newer limber (history format {v}; this limber reads format {FORMAT}): update limber to read it. limber changed nothing in the file"
     )
-}
-
-fn memchr(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|b| *b == b'\n')
 }
 
 /// Every log file to read beside `path`: `path` itself and the others named `history*.jsonl` in
@@ -395,6 +471,49 @@ mod tests {
         assert!(e.message.contains("changed nothing"), "{e}");
         let e = parse(Path::new("h.jsonl"), b"{\"v\":1,\"session\":\"a\"}\n").unwrap_err();
         assert!(e.message.contains("exactly one of"), "{e}");
+    }
+
+    /// A reader that gives a few bytes at a time, as a pipe or a slow disk may.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.1 = self.1 % 7 + 1;
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn lines_are_found_however_the_reads_cut_them() {
+        // Lines longer than the buffer too, and a last line without its newline.
+        let long = "x".repeat(200_000);
+        let text = format!("a\n\n{long}\nbc\r\n{long}{long}\nlast");
+        let want: Vec<(&str, bool)> = vec![
+            ("a", true),
+            ("", true),
+            (&long, true),
+            ("bc\r", true),
+            (&text[text.len() - 4 - 400_001..text.len() - 5], true),
+            ("last", false),
+        ];
+        for trickle in [false, true] {
+            let mut lines = if trickle {
+                Lines::new(Box::new(Trickle(text.as_bytes(), 0)) as Box<dyn std::io::Read>)
+            } else {
+                Lines::new(Box::new(text.as_bytes()) as Box<dyn std::io::Read>)
+            };
+            let mut got = Vec::new();
+            while let Some((line, complete)) = lines.next().unwrap() {
+                got.push((String::from_utf8(line.to_vec()).unwrap(), complete));
+            }
+            let got: Vec<(&str, bool)> = got.iter().map(|(l, c)| (l.as_str(), *c)).collect();
+            assert_eq!(got, want, "trickle: {trickle}");
+        }
+        let mut none = Lines::new(&b""[..]);
+        assert!(none.next().unwrap().is_none());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use jiff::civil::Date;
 use serde::Serialize;
 
+use super::brief::{Brief, Briefs};
 use super::record::{Ended, Rating};
 use super::sessions::{Ending, History, Session};
 use super::stats::{self, Day, Week};
@@ -30,25 +31,28 @@ impl Filter {
         out
     }
 
-    pub fn keeps(&self, s: &Session) -> bool {
+    /// Whether session `s` of `log` is shown.
+    pub fn keeps(&self, log: &Briefs, s: &Brief) -> bool {
         let routine = self.routine.as_ref().is_none_or(|want| {
-            s.begin.as_ref().is_some_and(|b| {
-                b.routine.id.eq_ignore_ascii_case(want) || b.routine.name.eq_ignore_ascii_case(want)
+            log.routine(s).is_some_and(|r| {
+                r.id.eq_ignore_ascii_case(want) || r.name.eq_ignore_ascii_case(want)
             })
         });
         let since = self
             .since
-            .is_none_or(|d| s.date.is_some_and(|date| date >= d));
+            .is_none_or(|d| s.date().is_some_and(|date| date >= d));
         routine && since
     }
 }
 
-/// Everything `limber history` shows; `--json` prints it as it is, each session's JSON made as it
-/// is written (a long log's is never held whole).
-#[derive(Debug, Serialize)]
+/// Everything `limber history` shows, made from the sessions in brief: the list (the last
+/// sessions shown), the week, the streak and the calendar. [`Report::json`] adds the sessions
+/// whole, for `--json`.
+#[derive(Debug)]
 pub struct Report<'a> {
-    #[serde(serialize_with = "sessions_json")]
-    pub sessions: Vec<&'a Session>,
+    log: &'a Briefs,
+    /// The sessions shown, by their place in the log, oldest first.
+    pub shown: Vec<usize>,
     pub goal: u32,
     /// This week.
     pub week: Week,
@@ -59,8 +63,20 @@ pub struct Report<'a> {
     /// The last 12 weeks, a day each, Monday to Sunday.
     pub calendar: Vec<Day>,
     /// Which sessions are shown, in words (" of core-strength"); empty for all.
-    #[serde(skip)]
     pub filter: String,
+}
+
+/// The report as `--json` prints it: each session's JSON made as it is written (a long log's is
+/// never held whole).
+#[derive(Debug, Serialize)]
+pub struct Json<'a> {
+    #[serde(serialize_with = "sessions_json")]
+    pub sessions: Vec<&'a Session>,
+    pub goal: u32,
+    pub week: Week,
+    pub streak: u32,
+    pub weeks: &'a [Week],
+    pub calendar: &'a [Day],
 }
 
 #[derive(Debug, Serialize)]
@@ -104,27 +120,22 @@ fn sessions_json<S: serde::Serializer>(sessions: &[&Session], out: S) -> Result<
 }
 
 impl<'a> Report<'a> {
-    pub fn new(history: &'a History, filter: &Filter, today: Date, goal: u32) -> Report<'a> {
-        let shown: Vec<&Session> = history
-            .sessions
-            .iter()
-            .filter(|s| filter.keeps(s))
+    pub fn new(log: &'a Briefs, filter: &Filter, today: Date, goal: u32) -> Report<'a> {
+        let shown: Vec<usize> = (0..log.sessions.len())
+            .filter(|i| filter.keeps(log, &log.sessions[*i]))
             .collect();
-        let first = shown
-            .iter()
-            .filter_map(|s| s.date)
-            .min()
-            .unwrap_or(today)
-            .min(
-                today
-                    .checked_sub(jiff::Span::new().weeks(i64::from(stats::CALENDAR_WEEKS - 1)))
-                    .unwrap_or(today),
-            );
-        let weeks = stats::weeks(shown.iter().copied(), first, today, goal);
-        let calendar = stats::calendar(shown.iter().copied(), today);
+        let tallies = || shown.iter().map(|i| log.sessions[*i].tally());
+        let first = tallies().filter_map(|t| t.date).min().unwrap_or(today).min(
+            today
+                .checked_sub(jiff::Span::new().weeks(i64::from(stats::CALENDAR_WEEKS - 1)))
+                .unwrap_or(today),
+        );
+        let weeks = stats::weeks(tallies(), first, today, goal);
+        let calendar = stats::calendar(tallies(), today);
         let week = *weeks.last().expect("at least this week");
         Report {
-            sessions: shown,
+            log,
+            shown,
             goal,
             week,
             streak: stats::streak(&weeks),
@@ -134,36 +145,45 @@ impl<'a> Report<'a> {
         }
     }
 
+    /// The report with the sessions shown whole, for `--json`: `history` is the log that
+    /// `self`'s sessions in brief were made from ([`Briefs::of`]), in the same order.
+    pub fn json(&'a self, history: &'a History) -> Json<'a> {
+        Json {
+            sessions: self.shown.iter().map(|i| &history.sessions[*i]).collect(),
+            goal: self.goal,
+            week: self.week,
+            streak: self.streak,
+            weeks: &self.weeks,
+            calendar: &self.calendar,
+        }
+    }
+
     /// The report for a person: `color` shades the calendar, else it is drawn in plain
     /// characters. `last` is how many sessions are listed.
     pub fn text(&self, color: bool, last: usize) -> String {
         let mut out = String::new();
-        if self.sessions.is_empty() && self.filter.is_empty() {
+        let count = self.shown.len();
+        if count == 0 && self.filter.is_empty() {
             out.push_str("No sessions yet. `limber run` starts one; each is recorded here.\n");
-        } else if self.sessions.is_empty() {
+        } else if count == 0 {
             out.push_str(&format!("No sessions{}.\n", self.filter));
         } else if last == 0 {
             out.push_str(&format!(
                 "{}{}.\n",
-                crate::report::words::count(self.sessions.len(), "session", "sessions"),
+                crate::report::words::count(count, "session", "sessions"),
                 self.filter
             ));
         } else {
-            let n = self.sessions.len().min(last);
-            out.push_str(&if self.sessions.len() == 1 {
+            let n = count.min(last);
+            out.push_str(&if count == 1 {
                 format!("1 session{}:\n", self.filter)
             } else {
-                format!(
-                    "Last {} of {} sessions{}:\n",
-                    n,
-                    self.sessions.len(),
-                    self.filter
-                )
+                format!("Last {} of {} sessions{}:\n", n, count, self.filter)
             });
-            let rows: Vec<[String; 5]> = self.sessions[self.sessions.len() - n..]
+            let rows: Vec<[String; 5]> = self.shown[count - n..]
                 .iter()
                 .rev()
-                .map(|s| row(&session_json(s)))
+                .map(|i| row(self.log, &self.log.sessions[*i]))
                 .collect();
             let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
             let widths = [width(0), width(1), width(2), width(3)];
@@ -274,37 +294,37 @@ fn round1(x: f64) -> f64 {
 }
 
 /// One row of the list: date, routine, length, done of planned, rating.
-fn row(s: &SessionJson) -> [String; 5] {
-    let when = match (&s.start, s.date) {
-        (Some(at), Some(date)) => {
-            let time = at.get(11..16).unwrap_or("");
+fn row(log: &Briefs, s: &Brief) -> [String; 5] {
+    let when = match (&s.begin, s.date()) {
+        (Some(begin), Some(date)) => {
+            let time = begin.clock().unwrap_or("");
             format!("{} {}", date.strftime("%a %e %b"), time)
         }
         _ => "?".into(),
     };
     // The log is the user's file, and may have been edited by hand: its text is shown escaped.
     let shown = |text: &str| crate::report::words::shown(text).into_owned();
-    let routine = s
-        .routine
-        .as_ref()
+    let routine = log
+        .routine(s)
         .map_or("(begin not recorded)".to_string(), |r| shown(&r.name));
-    let length = match s.ended {
+    let ending = s.how();
+    let length = match ending {
         Ending::Unfinished => "-".to_string(),
-        _ => crate::report::words::clock((s.seconds.max(0.0) * 1000.0).round() as u64),
+        _ => crate::report::words::clock((round1(s.active_seconds()) * 1000.0).round() as u64),
     };
-    let steps = s.steps.map_or("?".to_string(), |n| n.to_string());
-    let done = match s.ended {
-        Ending::Completed => format!("{}/{steps} steps", s.done.len()),
-        Ending::Skipped => format!(
-            "{}/{steps} steps, {} skipped",
-            s.done.len(),
-            s.skipped.len()
-        ),
-        Ending::Stopped => format!("{}/{steps} steps, stopped", s.done.len()),
+    let steps = s
+        .begin
+        .as_ref()
+        .map_or("?".to_string(), |b| b.steps.to_string());
+    let (done, skipped) = s.end.as_ref().map_or((0, 0), |e| (e.done, e.skipped));
+    let done = match ending {
+        Ending::Completed => format!("{done}/{steps} steps"),
+        Ending::Skipped => format!("{done}/{steps} steps, {skipped} skipped"),
+        Ending::Stopped => format!("{done}/{steps} steps, stopped"),
         Ending::Unfinished => "no end recorded (killed?)".to_string(),
     };
-    let mut rating = s.rating.map_or("-".to_string(), |r| r.word().to_string());
-    if let Some(note) = &s.note {
+    let mut rating = s.rating().map_or("-".to_string(), |r| r.word().to_string());
+    if let Some(note) = s.note() {
         rating.push_str(&format!(": {}", shown(note)));
     }
     [when, routine, length, done, rating]
@@ -379,7 +399,7 @@ pub fn comparison(sessions: &[Session], this: &Session, goal: u32) -> Option<Str
     let date = this.date?;
     let week = stats::week_of(date);
     let mut parts = Vec::new();
-    if stats::counts(this) {
+    if this.tally().counts {
         let before = sessions
             .iter()
             .filter(|s| {
@@ -387,7 +407,7 @@ pub fn comparison(sessions: &[Session], this: &Session, goal: u32) -> Option<Str
                     && s.date
                         .is_some_and(|d| stats::week_of(d) == week && d <= date)
             })
-            .filter(|s| stats::counts(s))
+            .filter(|s| s.tally().counts)
             .count() as u32;
         let nth = before + 1;
         let mut sentence = format!("{} session this week", ordinal(nth));
@@ -560,7 +580,8 @@ mod tests {
             sessions: assemble(all),
             torn: vec![],
         };
-        let report = Report::new(&history, &Filter::default(), date(2026, 12, 2), 3);
+        let log = Briefs::of(&history);
+        let report = Report::new(&log, &Filter::default(), date(2026, 12, 2), 3);
         assert_eq!(report.week.sessions, 2);
         assert_eq!(report.streak, 0);
         assert_eq!(report.calendar.len(), 84);
@@ -573,7 +594,7 @@ mod tests {
         assert!(!text.contains('\x1b'), "plain text has no colour");
         assert!(text.contains("  Mon"));
 
-        let json = serde_json::to_value(&report).unwrap();
+        let json = serde_json::to_value(report.json(&history)).unwrap();
         assert_eq!(json["sessions"][0]["ended"], "completed");
         assert_eq!(json["sessions"][0]["rating"], "easy");
         assert_eq!(json["sessions"][0]["exercises"][0]["hold_seconds"], 5.0);
@@ -583,8 +604,8 @@ mod tests {
             routine: Some("LOWER BACK BASICS".into()),
             since: Some(date(2026, 12, 1)),
         };
-        let one = Report::new(&history, &only, date(2026, 12, 2), 3);
-        assert_eq!(one.sessions.len(), 1);
+        let one = Report::new(&log, &only, date(2026, 12, 2), 3);
+        assert_eq!(one.shown, [1]);
         assert!(
             one.text(false, 10)
                 .starts_with("1 session of LOWER BACK BASICS since 2026-12-01:\n"),
@@ -595,7 +616,7 @@ mod tests {
             routine: Some("core-strength".into()),
             since: None,
         };
-        let text = Report::new(&history, &none, date(2026, 12, 2), 3).text(false, 10);
+        let text = Report::new(&log, &none, date(2026, 12, 2), 3).text(false, 10);
         assert!(
             text.starts_with("No sessions of core-strength.\n"),
             "{text}"
