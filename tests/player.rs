@@ -809,6 +809,7 @@ async fn every_cue_of_a_whole_routine_is_placed_on_its_frame_a_look_ahead_early(
     let lookahead = Duration::from_millis(200);
     let mut voice = fake(300);
     voice.clips = Some(lookahead);
+    let asked = voice.asked.clone();
     let setup = Setup {
         settings: known_lengths(&routine),
         output: RecordingOutput {
@@ -862,6 +863,13 @@ async fn every_cue_of_a_whole_routine_is_placed_on_its_frame_a_look_ahead_early(
         .zip(run.output.asked.borrow().iter())
     {
         assert_eq!(*at - *asked, lookahead);
+    }
+    // Every line too, a rest's words that start with its silence included: asked for when
+    // the silence came, a line would start a device buffer late. (The first starts the session.)
+    let lines_asked = asked.borrow();
+    assert_eq!(lines_asked.len(), run.said.borrow().len());
+    for ((at, text), asked) in run.said.borrow().iter().zip(lines_asked.iter()).skip(1) {
+        assert_eq!(*at - *asked, lookahead, "{text}");
     }
     // What is placed early is shown when it is heard: every caption at its cue's moment.
     let planned_captions: Vec<u64> = run

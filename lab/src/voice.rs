@@ -20,6 +20,8 @@ pub struct FakeVoice {
     /// Plays its lines as clips placed ahead on an output with this look-ahead, as the voices
     /// that make sound files do: `said` then records where each line was placed.
     pub clips: Option<Duration>,
+    /// For clips: when each line was asked for, on tokio's clock.
+    pub asked: std::rc::Rc<std::cell::RefCell<Vec<tokio::time::Instant>>>,
 }
 
 impl FakeVoice {
@@ -33,6 +35,7 @@ impl FakeVoice {
             fail_on: None,
             volumes: Default::default(),
             clips: None,
+            asked: Default::default(),
         }
     }
 }
@@ -71,7 +74,9 @@ impl Voice for FakeVoice {
         let Some(ahead) = self.clips else {
             return self.say(text);
         };
-        let at = at.max(tokio::time::Instant::now());
+        let now = tokio::time::Instant::now();
+        self.asked.borrow_mut().push(now);
+        let at = at.max(now);
         self.said.borrow_mut().push((at, text.to_string()));
         let words = text.split_whitespace().count().max(1) as u32;
         let end = at + self.per_word * words + self.linger;

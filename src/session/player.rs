@@ -45,7 +45,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
 use crate::plan::settings::Sound;
-use crate::plan::timeline::{CueKind, Place, Quiet, Timeline, What};
+use crate::plan::timeline::{Cue, CueKind, Place, Quiet, Timeline, What};
 use crate::routine::Ms;
 use crate::session::captions::Captions;
 use crate::sound::clip::SoundSet;
@@ -287,6 +287,8 @@ struct Player<'a, 'd> {
     pending: VecDeque<Control>,
     /// The words of the last spoken cue, for *repeat*.
     last_said: Option<String>,
+    /// A cue placed ahead by the silence it starts with, and when it will be heard.
+    placed: Option<(usize, Option<Instant>)>,
     volume: f32,
     /// The last cue played, and when its step began.
     position: Option<usize>,
@@ -333,6 +335,7 @@ pub async fn play(timeline: &Timeline, dev: &mut Devices<'_>, ctl: &mut Controls
         hold_until: None,
         pending: VecDeque::new(),
         last_said: None,
+        placed: None,
         volume: ctl.voice_volume,
         position: None,
         step_began: start,
@@ -441,6 +444,7 @@ impl Player<'_, '_> {
 
     /// Silences everything now.
     fn silence(&mut self) {
+        self.placed = None;
         self.speaking = None;
         self.dev.voices.stop();
         self.dev.output.stop();
@@ -740,25 +744,72 @@ impl Player<'_, '_> {
     ) -> Result<Played, Interrupt> {
         let cue = &timeline.cues[index];
         let due = self.due(cue.at);
-        let mut played = Played {
-            index,
-            planned: cue.at,
-            at: 0,
-            skipped: false,
-        };
 
         if cue.kind == CueKind::Silence {
+            // What starts with the silence (a rest's words) is placed a look-ahead early, as
+            // every sound is: placed when the silence's moment came, it would start a device
+            // buffer late.
+            if let Some(next) = timeline
+                .cues
+                .get(index + 1)
+                .filter(|n| n.at == cue.at && n.kind != CueKind::Silence)
+                && self.placed.is_none_or(|(i, _)| i != index + 1)
+            {
+                let placed = self.place(next, index + 1, timeline, ctl).await?;
+                self.placed = Some((index + 1, placed));
+            }
             // A silence is a mark on the way, not a sound: it waits for its moment, but not for
             // words that are still being said.
             self.wait(Some(due), ctl).await?;
             if cue.what == What::Quiet(Quiet::Hold) {
                 self.hold_until = Some(due + Duration::from_millis(cue.duration));
             }
-            played.at = ms(due.saturating_duration_since(self.origin));
             self.dev.captions.cue(cue, self.session_time(self.now()));
-            return Ok(played);
+            return Ok(Played {
+                index,
+                planned: cue.at,
+                at: ms(due.saturating_duration_since(self.origin)),
+                skipped: false,
+            });
         }
 
+        let placed = match self.placed.take() {
+            Some((i, placed)) if i == index => placed,
+            _ => self.place(cue, index, timeline, ctl).await?,
+        };
+        let Some(placed_at) = placed else {
+            return Ok(Played {
+                index,
+                planned: cue.at,
+                at: self.elapsed(),
+                skipped: true,
+            });
+        };
+        // The sound is placed ahead on the output's clock; what the person sees (the caption,
+        // the status, the events for hooks) comes when it is heard.
+        self.wait(Some(placed_at), ctl).await?;
+        self.dev.captions.cue(cue, self.session_time(placed_at));
+        if self.hold_until.is_some_and(|h| self.now() >= h) {
+            self.hold_until = None;
+        }
+        Ok(Played {
+            index,
+            planned: cue.at,
+            at: ms(placed_at - self.origin),
+            skipped: false,
+        })
+    }
+
+    /// Places a speech or sound cue on the output, a look-ahead before its moment: when it will
+    /// be heard, or `None` where it is left out (a pinned line that would overlap or start late).
+    async fn place(
+        &mut self,
+        cue: &Cue,
+        index: usize,
+        timeline: &Timeline,
+        ctl: &mut Controls,
+    ) -> Result<Option<Instant>, Interrupt> {
+        let due = self.due(cue.at);
         // The moment this cue was due to start: what its sound's length is counted from.
         let mut moment = due;
         if cue.pinned {
@@ -779,9 +830,7 @@ impl Player<'_, '_> {
                     _ => false,
                 };
                 if self.speaking.is_some() || late || crowded || unready {
-                    played.skipped = true;
-                    played.at = self.elapsed();
-                    return Ok(played);
+                    return Ok(None);
                 }
             } else {
                 self.wait(Some(self.early(due)), ctl).await?;
@@ -817,15 +866,7 @@ impl Player<'_, '_> {
             }
             What::Quiet(_) => {}
         }
-        // The sound is placed ahead on the output's clock; what the person sees (the caption,
-        // the status, the events for hooks) comes when it is heard.
-        self.wait(Some(placed_at), ctl).await?;
-        played.at = ms(placed_at - self.origin);
-        self.dev.captions.cue(cue, self.session_time(placed_at));
-        if cue.kind != CueKind::Silence && self.hold_until.is_some_and(|h| self.now() >= h) {
-            self.hold_until = None;
-        }
-        Ok(played)
+        Ok(Some(placed_at))
     }
 
     /// Starts speaking with the first engine that will; with none left, the caption is enough.
