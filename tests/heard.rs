@@ -289,7 +289,7 @@ fn median(v: &mut [f64]) -> f64 {
 /// in order, with `planned_first`, the plan's moment of the first.
 ///
 /// A line is compared at the offset of the chime just before it and of the chime just after it,
-/// and the better of the two is kept: a gap the device or its bridge puts into the output (an
+/// and the nearer of the two matches is kept (or the clearly better one): a gap the device or its bridge puts into the output (an
 /// underrun) shifts everything after it, so a line is measured against the chimes on its own side
 /// of such a gap, and the gap itself shows in the chimes' own figures. Within that, a coarse
 /// search on the loudness contour (1 ms steps, 150 ms either way) then a fine one on the samples
@@ -332,8 +332,12 @@ fn spoken_lines(
         {
             let from_file = chimes[0].1 + at;
             let offset = heard - rendered;
+            // Both neighbours find the same samples where a line is whole; the nearer match is
+            // the one on the line's side of a gap.
             if let Some(found) = compare(&a, &b, live.0, file.0, step, from_file, offset, len)
-                && best.is_none_or(|b| found.1 > b.1)
+                && best.is_none_or(|b| {
+                    (found.1 - b.1) > 0.01 || (found.1 > b.1 - 0.01 && found.0.abs() < b.0.abs())
+                })
             {
                 best = Some(found);
             }
