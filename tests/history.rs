@@ -424,6 +424,24 @@ fn history_shows_sessions_weeks_streak_calendar_levels_and_the_picture() {
 }
 
 #[test]
+fn pain_at_the_first_level_is_met_with_the_advice_but_no_word_of_easier() {
+    // The first session hurt: its Bridge was at level 1, so nothing can come down, and the next
+    // session must not say that it did; the advice to see a clinician is said all the same.
+    let home = home();
+    let today = jiff::Zoned::now().date();
+    let mut lines = session("x", today, 10.0, Some(Ended::Finished));
+    lines.push(rated("x", Rating::Pain, "key"));
+    write_log(&home, &lines);
+    let text = home.ok(&["plan", "tiny"]);
+    assert!(!text.contains("a step easier"), "{text}");
+    assert!(
+        text.contains("Last time it hurt. Go gently today: stop if anything hurts, and if the pain goes on, see a doctor or physiotherapist."),
+        "{text}"
+    );
+    assert!(text.contains("Bridge: level 1 of 3"), "{text}");
+}
+
+#[test]
 fn a_length_in_the_history_reads_as_in_the_plan_and_the_summary() {
     let home = home();
     let today = jiff::Zoned::now().date();

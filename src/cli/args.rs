@@ -336,7 +336,8 @@ aside as history-NAME.jsonl in the same folder are read too. A line cut short by
 skipped (-v says where); a line limber cannot read is an error naming it, and nothing is changed.
 
 The weekly goal is 3 sessions unless the configuration's history.goal says otherwise. A session
-counts when it was finished, or stopped after at least half its length. Weeks start on Monday.
+counts when at least half its length was done (pauses left out), whether it was finished or
+stopped: one skipped through to its end does not. Weeks start on Monday.
 
 With --json:
   {\"sessions\": [{\"session\", \"start\", \"date\", \"routine\": {\"id\", \"name\", \"hash\"},

@@ -27,6 +27,7 @@ pub fn plan(
     let choice = super::chosen_voice(config, voice)?;
     let mut settings = choice.settings(&config.settings_for(&sounds));
     settings.eased = leveled.eased;
+    settings.hurt = leveled.hurt;
     let synth = choice
         .synth(config, &mut |w| super::warn(&w))
         .and_then(Result::ok);

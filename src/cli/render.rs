@@ -67,6 +67,7 @@ pub fn render(config: &Config, args: &RenderArgs) -> Result<ExitCode, Error> {
     let sounds = config.sounds(&mut |w| super::warn(&w));
     let mut settings = choice.settings(&config.settings_for(&sounds));
     settings.eased = leveled.eased;
+    settings.hurt = leveled.hurt;
     stop_on_signal();
     let started = std::time::Instant::now();
     let range = part.range(routine.steps.len());

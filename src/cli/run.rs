@@ -76,6 +76,7 @@ pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode,
     let choice = super::chosen_voice(config, &args.voice)?;
     let mut settings = choice.settings(&config.settings_for(&sounds));
     settings.eased = leveled.eased;
+    settings.hurt = leveled.hurt;
     // The speech cache of the chosen voice: lines it holds play at once, and their real lengths
     // make the plan exact.
     let synth = match choice.synth(config, &mut |w| captions.notice(&w)) {

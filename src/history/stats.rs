@@ -4,8 +4,9 @@
 //! the same.
 //!
 //! Weeks start on Monday, in the time zone each session was done in. A session counts towards the
-//! goal when it reached its end, or was stopped after at least half its planned length: ten
-//! minutes of a twenty-minute routine is a session; two minutes before the phone rang is not.
+//! goal when at least half its planned length was done, however it ended: ten minutes of a
+//! twenty-minute routine is a session; two minutes before the phone rang is not, and neither is a
+//! routine skipped through to its end in a minute.
 
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
@@ -35,9 +36,14 @@ pub struct Tally {
 }
 
 /// Whether a session counts towards the weekly goal: `ended` is how it ended (`None` without an
-/// end), `seconds` its seconds of exercise, `planned` its planned length (0 without a begin).
+/// end), `seconds` its seconds of exercise, `planned` its planned length (0 without a begin, when
+/// a finished session counts, having nothing to be measured against).
 pub fn counts(ended: Option<Ended>, seconds: f64, planned: f64) -> bool {
-    ended == Some(Ended::Finished) || (ended.is_some() && seconds >= planned / 2.0 && planned > 0.0)
+    match ended {
+        None => false,
+        Some(_) if planned > 0.0 => seconds >= planned / 2.0,
+        Some(ended) => ended == Ended::Finished,
+    }
 }
 
 /// One week's sessions.
@@ -160,13 +166,19 @@ mod tests {
     use super::*;
     use jiff::civil::date;
 
-    /// A session of a routine planned for 20 minutes.
+    /// A session that lasted `minutes`: one finished was planned for as long, one stopped or
+    /// killed for 20 minutes.
     fn session(day: Date, minutes: f64, ended: Option<Ended>) -> Tally {
         let seconds = if ended.is_some() { minutes * 60.0 } else { 0.0 };
+        let planned = if ended == Some(Ended::Finished) {
+            seconds
+        } else {
+            1200.0
+        };
         Tally {
             date: Some(day),
             seconds,
-            counts: counts(ended, seconds, 1200.0),
+            counts: counts(ended, seconds, planned),
         }
     }
 
@@ -184,6 +196,16 @@ mod tests {
         assert!(session(d, 10.0, Some(Ended::Stopped)).counts);
         assert!(!session(d, 9.0, Some(Ended::Stopped)).counts);
         assert!(!session(d, 0.0, None).counts);
+    }
+
+    #[test]
+    fn a_session_skipped_through_to_its_end_does_not_count() {
+        // Twenty minutes planned, every step skipped: finished in half a minute.
+        assert!(!counts(Some(Ended::Finished), 30.0, 1200.0));
+        assert!(counts(Some(Ended::Finished), 600.0, 1200.0));
+        // Without a begin there is no length to measure against: finished counts, stopped not.
+        assert!(counts(Some(Ended::Finished), 30.0, 0.0));
+        assert!(!counts(Some(Ended::Stopped), 30.0, 0.0));
     }
 
     #[test]

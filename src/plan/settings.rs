@@ -23,9 +23,14 @@ pub struct Settings {
     /// The real lengths of lines the voice has already made (from the speech cache); any other
     /// line's length is estimated from the speaking rate.
     pub spoken: std::collections::HashMap<String, Ms>,
-    /// The last session of this routine was rated "pain": the session opens by saying that the
-    /// exercises are a step easier, with the advice to see a clinician if the pain goes on.
+    /// The last session of this routine was rated "pain" and its exercises came down a level:
+    /// the session opens by saying that they are a step easier, with the advice to see a
+    /// clinician if the pain goes on.
     pub eased: bool,
+    /// The last session of this routine was rated "pain": without `eased` (nothing could be made
+    /// easier, every exercise being at level 1 or without a progression) the session opens with
+    /// the advice alone, never saying that the exercises are easier when they are not.
+    pub hurt: bool,
 }
 
 impl Settings {
@@ -53,6 +58,7 @@ impl Default for Settings {
             phrases: Phrases::default(),
             spoken: Default::default(),
             eased: false,
+            hurt: false,
         }
     }
 }
@@ -189,7 +195,8 @@ macro_rules! phrases {
 
 phrases! {
     start: "Starting {name}.", ["name"], "Said first; {name} is the routine's name.";
-    eased: "Last time it hurt, so today the exercises are a step easier. Stop if anything hurts, and if the pain goes on, see a doctor or physiotherapist.", [], "Said after the opening words when the last session of the routine was rated pain.";
+    eased: "Last time it hurt, so today the exercises are a step easier. Stop if anything hurts, and if the pain goes on, see a doctor or physiotherapist.", [], "Said after the opening words when the last session of the routine was rated pain and its exercises came down a level.";
+    hurt: "Last time it hurt. Go gently today: stop if anything hurts, and if the pain goes on, see a doctor or physiotherapist.", [], "Said after the opening words instead when the last session was rated pain but nothing could be made easier (no exercise above level 1).";
     ask: "How did that feel? Press 1 for easy, 2 for fine, 3 for hard, or 4 if it hurt.", [], "Asked when a session ends, if the configuration's history.ask says so.";
     noted: "Noted: {rating}.", ["rating"], "The answer to the question, said back; {rating} is easy, fine or hard.";
     noted_pain: "Noted. Next time the exercises will be a step easier. If the pain goes on, stop, and see a doctor or physiotherapist.", [], "Said back when the answer is that it hurt.";

@@ -374,6 +374,8 @@ pub fn plan_within(
     b.speak(fill(&settings.phrases.start, &[("name", &routine.name)]));
     if settings.eased {
         b.speak(settings.phrases.eased.clone());
+    } else if settings.hurt {
+        b.speak(settings.phrases.hurt.clone());
     }
     // Someone new to limber hears what the two bells mean before the first one rings.
     let holds = routine.steps[range.clone()].iter().any(
