@@ -138,7 +138,7 @@ pub fn rate(config: &Config, rating: Rating, note: Option<&str>) -> Result<ExitC
     );
     if rating == Rating::Pain {
         said.push_str(
-            " Next time its exercises are a step easier. If the pain goes on, stop, and see a doctor or physiotherapist; get help at once with numbness, tingling or weakness in a leg, a fever, or trouble controlling your bladder or bowels.",
+            " Next time, its exercises that can ease off will. If the pain goes on, stop, and see a doctor or physiotherapist; get help at once with numbness, tingling or weakness in a leg, a fever, or trouble controlling your bladder or bowels.",
         );
     }
     print(&format!("{said}\n"))?;

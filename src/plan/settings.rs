@@ -199,7 +199,7 @@ phrases! {
     hurt: "Last time it hurt. Go gently today: stop if anything hurts, and if the pain goes on, see a doctor or physiotherapist.", [], "Said after the opening words instead when the last session was rated pain but nothing could be made easier (no exercise above level 1).";
     ask: "How did that feel? Press 1 for easy, 2 for fine, 3 for hard, or 4 if it hurt.", [], "Asked when a session ends, if the configuration's history.ask says so.";
     noted: "Noted: {rating}.", ["rating"], "The answer to the question, said back; {rating} is easy, fine or hard.";
-    noted_pain: "Noted. Next time the exercises will be a step easier. If the pain goes on, stop, and see a doctor or physiotherapist.", [], "Said back when the answer is that it hurt.";
+    noted_pain: "Noted. Next time, exercises that can ease off will. If the pain goes on, stop, and see a doctor or physiotherapist.", [], "Said back when the answer is that it hurt.";
     bells: "A high bell starts each hold, and a lower bell ends it.", [], "Said after the opening words of a routine with holds.";
     finish: "Session complete: {exercises} in about {duration}. Well done.", ["exercises", "duration"], "Said at the end, before the closing chime.";
     finish_short: "Session complete. Well done.", [], "Said at the end of a part with no exercises, before the closing chime.";
