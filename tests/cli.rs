@@ -721,6 +721,8 @@ fn an_installed_limber_shows_copies_and_explains_without_the_source() {
         .args(["plan", "stretch", "--only", "4"])
         .stdout_has("step 4: Bridge")
         .stdout_lacks("Knee to chest")
+        // Before: "Total 00:26 (26.49 s), 1 steps".
+        .stdout_has("), 1 step\n")
         .run();
     // config: the documented example.
     home.test()

@@ -979,10 +979,10 @@ impl fmt::Display for Timeline {
         }
         write!(
             f,
-            "\nTotal {} ({} s), {} steps",
+            "\nTotal {} ({} s), {}",
             clock(self.total),
             format_seconds(self.total as f64 / 1000.0),
-            self.steps.len()
+            crate::report::words::count(self.steps.len(), "step", "steps")
         )
     }
 }
