@@ -458,6 +458,21 @@ fn an_engine_without_what_it_needs_is_named_when_it_is_used() {
 }
 
 #[test]
+fn a_configuration_that_is_a_folder_is_told_as_a_configuration() {
+    let home = Home::new();
+    let folder = home.join("conf");
+    std::fs::create_dir_all(&folder).unwrap();
+    // Before: "conf: is a folder, not a routine file".
+    home.test()
+        .arg("--config")
+        .arg(&folder)
+        .arg("list")
+        .status(1)
+        .stderr_has(": is a folder, not a configuration file")
+        .run();
+}
+
+#[test]
 fn configuration_changes_the_plan() {
     let home = Home::new();
     let config = home.join("coach.json");
@@ -721,6 +736,8 @@ fn an_installed_limber_shows_copies_and_explains_without_the_source() {
         .args(["plan", "stretch", "--only", "4"])
         .stdout_has("step 4: Bridge")
         .stdout_lacks("Knee to chest")
+        // Before: "Total 00:26 (26.49 s), 1 steps".
+        .stdout_has("), 1 step\n")
         .run();
     // config: the documented example.
     home.test()

@@ -539,6 +539,12 @@ fn from_and_only_plan_part_of_a_routine_with_its_own_numbers() {
     );
     assert_eq!(only.steps.len(), 1);
     assert_eq!(only.steps[0].step, bridge, "the step keeps its number");
+    // Before: a session with `--only 3` was shown as "step 3 of 1".
+    assert_eq!(
+        only.routine_steps,
+        routine.steps.len(),
+        "and is one of the routine's steps"
+    );
     assert!(
         only.cues
             .iter()
@@ -563,6 +569,7 @@ fn from_and_only_plan_part_of_a_routine_with_its_own_numbers() {
     );
     assert_eq!(from.steps.first().unwrap().step, bridge);
     assert_eq!(from.steps.len(), routine.steps.len() - bridge + 1);
+    assert_eq!(from.routine_steps, routine.steps.len());
     assert!(from.total < plan(&routine, &settings).total);
     // Mistakes name the routine and list the steps.
     let e = find_step(&routine, "99").unwrap_err();

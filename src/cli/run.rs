@@ -105,7 +105,7 @@ pub fn run(config: Option<&std::path::Path>, args: &RunArgs) -> Result<ExitCode,
     }
     let status = tokio::sync::watch::Sender::new(Status {
         routine: timeline.routine.clone(),
-        steps: timeline.steps.len(),
+        steps: timeline.routine_steps,
         session_left: std::time::Duration::from_millis(timeline.total),
         ..Status::default()
     });

@@ -224,7 +224,7 @@ impl Config {
             _ => None,
         };
         let parsed = match &file {
-            Some(p) => load_config(&Source::read(p)?.as_config())?,
+            Some(p) => load_config(&Source::read_config(p)?)?,
             None => ConfigFile::default(),
         };
         Ok(Config::from_file(parsed, file))

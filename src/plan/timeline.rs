@@ -141,6 +141,9 @@ pub struct Timeline {
     pub routine: String,
     pub cues: Vec<Cue>,
     pub steps: Vec<Span>,
+    /// How many steps the whole routine has: a step is "N of" this, with `--from` and `--only`
+    /// as without them (`steps` holds only the ones planned).
+    pub routine_steps: usize,
     pub total: Ms,
 }
 
@@ -258,6 +261,7 @@ pub fn plan_steps(
             routine: routine.name.clone(),
             cues: Vec::new(),
             steps: Vec::new(),
+            routine_steps: routine.steps.len(),
             total: too_long.at,
         },
     }
@@ -468,6 +472,7 @@ pub fn plan_within(
         routine: routine.name.clone(),
         cues: b.cues,
         steps,
+        routine_steps: routine.steps.len(),
         total,
     })
 }
@@ -976,10 +981,10 @@ impl fmt::Display for Timeline {
         }
         write!(
             f,
-            "\nTotal {} ({} s), {} steps",
+            "\nTotal {} ({} s), {}",
             clock(self.total),
             format_seconds(self.total as f64 / 1000.0),
-            self.steps.len()
+            crate::report::words::count(self.steps.len(), "step", "steps")
         )
     }
 }

@@ -77,6 +77,16 @@ impl Source {
 
     /// Reads a file, refusing anything too large or not text before it is held in memory.
     pub fn read(path: &Path) -> Result<Source, Error> {
+        Source::read_as(path, "routine file", "(routines are short JSON files)")
+    }
+
+    /// Reads a configuration file as [`Source::read`] does a routine, and says so in messages.
+    /// Before: `--config /tmp` was told "/tmp: is a folder, not a routine file".
+    pub fn read_config(path: &Path) -> Result<Source, Error> {
+        Ok(Source::read_as(path, "configuration file", "(see `limber config`)")?.as_config())
+    }
+
+    fn read_as(path: &Path, kind: &str, why: &str) -> Result<Source, Error> {
         let origin = path.display().to_string();
         let bytes = match read_bounded(path, MAX_BYTES) {
             Ok(bytes) => bytes,
@@ -89,16 +99,13 @@ impl Source {
             Err(Unreadable::NotAFile(what)) => {
                 return Err(Error::NotARoutine {
                     origin,
-                    reason: format!("{what}, not a routine file"),
+                    reason: format!("{what}, not a {kind}"),
                 });
             }
             Err(Unreadable::TooLarge(size)) => {
                 return Err(Error::NotARoutine {
                     origin,
-                    reason: format!(
-                        "is {}; a routine file is at most 1 MB (routines are short JSON files)",
-                        human_size(size)
-                    ),
+                    reason: format!("is {}; a {kind} is at most 1 MB {why}", human_size(size)),
                 });
             }
         };

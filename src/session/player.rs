@@ -112,6 +112,7 @@ pub struct Status {
     pub routine: String,
     /// The current step, from 1; `None` in the opening and closing words.
     pub step: Option<usize>,
+    /// The routine's steps, as `step` counts them: all of them, also with `--from` or `--only`.
     pub steps: usize,
     pub title: Option<String>,
     pub place: Option<Place>,
@@ -465,7 +466,7 @@ impl Player<'_, '_> {
         ctl.status.send_replace(Status {
             routine: timeline.routine.clone(),
             step,
-            steps: timeline.steps.len(),
+            steps: timeline.routine_steps,
             title: span.map(|s| s.title.clone()),
             place: cue.and_then(|c| c.place.clone()),
             paused,

@@ -6,6 +6,9 @@
 //! with SIGSTOP. On SIGCONT (`fg`) it reads keys one at a time again at once, draws the display
 //! again and resumes, with the words "Resuming: Bridge, rep 3 of 5." A session that was paused
 //! before Ctrl-Z stays paused. After `bg` it stays paused too: the terminal is not its own then.
+//! The output is told of the stop and of going on ([`crate::sound::stream::stopping`]), so that
+//! its counter standing still meanwhile, and the gap the device reports after, are not taken
+//! for a device gone or a sound broken up.
 
 use std::time::Duration;
 
@@ -51,9 +54,11 @@ pub fn listen(
                         live.suspend();
                     }
                     crate::session::keys::suspend();
+                    crate::sound::stream::stopping();
                     let _ = rustix::process::kill_process(rustix::process::getpid(), Signal::STOP);
                 }
                 Some(()) = cont.recv() => {
+                    crate::sound::stream::continued();
                     if !crate::session::keys::resume() {
                         // In the background: nothing to draw on, and no one to hear.
                         continue;

@@ -331,6 +331,7 @@ mod tests {
             routine: "Long".into(),
             cues: Vec::new(),
             steps: Vec::new(),
+            routine_steps: 0,
             total: (6 * 3600 + 30 * 60) * 1000,
         };
         let sounds = crate::sound::clip::SoundSet::built_in();

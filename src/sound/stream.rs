@@ -111,6 +111,50 @@ struct Live {
 /// enough for a sound server that starts with a big buffer (and asks for a second at a time).
 const STALL: Duration = Duration::from_secs(5);
 
+/// When the process was last stopped (Ctrl-Z) and when it went on after it (`fg`): its device's
+/// counter stood still meanwhile because nothing here ran, not because the device went away, and
+/// the gap the device reports on going on was not heard (the session was paused).
+static SUSPENDED: std::sync::Mutex<(Option<Instant>, Option<Instant>)> =
+    std::sync::Mutex::new((None, None));
+
+/// How long after going on a gap in the sound is the stop's, not one heard.
+const SETTLING: Duration = Duration::from_secs(2);
+
+/// The process is about to stop itself (SIGSTOP, after Ctrl-Z).
+pub fn stopping() {
+    if let Ok(mut s) = SUSPENDED.lock() {
+        *s = (Some(Instant::now()), None);
+    }
+}
+
+/// The process has just gone on after a stop (SIGCONT). Before: every Ctrl-Z and `fg` of more
+/// than 5 s was told as "the default audio output went away or stopped working", and at the end
+/// as "the sound broke up once during the session".
+pub fn continued() {
+    if let Ok(mut s) = SUSPENDED.lock() {
+        s.1 = Some(Instant::now());
+    }
+}
+
+/// Since when the counter could have moved, at the latest: `at`, or the last going on after a
+/// stop (now, while stopped and not yet told so).
+fn movable_since(at: Instant) -> Instant {
+    match SUSPENDED.lock().map(|s| *s) {
+        Ok((Some(stop), None)) if stop > at => Instant::now(),
+        Ok((Some(stop), Some(cont))) if stop > at || cont > at => cont.max(at),
+        _ => at,
+    }
+}
+
+/// Whether a gap the device reports now comes from a stop of the process.
+fn gap_of_a_stop() -> bool {
+    match SUSPENDED.lock().map(|s| *s) {
+        Ok((Some(_), None)) => true,
+        Ok((Some(_), Some(cont))) => cont.elapsed() < SETTLING,
+        _ => false,
+    }
+}
+
 /// Lets go of a stream on a thread of its own: the audio library may wait for a device that is
 /// gone, and the session must not wait with it.
 fn release(live: Live) {
@@ -140,6 +184,8 @@ impl Live {
         let pos = self.schedule.borrow().position();
         let now = Instant::now();
         let (last, at) = self.seen.get();
+        // Stopped by the shell, the counter is not to blame: count from when it could go on.
+        let at = movable_since(at);
         let since = if pos != last {
             self.seen.set((pos, now));
             Duration::ZERO
@@ -322,6 +368,7 @@ fn open_here(opening: &Opening) -> Result<Live, String> {
                 | cpal::ErrorKind::HostUnavailable
                 | cpal::ErrorKind::StreamInvalidated
                 | cpal::ErrorKind::DeviceChanged => callback_lost.store(true, Ordering::Relaxed),
+                cpal::ErrorKind::Xrun if gap_of_a_stop() => {}
                 cpal::ErrorKind::Xrun => {
                     callback_faults.gaps.fetch_add(1, Ordering::Relaxed);
                 }
