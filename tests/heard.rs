@@ -740,10 +740,23 @@ fn measure(busy: usize) {
         assert!(unlike.is_empty(), "lines not heard as planned: {unlike:?}");
     }
     if let (Some(h), Some(f)) = (heard.first(), in_file.first()) {
+        // A syllable can match a chime's filter just above its threshold in one recording and
+        // just below in the other; the lines were found sample for sample above, so what is
+        // taken for a chime within a line is that line's own sound.
+        let spoken = |o: f64| {
+            let at = planned[0].0 + o;
+            plan["cues"].as_array().unwrap().iter().any(|c| {
+                c["kind"] == "speech"
+                    && (c["at"].as_f64().unwrap()
+                        ..=c["at"].as_f64().unwrap() + c["seconds"].as_f64().unwrap())
+                        .contains(&at)
+            })
+        };
         let only_live: Vec<f64> = others
             .iter()
             .map(|o| o - h.0)
             .filter(|o| !others_in_file.iter().any(|f2| (f2 - f.0 - o).abs() < 0.05))
+            .filter(|o| !(in_file.len() == heard.len() && spoken(*o)))
             .collect();
         assert!(
             only_live.is_empty(),
