@@ -24,7 +24,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::record::{Ended, Rating};
-use super::sessions::{Ending, History, Moment, keep};
+use super::sessions::{self, Ending, History, Moment, keep};
 use super::stats::{self, Tally};
 use super::store::{self, LogError};
 
@@ -103,19 +103,14 @@ impl Brief {
 
     /// How it ended, as `Session::how` says.
     pub fn how(&self) -> Ending {
-        match &self.end {
-            None => Ending::Unfinished,
-            Some(e) if e.ended == Ended::Stopped => Ending::Stopped,
-            Some(e) if e.skipped == 0 => Ending::Completed,
-            Some(_) => Ending::Skipped,
-        }
+        Ending::of(self.end.as_ref().map(|e| (e.ended, e.skipped > 0)))
     }
 
     /// Seconds of exercise: from the first cue to the end, less the time paused.
     pub fn active_seconds(&self) -> f64 {
         self.end
             .as_ref()
-            .map_or(0.0, |e| (e.elapsed_s - e.paused_s).max(0.0))
+            .map_or(0.0, |e| sessions::active_seconds(e.elapsed_s, e.paused_s))
     }
 
     pub fn rating(&self) -> Option<Rating> {

@@ -38,6 +38,23 @@ pub enum Ending {
     Unfinished,
 }
 
+impl Ending {
+    /// From how the end record says it ended and whether it skipped steps; `None` without one.
+    pub fn of(end: Option<(Ended, bool)>) -> Ending {
+        match end {
+            None => Ending::Unfinished,
+            Some((Ended::Stopped, _)) => Ending::Stopped,
+            Some((_, false)) => Ending::Completed,
+            Some((_, true)) => Ending::Skipped,
+        }
+    }
+}
+
+/// Seconds of exercise in a session that lasted `elapsed` seconds and was paused for `paused`.
+pub fn active_seconds(elapsed: f64, paused: f64) -> f64 {
+    (elapsed - paused).max(0.0)
+}
+
 impl Session {
     pub fn routine_id(&self) -> Option<&str> {
         self.begin.as_ref().map(|b| b.routine.id.as_str())
@@ -50,19 +67,14 @@ impl Session {
     }
 
     pub fn how(&self) -> Ending {
-        match &self.end {
-            None => Ending::Unfinished,
-            Some(e) if e.ended == Ended::Stopped => Ending::Stopped,
-            Some(e) if e.skipped.is_empty() => Ending::Completed,
-            Some(_) => Ending::Skipped,
-        }
+        Ending::of(self.end.as_ref().map(|e| (e.ended, !e.skipped.is_empty())))
     }
 
     /// Seconds of exercise: from the first cue to the end, less the time paused.
     pub fn active_seconds(&self) -> f64 {
         self.end
             .as_ref()
-            .map_or(0.0, |e| (e.elapsed_s - e.paused_s).max(0.0))
+            .map_or(0.0, |e| active_seconds(e.elapsed_s, e.paused_s))
     }
 
     pub fn rating(&self) -> Option<Rating> {
