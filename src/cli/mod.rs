@@ -215,37 +215,15 @@ pub(crate) fn leveled(
     };
     let choice = levels.choice();
     let (grown, levels) = apply(routine, id, history.as_ref(), choice);
-    let painful = history
-        .as_ref()
-        .filter(|_| choice == Choice::Log)
-        .and_then(|h| h.last_painful(id));
+    let hurt = choice == Choice::Log && history.as_ref().is_some_and(|h| h.pain_last(id));
     // "A step easier" only when it is: pain at level 1 (a first session that hurt) or in a
     // routine without progressions brings nothing down, and is followed by the advice alone.
-    // "hard" is "pain" but for the step down, so the levels had that session been hard tell.
-    let eased = painful.is_some_and(|pain| {
-        let sessions = history.as_ref().map_or_else(Vec::new, |h| {
-            let mut sessions = h.sessions.clone();
-            for s in sessions.iter_mut().filter(|s| s.id == pain.id) {
-                if let Some(r) = &mut s.rating {
-                    r.rating = crate::history::record::Rating::Hard;
-                }
-            }
-            sessions
-        });
-        let hard = crate::history::sessions::History {
-            sessions,
-            torn: Vec::new(),
-        };
-        let (_, unless) = apply(routine, id, Some(&hard), choice);
-        levels
-            .iter()
-            .any(|l| unless.iter().any(|u| u.step == l.step && l.level < u.level))
-    });
+    let eased = hurt && levels.iter().any(|l| l.eased);
     Leveled {
         routine: grown,
         levels,
         eased,
-        hurt: painful.is_some(),
+        hurt,
         history,
     }
 }

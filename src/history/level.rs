@@ -90,14 +90,25 @@ pub struct Standing {
     pub level: u32,
     /// Good sessions counted towards the next level.
     pub good: u32,
+    /// The last session that ended or was rated brought it down a level: rated "pain" above
+    /// the first level.
+    pub eased: bool,
 }
 
 /// The level after `outcomes`, in the order the sessions began.
 pub fn standing(ladder: &Ladder, outcomes: impl IntoIterator<Item = Outcome>) -> Standing {
     let top = ladder.levels();
     let after = ladder.progress.after.max(1);
-    let mut s = Standing { level: 1, good: 0 };
+    let mut s = Standing {
+        level: 1,
+        good: 0,
+        eased: false,
+    };
     for o in outcomes {
+        // A session neither ended nor rated (killed) leaves what the last one did.
+        if o.rating.is_some() || o.finished {
+            s.eased = o.rating == Some(Rating::Pain) && s.level > 1;
+        }
         match o.rating {
             Some(Rating::Pain) => {
                 s.level = (s.level - 1).max(1);
@@ -118,6 +129,7 @@ fn up(mut s: Standing, top: u32, after: u32) -> Standing {
         return Standing {
             level: top,
             good: 0,
+            ..s
         };
     }
     s.good += 1;
@@ -198,7 +210,14 @@ mod tests {
         let l = bridge();
         let at = |ratings: &[Option<Rating>]| standing(&l, ratings.iter().map(|r| rated(*r)));
         assert_eq!(at(&[]).level, 1);
-        assert_eq!(at(&[Some(Easy)]), Standing { level: 1, good: 1 });
+        assert_eq!(
+            at(&[Some(Easy)]),
+            Standing {
+                level: 1,
+                good: 1,
+                eased: false
+            }
+        );
         assert_eq!(
             at(&[Some(Easy), None]).level,
             2,
@@ -208,7 +227,18 @@ mod tests {
         assert_eq!(at(&[Some(Easy), Some(Fine), Some(Hard)]).level, 2);
         assert_eq!(at(&[Some(Easy), Some(Fine), Some(Pain)]).level, 1);
         assert_eq!(at(&[Some(Pain), Some(Pain)]).level, 1);
-        assert_eq!(at(&[Some(Easy); 20]), Standing { level: 5, good: 0 });
+        // Pain eases what stood above the first level, and only until the next session.
+        assert!(at(&[Some(Easy), Some(Fine), Some(Pain)]).eased);
+        assert!(!at(&[Some(Pain)]).eased);
+        assert!(!at(&[Some(Easy), Some(Fine), Some(Pain), Some(Hard)]).eased);
+        assert_eq!(
+            at(&[Some(Easy); 20]),
+            Standing {
+                level: 5,
+                good: 0,
+                eased: false
+            }
+        );
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub struct Level {
     pub next: Option<Next>,
     /// Chosen by hand for this session rather than reached.
     pub by_hand: bool,
+    /// Brought down a level by the last session, rated "pain".
+    #[serde(skip)]
+    pub eased: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,10 +90,15 @@ pub fn apply(
         let Some(ladder) = ladder(e) else { continue };
         let standing = match (choice, history) {
             (Choice::Log, Some(h)) => h.standing(id, &e.name, &ladder),
-            (Choice::Log, None) | (Choice::Off, _) => Standing { level: 1, good: 0 },
+            (Choice::Log, None) | (Choice::Off, _) => Standing {
+                level: 1,
+                good: 0,
+                eased: false,
+            },
             (Choice::Level(n), _) => Standing {
                 level: ladder.clamp(n),
                 good: 0,
+                eased: false,
             },
         };
         let level = standing.level;
@@ -115,6 +123,7 @@ pub fn apply(
             reps,
             next,
             by_hand: choice != Choice::Log,
+            eased: standing.eased,
         });
     }
     (out, levels)

@@ -154,15 +154,10 @@ impl History {
     /// Whether the last session of routine `id` that ended or was rated was rated "pain": the
     /// next one opens with the advice to see a clinician if the pain goes on.
     pub fn pain_last(&self, id: &str) -> bool {
-        self.last_painful(id).is_some()
-    }
-
-    /// The last session of routine `id` that ended or was rated, if it was rated "pain".
-    pub fn last_painful<'a>(&'a self, id: &'a str) -> Option<&'a Session> {
         self.of(id)
             .filter(|s| s.end.is_some() || s.rating.is_some())
             .last()
-            .filter(|s| s.rating() == Some(Rating::Pain))
+            .is_some_and(|s| s.rating() == Some(Rating::Pain))
     }
 
     /// The last session begun, of any routine.
