@@ -323,14 +323,15 @@ fn spoken_lines(
         }
         let at = cue["at"].as_f64().unwrap() - planned_first;
         let len = cue["seconds"].as_f64().unwrap().min(3.0);
-        let after = chimes.partition_point(|c| c.1 - chimes[0].1 <= at);
+        // Where the line is in the rendering.
+        let from_file = chimes[0].1 + at;
+        let after = chimes.partition_point(|c| c.1 <= from_file);
         let mut best: Option<(f64, f64)> = None;
         for &(heard, rendered) in [after.checked_sub(1), Some(after)]
             .into_iter()
             .flatten()
             .filter_map(|i| chimes.get(i))
         {
-            let from_file = chimes[0].1 + at;
             let offset = heard - rendered;
             // Both neighbours find the same samples where a line is whole; the nearer match is
             // the one on the line's side of a gap.
