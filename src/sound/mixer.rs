@@ -79,6 +79,9 @@ pub struct Mixer {
     clock: Arc<AtomicU64>,
     /// Clips the schedule could not take (all voices busy), for the report.
     dropped: Arc<AtomicU64>,
+    /// Frames behind the position the mixer can go back to and make again ([`Mixer::rewind`]):
+    /// clips that ended less than this long ago are kept.
+    keep: u64,
 }
 
 impl Mixer {
@@ -108,7 +111,28 @@ impl Mixer {
             commands: None,
             clock: Arc::new(AtomicU64::new(0)),
             dropped: Arc::new(AtomicU64::new(0)),
+            keep: 0,
         }
+    }
+
+    /// Lets the mixer go back up to `frames` and make that stretch again: an output that
+    /// buffers ahead rewrites what it buffered when the schedule changes (a control, a clip
+    /// placed inside the buffer).
+    pub fn keep(&mut self, frames: u64) {
+        self.keep = frames;
+    }
+
+    /// Goes back to frame `to` (no further than [`Mixer::keep`] allows), so the next frames made
+    /// start there with the schedule as it is now.
+    pub fn rewind(&mut self, to: u64) {
+        self.position = to.clamp(self.position.saturating_sub(self.keep), self.position);
+        self.clock.store(self.position, Ordering::Release);
+    }
+
+    /// Takes the commands the [`Schedule`] sent, for an owner that applies them itself (after
+    /// deciding where to rewind to); [`Mixer::fill`] no longer applies them then.
+    pub fn take_commands(&mut self) -> Option<Receiver<Command>> {
+        self.commands.take()
     }
 
     /// A mixer fed from another thread through the returned [`Schedule`] (a live output).
@@ -250,7 +274,8 @@ impl Mixer {
             }
         }
         self.position = start + frames as u64;
-        let end = self.position;
+        // What ended within the stretch a rewind may go back over is kept.
+        let end = self.position.saturating_sub(self.keep);
         self.voices.retain(|v| {
             let over = v.at + v.samples.len() as u64 <= end;
             let faded = v.fading.is_some_and(|(from, len)| from + len <= end);
@@ -261,7 +286,11 @@ impl Mixer {
 
     /// Whether anything is still to be heard (the keep-alive tone aside).
     pub fn busy(&self) -> bool {
-        !self.voices.is_empty()
+        let now = self.position;
+        self.voices.iter().any(|v| {
+            v.at + v.samples.len() as u64 > now
+                && v.fading.is_none_or(|(from, len)| from + len > now)
+        })
     }
 }
 
@@ -556,5 +585,47 @@ mod tests {
         }
         assert_eq!(s.dropped(), 1);
         assert_eq!(m.voices.capacity(), VOICES);
+    }
+
+    #[test]
+    fn a_rewound_stretch_is_made_again_with_the_change_and_nothing_else() {
+        let clip_a = clip(1000, 0.5);
+        let mut m = Mixer::new(1000);
+        m.keep(600);
+        play(&mut m, 100, &clip_a, 1.0, Group::Voice);
+        let first = run(&mut m, 800, 256);
+        // Back to frame 400, where a chime is placed and the voice is stopped.
+        m.rewind(400);
+        assert_eq!(m.position(), 400);
+        let chime = clip(50, 0.25);
+        play(&mut m, 450, &chime, 1.0, Group::Sound);
+        m.apply(Command::Cancel(Some(Group::Voice)));
+        let again = run(&mut m, 400, 128);
+        // Before the change, the same frames as first made; the voice fades from 400 (5 frames at
+        // this rate); the chime sounds exactly at 450.
+        assert_eq!(again[0], first[400]);
+        assert!(again[5..50].iter().all(|&s| s == 0.0), "{:?}", &again[..60]);
+        assert!(again[50..100].iter().all(|&s| s == 0.25));
+        assert!(again[100..].iter().all(|&s| s == 0.0));
+    }
+
+    #[test]
+    fn a_rewind_goes_back_no_further_than_kept_and_keeps_what_ended_meanwhile() {
+        let short = clip(100, 0.5);
+        let mut m = Mixer::new(1000);
+        m.keep(300);
+        play(&mut m, 0, &short, 1.0, Group::Sound);
+        run(&mut m, 1000, 100);
+        m.rewind(0);
+        assert_eq!(m.position(), 700, "no further back than kept");
+        // A clip that ended inside the kept stretch is made again there.
+        let mut m = Mixer::new(1000);
+        m.keep(300);
+        play(&mut m, 750, &short, 1.0, Group::Sound);
+        let first = run(&mut m, 1000, 100);
+        assert!(!m.busy(), "kept is not still playing");
+        m.rewind(700);
+        let again = run(&mut m, 300, 100);
+        assert_eq!(&again[..], &first[700..]);
     }
 }

@@ -1,19 +1,20 @@
-//! The live output: the session's [`Mixer`] driven by the audio device's callback.
+//! The live output: the session's [`Mixer`] feeding the sound server or the audio device.
 //!
-//! The device asks for frames in big periods (see [`PERIOD`]); the callback makes them from the
-//! schedule and nothing else, so when a sound is heard no longer depends on when a thread wakes.
-//! The player reads the frame counter as the session's clock ([`LiveOutput::now`]) and schedules
+//! The frames are made from the schedule and nothing else, so when a sound is heard does not
+//! depend on when a thread wakes. The player reads the frames played as the session's clock ([`LiveOutput::now`]) and schedules
 //! each cue a look-ahead ahead of it ([`Output::lookahead`]): the "two clocks" of Web Audio
 //! scheduling, a timer that wakes now and then and an audio clock that places every sound.
 //!
-//! Which client: the default output is ALSA's default, which on a desktop or a Raspberry Pi with
-//! a sound server (PulseAudio, or PipeWire's PulseAudio service) is the server's bridge: it
-//! follows the server's default output and `PULSE_SINK`, needs no cookie, and measured cheaper
-//! than the alternative (BENCHMARKS.md). The outputs are listed, and one chosen by name is
-//! opened, with cpal's native client of the server when it answers, which names them as the
-//! server does ("Built-in Audio Analog Stereo", "JBL Flip 5"); with no server, the ALSA cards.
-//! `LIMBER_AUDIO_HOST=alsa` lists and opens ALSA's devices only. Both keep exact time: the clock
-//! is the frames the callback has made either way.
+//! Which client: where a sound server answers (PulseAudio, or PipeWire's PulseAudio service, as
+//! on a desktop or a Raspberry Pi), limber is its client itself ([`crate::sound::pulse`]): the
+//! server holds 1.5 s made ahead, the thread that makes it wakes about twice a second, and what
+//! it holds is rewritten when the schedule changes, so a busy machine loses nothing and controls
+//! still act at once. It follows the server's default output and `PULSE_SINK`. With no server
+//! (or `LIMBER_AUDIO_HOST=alsa`) the output is ALSA's, through cpal's callback in periods of
+//! [`PERIOD`] frames. The outputs are listed, and one chosen by name is found, with cpal's
+//! native client of the server when it answers, which names them as the server does ("Built-in
+//! Audio Analog Stereo", "JBL Flip 5"); with no server, the ALSA cards. Both keep exact time: the
+//! clock is the frames played either way.
 //!
 //! When the device goes away mid-session (a USB speaker unplugged, the sound server restarted),
 //! the clock carries on from the CPU's, the session keeps its time with captions, and the output
@@ -31,6 +32,7 @@ use tokio::time::Instant;
 use crate::sound::clip::Clip;
 use crate::sound::mixer::{Command, Group, Mixer, Samples, Schedule};
 use crate::sound::output::{Device, OutputSettings, RETRY};
+use crate::sound::pulse::{MARGIN, Pulse, Wanted};
 
 /// Frames per device period: 2048 at 48 kHz is 43 ms, woken 23 times a second. Measured against
 /// 512, 1024 and 4096 in BENCHMARKS.md; `LIMBER_AUDIO_PERIOD` overrides it for such measurements.
@@ -91,9 +93,18 @@ pub fn audio_words(e: &cpal::Error) -> String {
     words.to_string()
 }
 
+/// What feeds an open stream: the device's callback (through cpal), or a client of the sound
+/// server that buffers ahead ([`Pulse`]).
+enum Backend {
+    Callback(
+        #[expect(dead_code, reason = "held, not read: dropping it stops the stream")] cpal::Stream,
+    ),
+    Server(Pulse),
+}
+
 /// One open stream.
 struct Live {
-    _stream: cpal::Stream,
+    backend: Backend,
     schedule: RefCell<Schedule>,
     rate: u32,
     period: u64,
@@ -147,7 +158,7 @@ fn movable_since(at: Instant) -> Instant {
 }
 
 /// Whether a gap the device reports now comes from a stop of the process.
-fn gap_of_a_stop() -> bool {
+pub(crate) fn gap_of_a_stop() -> bool {
     match SUSPENDED.lock().map(|s| *s) {
         Ok((Some(_), None)) => true,
         Ok((Some(_), Some(cont))) => cont.elapsed() < SETTLING,
@@ -158,13 +169,35 @@ fn gap_of_a_stop() -> bool {
 /// Lets go of a stream on a thread of its own: the audio library may wait for a device that is
 /// gone, and the session must not wait with it.
 fn release(live: Live) {
-    let Live { _stream, .. } = live;
+    let Live { backend, .. } = live;
     let _ = std::thread::Builder::new()
         .name("limber-release".into())
-        .spawn(move || drop(_stream));
+        .spawn(move || drop(backend));
 }
 
 impl Live {
+    /// The first frame a sound can still be placed at: after what the device's callback may be
+    /// making, or a margin after what the server is playing (it rewrites what it holds).
+    fn earliest(&self) -> u64 {
+        match &self.backend {
+            Backend::Callback(_) => self.schedule.borrow().position() + self.period,
+            Backend::Server(pulse) => pulse.heard().0 + self.period,
+        }
+    }
+
+    /// Sends a change to the mixer; a server client is woken to rewrite what it holds when the
+    /// change falls inside it.
+    fn send(&self, command: Command) {
+        let inside = match &command {
+            Command::Play { at, .. } => *at < self.schedule.borrow().position(),
+            _ => true,
+        };
+        self.schedule.borrow_mut().send(command);
+        if let (Backend::Server(pulse), true) = (&self.backend, inside) {
+            pulse.wake();
+        }
+    }
+
     fn frames(&self, d: Duration) -> u64 {
         (d.as_nanos() * u128::from(self.rate) / 1_000_000_000) as u64
     }
@@ -181,6 +214,19 @@ impl Live {
     /// that is gone; the clock runs on the CPU's from where it stopped, so the session keeps
     /// its time however the device went.
     fn now(&self) -> Instant {
+        if let Backend::Server(pulse) = &self.backend {
+            // What the server last said it played, read on since on the CPU's clock; a server
+            // that has not answered for [`STALL`] (the process stopped aside) has gone.
+            let (pos, age) = pulse.heard();
+            let now = Instant::now();
+            let reported = now.checked_sub(age).unwrap_or(now);
+            if now.saturating_duration_since(movable_since(reported)) > STALL {
+                self.stalled.set(true);
+            }
+            let t = self.moment(pos).max(self.last.get());
+            self.last.set(t);
+            return t;
+        }
         let pos = self.schedule.borrow().position();
         let now = Instant::now();
         let (last, at) = self.seen.get();
@@ -342,6 +388,9 @@ fn open_here(opening: &Opening) -> Result<Live, String> {
         ..
     } = opening;
     let opened = crate::report::log::hushed(LIBRARY, || {
+        if let Some(live) = open_server(opening) {
+            return live;
+        }
         let device = match &settings.device {
             Some(name) => find_device(name)?,
             // The default output goes through ALSA: measured, it costs less processor time
@@ -416,6 +465,54 @@ fn open_here(opening: &Opening) -> Result<Live, String> {
     Ok(live)
 }
 
+/// Opens the output as a client of the sound server, where one answers: `None` when there is
+/// none (or `LIMBER_AUDIO_HOST=alsa`), and ALSA's devices are used.
+fn open_server(opening: &Opening) -> Option<Result<Live, String>> {
+    if std::env::var("LIMBER_AUDIO_HOST").is_ok_and(|h| h == "alsa") {
+        return None;
+    }
+    // An output chosen by name is one of the server's sinks, by its name or description.
+    let sink = match &opening.settings.device {
+        Some(name) => {
+            let (_, described) = match output_devices() {
+                Ok(d) => d,
+                Err(e) => return Some(Err(e)),
+            };
+            if host().id() == cpal::HostId::Alsa {
+                return None;
+            }
+            match crate::sound::output::pick(&described, name) {
+                Ok(i) => Some(described[i].name.clone()),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        None => None,
+    };
+    let wanted = Wanted {
+        sink: sink.as_deref(),
+        keep_alive: opening.settings.keep_alive,
+    };
+    let opened = Pulse::open(
+        &wanted,
+        Arc::clone(&opening.faults),
+        Arc::clone(&opening.lost),
+    )?;
+    Some(opened.map(|(pulse, schedule)| {
+        let rate = pulse.rate();
+        let margin = u64::from(rate) * MARGIN.as_millis() as u64 / 1000;
+        Live {
+            backend: Backend::Server(pulse),
+            schedule: RefCell::new(schedule),
+            rate,
+            period: margin,
+            origin: opening.origin,
+            seen: Cell::new((0, Instant::now())),
+            stalled: Cell::new(false),
+            last: Cell::new(opening.origin),
+        }
+    }))
+}
+
 fn finish(
     stream: cpal::Stream,
     mut schedule: Schedule,
@@ -428,7 +525,7 @@ fn finish(
     }
     stream.play().map_err(|e| audio_words(&e))?;
     Ok(Live {
-        _stream: stream,
+        backend: Backend::Callback(stream),
         schedule: RefCell::new(schedule),
         rate,
         period,
@@ -613,16 +710,24 @@ impl LiveOutput {
     pub fn latency(&self) -> Duration {
         match self.live.borrow().as_ref() {
             // The server's buffer is two periods, and the mixer may be a period ahead.
-            Some(live) => {
-                Duration::from_nanos(3 * live.period * 1_000_000_000 / u64::from(live.rate))
-            }
+            Some(
+                live @ Live {
+                    backend: Backend::Callback(_),
+                    ..
+                },
+            ) => Duration::from_nanos(3 * live.period * 1_000_000_000 / u64::from(live.rate)),
+            // The clock is what the server plays: what is placed is heard by then.
+            Some(Live {
+                backend: Backend::Server(_),
+                ..
+            }) => MARGIN,
             None => Duration::ZERO,
         }
     }
 
     fn send(&self, command: Command) {
         if let Some(live) = self.live.borrow().as_ref() {
-            live.schedule.borrow_mut().send(command);
+            live.send(command);
         }
     }
 }
@@ -657,7 +762,7 @@ impl crate::sound::output::Output for LiveOutput {
         // A moment passed, or too close to make, is the first frame the mixer has not made: the
         // sound starts at once and whole, and the caller learns when.
         let wanted = live.frames(at.saturating_duration_since(live.origin));
-        let earliest = live.schedule.borrow().position() + live.period;
+        let earliest = live.earliest();
         let frame = wanted.max(earliest);
         if frame > wanted + live.frames(Duration::from_millis(1)) {
             crate::report::log::line(
@@ -668,7 +773,7 @@ impl crate::sound::output::Output for LiveOutput {
                 ),
             );
         }
-        live.schedule.borrow_mut().send(Command::Play {
+        live.send(Command::Play {
             at: frame,
             samples,
             gain: volume.clamp(0.0, 1.0),
@@ -697,11 +802,19 @@ impl crate::sound::output::Output for LiveOutput {
     }
 
     fn soonest(&self) -> Duration {
-        // Two periods: the one the mixer may be making, and one to spare.
         match self.live.borrow().as_ref() {
-            Some(live) => {
-                Duration::from_nanos(2 * live.period * 1_000_000_000 / u64::from(live.rate))
-            }
+            // Two periods: the one the mixer may be making, and one to spare.
+            Some(
+                live @ Live {
+                    backend: Backend::Callback(_),
+                    ..
+                },
+            ) => Duration::from_nanos(2 * live.period * 1_000_000_000 / u64::from(live.rate)),
+            // The margin a rewritten stretch starts after what is heard.
+            Some(Live {
+                backend: Backend::Server(_),
+                ..
+            }) => MARGIN,
             None => Duration::ZERO,
         }
     }
