@@ -20,8 +20,13 @@ use crate::sound::clip::Clip;
 use crate::sound::output::{Group, Output};
 use crate::voice::cache::{self, Cache};
 
-/// How many lines the worker keeps ready: enough to stay ahead, little memory.
+/// How many lines the worker makes ahead: enough to stay ahead of a slow voice.
 const LOOK_AHEAD: usize = 12;
+
+/// How many of those it holds in memory (the next ones); the rest wait in the speech cache,
+/// read again when their turn comes (a few milliseconds), so a session's memory does not grow
+/// with its lines' length.
+const IN_MEMORY: usize = 2;
 
 /// An engine with its cache: turns text into speech, made once.
 pub struct Synth {
@@ -275,8 +280,9 @@ struct State {
     /// The session's lines in order, and how far the player has got.
     lines: Vec<String>,
     next: usize,
-    /// Lines made, by text (or why they could not be).
-    ready: HashMap<String, Result<Clip, String>>,
+    /// Lines made, by text (or why they could not be): in memory, or `None` for one kept in the
+    /// speech cache (or held by the synthesizer), to be read from there.
+    ready: HashMap<String, Result<Option<Clip>, String>>,
     /// Lines the player wants now, out of order.
     wanted: VecDeque<String>,
     started: bool,
@@ -310,7 +316,7 @@ impl Speaker {
         let shared = Arc::clone(&self.shared);
         std::thread::spawn(move || {
             loop {
-                let text = {
+                let (text, keep) = {
                     let mut state = shared.lock();
                     loop {
                         if state.stopped {
@@ -318,7 +324,8 @@ impl Speaker {
                         }
                         if let Some(text) = state.wanted.pop_front() {
                             if !state.ready.contains_key(&text) {
-                                break text;
+                                // Waited for now: held for the player.
+                                break (text, true);
                             }
                             continue;
                         }
@@ -328,12 +335,22 @@ impl Speaker {
                             .find(|t| !state.ready.contains_key(*t))
                             .cloned();
                         if let Some(text) = due {
-                            break text;
+                            let near = (state.next + IN_MEMORY).min(end);
+                            let keep = state.lines[state.next.min(near)..near].contains(&text);
+                            break (text, keep);
                         }
                         state = shared.work.wait(state).unwrap_or_else(|p| p.into_inner());
                     }
                 };
-                let made = synth.clip(&text);
+                // A line further on that is already kept is not read now; one made now is held
+                // only if it is next, or if it could not be kept.
+                let made = if !keep && synth.has(&text) {
+                    Ok(None)
+                } else {
+                    synth
+                        .clip(&text)
+                        .map(|clip| (keep || !synth.has(&text)).then_some(clip))
+                };
                 shared.lock().ready.insert(text, made);
                 shared.made.notify_waiters();
             }
@@ -394,7 +411,12 @@ impl Voice for Speaker {
             if let Some(i) = place {
                 state.next = i + 1;
             }
-            let mine = state.ready.remove(text);
+            let mine = match state.ready.remove(text) {
+                Some(Ok(Some(clip))) => Some(Ok(clip)),
+                Some(Err(why)) => Some(Err(why)),
+                // Kept: read back below.
+                Some(Ok(None)) | None => None,
+            };
             // Only the lines ahead are kept in memory; any other comes back from the disk cache.
             let end = (state.next + LOOK_AHEAD).min(state.lines.len());
             let window: std::collections::HashSet<String> = state.lines[state.next.min(end)..end]
@@ -421,14 +443,23 @@ impl Voice for Speaker {
         }
         // Not made yet: the words play as soon as they are, and the player allows for the wait.
         let shared = Arc::clone(&self.shared);
+        let synth = Arc::clone(&self.synth);
         let text = text.to_string();
         Ok(Box::pin(async move {
             let clip = loop {
                 let made = shared.made.notified();
                 tokio::pin!(made);
                 made.as_mut().enable();
-                if let Some(result) = shared.lock().ready.remove(&text) {
-                    break result?;
+                let result = shared.lock().ready.remove(&text);
+                match result {
+                    Some(Ok(Some(clip))) => break clip,
+                    Some(Ok(None)) => {
+                        break synth
+                            .cached(&text)
+                            .ok_or_else(|| format!("the words \"{text}\" went from the cache"))?;
+                    }
+                    Some(Err(why)) => return Err(why),
+                    None => {}
                 }
                 made.await;
             };
@@ -707,6 +738,48 @@ mod tests {
             state.is_err() || state.unwrap().contains(") Z "),
             "sleep {child} still runs"
         );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn only_the_next_lines_are_held_in_memory_and_the_rest_play_from_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let wav = speech_file(dir.path());
+        let p = program(
+            dir.path(),
+            "tts",
+            &format!("cat {} > \"$1\"", wav.display()),
+        );
+        let output = Rc::new(Played::default());
+        let s = Arc::new(synth(dir.path(), engine(p, &["{output}"])));
+        let mut speaker = Speaker::new(Arc::clone(&s), output.clone(), 1.0).unwrap();
+        let lines: Vec<String> = (1..=8).map(|i| format!("Line {i}.")).collect();
+        speaker.prepare(&lines);
+        for _ in 0..500 {
+            if s.has("Line 8.") && speaker.shared.lock().ready.len() == lines.len() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let held = |speaker: &Speaker| {
+            let state = speaker.shared.lock();
+            let mut held: Vec<String> = state
+                .ready
+                .iter()
+                .filter(|(_, made)| matches!(made, Ok(Some(_))))
+                .map(|(t, _)| t.clone())
+                .collect();
+            held.sort();
+            held
+        };
+        // Every line is made ahead, and only the next two are in memory.
+        assert_eq!(speaker.shared.lock().ready.len(), lines.len());
+        assert_eq!(held(&speaker), ["Line 1.", "Line 2."]);
+        // The others play from the cache, whole.
+        for line in &lines {
+            speaker.say(line).unwrap().await.unwrap();
+        }
+        assert_eq!(output.0.borrow().len(), lines.len());
+        assert!(output.0.borrow().iter().all(|p| *p == (16_000, 1.0)));
     }
 
     #[tokio::test(flavor = "current_thread")]
