@@ -541,11 +541,11 @@ impl Feeder {
     fn write(&mut self, n: usize, at: Option<u64>) -> Result<(), String> {
         let frames = &mut self.frames[..n];
         self.mixer.fill(frames, 1);
-        self.bytes.clear();
-        self.bytes.resize(protocol::DESCRIPTOR_SIZE, 0);
-        for s in frames.iter() {
-            self.bytes
-                .extend_from_slice(&s.clamp(-1.0, 1.0).to_le_bytes());
+        // Within the capacity reserved at the start: no allocation here.
+        self.bytes.resize(protocol::DESCRIPTOR_SIZE + n * FRAME, 0);
+        let body = &mut self.bytes[protocol::DESCRIPTOR_SIZE..];
+        for (b, s) in body.chunks_exact_mut(FRAME).zip(frames.iter()) {
+            b.copy_from_slice(&s.clamp(-1.0, 1.0).to_le_bytes());
         }
         let desc = protocol::Descriptor {
             length: (n * FRAME) as u32,

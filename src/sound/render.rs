@@ -60,7 +60,18 @@ pub fn convert(clip: &Clip, rate: u32) -> Vec<f32> {
         return Vec::new();
     };
     let source = rodio::buffer::SamplesBuffer::new(channels, from, clip.samples.to_vec());
-    rodio::source::UniformSourceIterator::new(source, NonZero::<u16>::MIN, to).collect()
+    // Made in a buffer of the converted length from the start: grown as it filled, it was up
+    // to twice a line's size, the largest part of a session's peak memory.
+    let frames = (clip.samples.len() / usize::from(clip.channels)) as u64;
+    let mut out = Vec::with_capacity(
+        usize::try_from(frames * u64::from(rate) / u64::from(clip.rate) + 2).unwrap_or(0),
+    );
+    out.extend(rodio::source::UniformSourceIterator::new(
+        source,
+        NonZero::<u16>::MIN,
+        to,
+    ));
+    out
 }
 
 /// How a render's temporary file is named, before `XXXXXX.wav` (or its format's extension).
