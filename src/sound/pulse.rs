@@ -88,6 +88,9 @@ fn socket() -> Option<std::path::PathBuf> {
     .find(|p| p.exists())
 }
 
+/// What [`roundtrip`] says of a name the server does not know.
+const NO_SUCH: &str = "there is no such output";
+
 /// Sends one command and reads its reply, while nothing else is on the connection yet.
 fn roundtrip<R: protocol::CommandReply>(
     io: &mut BufReader<UnixStream>,
@@ -97,10 +100,20 @@ fn roundtrip<R: protocol::CommandReply>(
 ) -> Result<R, String> {
     protocol::write_command_message(io.get_mut(), seq, &command, version)
         .map_err(|e| format!("the sound server did not take a request: {e}"))?;
+    // A connection closed while connecting is the server turning this client away.
+    let closed = |e: &dyn std::fmt::Display| {
+        format!(
+            "the sound server closed the connection while limber was connecting ({e}); it may want its cookie, ~/.config/pulse/cookie"
+        )
+    };
     loop {
-        let desc = protocol::read_descriptor(io).map_err(|e| e.to_string())?;
+        let desc = protocol::read_descriptor(io).map_err(|e| closed(&e))?;
+        // Nothing the server says while connecting comes near this; more is not a server.
+        if desc.length > 1 << 20 {
+            return Err("the sound server's answer made no sense".into());
+        }
         let mut payload = vec![0; desc.length as usize];
-        io.read_exact(&mut payload).map_err(|e| e.to_string())?;
+        io.read_exact(&mut payload).map_err(|e| closed(&e))?;
         if desc.channel != u32::MAX {
             continue;
         }
@@ -115,7 +128,7 @@ fn roundtrip<R: protocol::CommandReply>(
             let code = ts.read_u32().unwrap_or(0);
             return Err(match code {
                 // PA_ERR_NOENTITY
-                5 => "there is no such output".to_string(),
+                5 => NO_SUCH.to_string(),
                 // PA_ERR_ACCESS, PA_ERR_AUTHKEY
                 1 | 8 => "the sound server refused this user (no cookie for it)".to_string(),
                 _ => format!("the sound server refused (error {code})"),
@@ -184,7 +197,10 @@ impl Pulse {
             .sink
             .map(str::to_string)
             .or_else(|| std::env::var("PULSE_SINK").ok().filter(|s| !s.is_empty()))
-            .map(|s| CString::new(s).map_err(|_| "an output name has no NUL".to_string()))
+            .map(|s| {
+                CString::new(s)
+                    .map_err(|_| "an output's name cannot hold a NUL character".to_string())
+            })
             .transpose()?;
         let info: protocol::SinkInfo = roundtrip(
             &mut io,
@@ -194,7 +210,16 @@ impl Pulse {
                 name: Some(sink.clone().unwrap_or_else(|| c"@DEFAULT_SINK@".into())),
             }),
             version,
-        )?;
+        )
+        .map_err(|e| match (&sink, e.as_str()) {
+            // Only PULSE_SINK can name one that `limber devices` did not list.
+            (Some(name), NO_SUCH) => format!(
+                "the sound server has no output named \"{}\" (PULSE_SINK?); `limber devices` lists them",
+                name.to_string_lossy()
+            ),
+            (None, NO_SUCH) => "the sound server has no output to play into".to_string(),
+            _ => e,
+        })?;
         let rate = info.sample_spec.sample_rate.clamp(8_000, 192_000);
         let bytes =
             |d: Duration| (d.as_millis() as u64 * u64::from(rate) / 1000) as u32 * FRAME as u32;
