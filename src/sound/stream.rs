@@ -1,9 +1,10 @@
 //! The live output: the session's [`Mixer`] feeding the sound server or the audio device.
 //!
 //! The frames are made from the schedule and nothing else, so when a sound is heard does not
-//! depend on when a thread wakes. The player reads the frames played as the session's clock ([`LiveOutput::now`]) and schedules
-//! each cue a look-ahead ahead of it ([`Output::lookahead`]): the "two clocks" of Web Audio
-//! scheduling, a timer that wakes now and then and an audio clock that places every sound.
+//! depend on when a thread wakes. The player reads the frames played as the session's clock
+//! ([`LiveOutput::now`]) and schedules each cue a look-ahead ahead of it
+//! ([`Output::lookahead`]): the "two clocks" of Web Audio scheduling, a timer that wakes now and
+//! then and an audio clock that places every sound.
 //!
 //! Which client: where a sound server answers (PulseAudio, or PipeWire's PulseAudio service, as
 //! on a desktop or a Raspberry Pi), limber is its client itself ([`crate::sound::pulse`]): the
@@ -393,9 +394,8 @@ fn open_here(opening: &Opening) -> Result<Live, String> {
         }
         let device = match &settings.device {
             Some(name) => find_device(name)?,
-            // The default output goes through ALSA: measured, it costs less processor time
-            // than the native client (BENCHMARKS.md), needs no cookie from the server, and
-            // honours the server's default and PULSE_SINK.
+            // No sound server answered (or ALSA was asked for): ALSA's default output, which
+            // cpal's callback feeds in periods of PERIOD frames.
             None => alsa()
                 .default_output_device()
                 .ok_or_else(|| "there is no audio output".to_string())?,
