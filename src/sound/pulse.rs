@@ -60,6 +60,17 @@ struct Shared {
     stop: AtomicBool,
 }
 
+impl Shared {
+    /// The frame being heard now at `rate`, on the server's last report read on by the CPU's
+    /// clock, and how long ago that report came.
+    fn heard(&self, rate: u32) -> (u64, Duration) {
+        let (frame, at) = *self.heard.lock().unwrap_or_else(|e| e.into_inner());
+        let since = at.elapsed();
+        let on = (since.as_nanos() * u128::from(rate) / 1_000_000_000) as u64;
+        (frame + on, since)
+    }
+}
+
 /// An open stream to the sound server, fed by its own thread.
 pub struct Pulse {
     shared: Arc<Shared>,
@@ -324,10 +335,7 @@ impl Pulse {
     /// The frame being heard now, on the server's last report read on by the CPU's clock, and
     /// how long ago that report came.
     pub fn heard(&self) -> (u64, Duration) {
-        let (frame, at) = *self.shared.heard.lock().unwrap_or_else(|e| e.into_inner());
-        let since = at.elapsed();
-        let on = (since.as_nanos() * u128::from(self.rate) / 1_000_000_000) as u64;
-        (frame + on, since)
+        self.shared.heard(self.rate)
     }
 
     /// Tells the stream's thread the schedule changed, so what is buffered is made again.
@@ -396,7 +404,13 @@ impl Feeder {
                 return Ok(());
             }
             if self.io.buffer().is_empty() {
-                let timeout = ASK_EVERY.saturating_sub(self.asked_last.elapsed());
+                // While an answer is awaited the next question waits for it: counting down to
+                // the next one instead, a server slow to answer (a busy machine) had this thread
+                // polling without a pause until it did.
+                let timeout = match self.asked {
+                    Some(_) => ASK_EVERY,
+                    None => ASK_EVERY.saturating_sub(self.asked_last.elapsed()),
+                };
                 let ts = rustix::time::Timespec {
                     tv_sec: timeout.as_secs() as _,
                     tv_nsec: timeout.subsec_nanos() as _,
@@ -521,12 +535,6 @@ impl Feeder {
         Ok(())
     }
 
-    /// The frame being heard now, as the thread last learned it.
-    fn heard(&self) -> u64 {
-        let (frame, at) = *self.shared.heard.lock().unwrap_or_else(|e| e.into_inner());
-        frame + (at.elapsed().as_nanos() * u128::from(self.rate) / 1_000_000_000) as u64
-    }
-
     /// Applies what the schedule sent; where a change falls inside what the server holds, goes
     /// back to there and writes the stretch again.
     fn apply(&mut self) -> Result<(), String> {
@@ -536,7 +544,7 @@ impl Feeder {
         }
         let made = self.mixer.position();
         let margin = (MARGIN.as_millis() as u64) * u64::from(self.rate) / 1000;
-        let safe = (self.heard() + margin).min(made);
+        let safe = (self.shared.heard(self.rate).0 + margin).min(made);
         let mut from = made;
         for c in &self.pending {
             from = match c {
