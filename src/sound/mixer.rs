@@ -27,16 +27,18 @@ pub enum Group {
     Sound,
 }
 
-/// Mono samples at the mixer's rate.
+/// Mono samples, at the rate a [`Command::Play`] gives with them.
 pub type Samples = Arc<[f32]>;
 
 /// A change to the schedule.
 #[derive(Debug, Clone)]
 pub enum Command {
-    /// Plays `samples` from frame `at` (or at once, if that has passed).
+    /// Plays `samples`, made at `rate` samples a second, from frame `at` (or at once, if that
+    /// has passed). A clip at another rate than the mixer's is converted as it is played.
     Play {
         at: u64,
         samples: Samples,
+        rate: u32,
         gain: f32,
         group: Group,
     },
@@ -61,6 +63,10 @@ pub const KEEP_ALIVE_HZ: u64 = 40;
 struct Voice {
     at: u64,
     samples: Samples,
+    /// The clip's own rate.
+    rate: u32,
+    /// How many of the mixer's frames the clip lasts: [`frames_at`].
+    frames: u64,
     gain: f32,
     group: Group,
     /// Frames of fade left after a cancel, from `fade_from`.
@@ -166,10 +172,11 @@ impl Mixer {
             Command::Play {
                 at,
                 samples,
+                rate,
                 gain,
                 group,
             } => {
-                if samples.is_empty() {
+                if samples.is_empty() || rate == 0 {
                     return;
                 }
                 if self.voices.len() == self.voices.capacity() {
@@ -178,7 +185,9 @@ impl Mixer {
                 }
                 self.voices.push(Voice {
                     at: at.max(self.position),
+                    frames: frames_at(samples.len(), rate, self.rate),
                     samples,
+                    rate,
                     gain,
                     group,
                     fading: None,
@@ -230,24 +239,17 @@ impl Mixer {
         mono.fill(0.0);
         for v in &self.voices {
             let from = v.at.max(start);
-            let to = (v.at + v.samples.len() as u64).min(end);
+            let to = (v.at + v.frames).min(end);
             if from >= to {
                 continue;
             }
             let dst = &mut mono[(from - start) as usize..(to - start) as usize];
-            let src = &v.samples[(from - v.at) as usize..(to - v.at) as usize];
             match v.fading {
-                None => {
-                    for (d, s) in dst.iter_mut().zip(src) {
-                        *d += s * v.gain;
-                    }
-                }
-                Some((faded_from, len)) => {
-                    for (k, (d, s)) in dst.iter_mut().zip(src).enumerate() {
-                        let gone = (from + k as u64).saturating_sub(faded_from);
-                        *d += s * (v.gain * (len.saturating_sub(gone)) as f32 / len as f32);
-                    }
-                }
+                None => v.add(dst, from - v.at, self.rate, |_| v.gain),
+                Some((faded_from, len)) => v.add(dst, from - v.at, self.rate, |k| {
+                    let gone = (v.at + k).saturating_sub(faded_from);
+                    v.gain * (len.saturating_sub(gone)) as f32 / len as f32
+                }),
             }
         }
         if let Some(level) = self.keep_alive
@@ -277,7 +279,7 @@ impl Mixer {
         // What ended within the stretch a rewind may go back over is kept.
         let end = self.position.saturating_sub(self.keep);
         self.voices.retain(|v| {
-            let over = v.at + v.samples.len() as u64 <= end;
+            let over = v.at + v.frames <= end;
             let faded = v.fading.is_some_and(|(from, len)| from + len <= end);
             !(over || faded)
         });
@@ -287,11 +289,60 @@ impl Mixer {
     /// Whether anything is still to be heard (the keep-alive tone aside).
     pub fn busy(&self) -> bool {
         let now = self.position;
-        self.voices.iter().any(|v| {
-            v.at + v.samples.len() as u64 > now
-                && v.fading.is_none_or(|(from, len)| from + len > now)
-        })
+        self.voices
+            .iter()
+            .any(|v| v.at + v.frames > now && v.fading.is_none_or(|(from, len)| from + len > now))
     }
+}
+
+/// How many frames at `to` a clip of `len` samples at `from` lasts: every frame whose moment falls
+/// before the clip's end.
+pub fn frames_at(len: usize, from: u32, to: u32) -> u64 {
+    if from == to {
+        return len as u64;
+    }
+    (len as u64 * u64::from(to)).div_ceil(u64::from(from.max(1)))
+}
+
+impl Voice {
+    /// Adds the clip's frames from its own frame `k` on into `dst`, each times `gain(k)`.
+    ///
+    /// At another rate than the mixer's, frame `k` is read at the clip's moment `k * rate / to`,
+    /// between its two nearest samples (linear interpolation, as rodio converts; the sample after
+    /// the last is silence). That depends on `k` alone, not on what was made before, so a
+    /// rendering and a live output make the same samples however their blocks fall, and a
+    /// rewound stretch is made again exactly. A clip is kept at its own rate rather than
+    /// converted once: a line at 22 050 Hz takes less than half the memory it would at 48 kHz.
+    fn add(&self, dst: &mut [f32], k: u64, to: u32, gain: impl Fn(u64) -> f32) {
+        if self.rate == to {
+            let src = &self.samples[k as usize..k as usize + dst.len()];
+            for (n, (d, s)) in dst.iter_mut().zip(src).enumerate() {
+                *d += s * gain(k + n as u64);
+            }
+            return;
+        }
+        let (from, to) = (u64::from(self.rate), u64::from(to));
+        let step = 1.0 / to as f32;
+        let moment = k * from;
+        let mut i = (moment / to) as usize;
+        let mut part = moment % to;
+        for (n, d) in dst.iter_mut().enumerate() {
+            *d += interpolate(&self.samples, i, part as f32 * step) * gain(k + n as u64);
+            part += from;
+            while part >= to {
+                part -= to;
+                i += 1;
+            }
+        }
+    }
+}
+
+/// The clip's value `fraction` of the way from its sample `i` to the next.
+#[inline]
+fn interpolate(samples: &[f32], i: usize, fraction: f32) -> f32 {
+    let a = samples[i];
+    let b = samples.get(i + 1).copied().unwrap_or(0.0);
+    a + (b - a) * fraction
 }
 
 /// The player's side of a live mixer: schedules clips at frames and reads the frame counter.
@@ -343,9 +394,15 @@ mod tests {
     }
 
     fn play(m: &mut Mixer, at: u64, samples: &Samples, gain: f32, group: Group) {
+        let rate = m.rate();
+        play_at_rate(m, at, samples, rate, gain, group);
+    }
+
+    fn play_at_rate(m: &mut Mixer, at: u64, samples: &Samples, rate: u32, gain: f32, group: Group) {
         m.apply(Command::Play {
             at,
             samples: Arc::clone(samples),
+            rate,
             gain,
             group,
         });
@@ -371,6 +428,47 @@ mod tests {
         assert_eq!(&out[250..550], &ramp[..]);
         assert!(out[550..].iter().all(|s| *s == 0.0));
         assert!(!m.busy(), "a clip heard to its end is let go");
+    }
+
+    #[test]
+    fn a_clip_at_another_rate_is_stretched_to_the_mixer_s_and_read_between_its_samples() {
+        let mut m = Mixer::new(1000);
+        let steps: Samples = vec![0.0, 1.0, 2.0, 3.0].into();
+        // At half the mixer's rate: eight frames, from frame 3, halfway values between.
+        play_at_rate(&mut m, 3, &steps, 500, 1.0, Group::Voice);
+        let out = run(&mut m, 16, 5);
+        assert_eq!(out[..3], [0.0; 3]);
+        assert_eq!(out[3..11], [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 1.5]);
+        assert_eq!(out[11..], [0.0; 5]);
+        assert!(!m.busy());
+        // Speech at 22 050 Hz into 48 kHz: the length is every frame before the clip's end, and
+        // a steady level stays that level.
+        assert_eq!(frames_at(22_050, 22_050, 48_000), 48_000);
+        assert_eq!(frames_at(100, 22_050, 48_000), 218);
+        let mut m = Mixer::new(48_000);
+        let level: Samples = vec![0.25; 22_050].into();
+        play_at_rate(&mut m, 0, &level, 22_050, 1.0, Group::Voice);
+        let out = run(&mut m, 48_100, 4096);
+        assert!(out[..47_998].iter().all(|&s| s == 0.25));
+        assert!(out[47_998..48_000].iter().all(|&s| s > 0.0 && s < 0.25));
+        assert!(out[48_000..].iter().all(|&s| s == 0.0));
+    }
+
+    #[test]
+    fn a_clip_at_another_rate_is_made_the_same_in_any_blocks_and_again_after_a_rewind() {
+        let line: Samples = (0..5000).map(|i| (i as f32 * 0.05).sin()).collect();
+        let mut whole = Mixer::new(48_000);
+        play_at_rate(&mut whole, 100, &line, 22_050, 0.5, Group::Voice);
+        let one = run(&mut whole, 12_000, 12_000);
+        let mut parts = Mixer::new(48_000);
+        parts.keep(4000);
+        play_at_rate(&mut parts, 100, &line, 22_050, 0.5, Group::Voice);
+        let mut split = run(&mut parts, 7000, 333);
+        assert_eq!(split, one[..7000]);
+        parts.rewind(3500);
+        split.truncate(3500);
+        split.extend(run(&mut parts, 8500, 1001));
+        assert_eq!(split, one);
     }
 
     #[test]
@@ -467,6 +565,7 @@ mod tests {
         assert!(s.send(Command::Play {
             at: 5,
             samples: Arc::clone(&c),
+            rate: 1000,
             gain: 1.0,
             group: Group::Sound
         }));
@@ -485,6 +584,7 @@ mod tests {
             s.send(Command::Play {
                 at: 0,
                 samples: Arc::clone(&c),
+                rate: 1000,
                 gain: 1.0,
                 group: Group::Sound,
             });
@@ -498,14 +598,22 @@ mod tests {
     }
 
     /// One frame at a time, as the mixer once made them: what the block-wise mixing must equal.
-    fn reference(voices: &[Voice], tone: &[f32], keep_alive: Option<f32>, at: u64) -> f32 {
+    /// A clip at another rate is read at its moment `k * rate / to`, computed afresh.
+    fn reference(m: &Mixer, at: u64) -> f32 {
+        let (voices, tone, keep_alive) = (&m.voices, &m.tone, m.keep_alive);
         let mut acc = 0.0f32;
         for v in voices {
-            if at < v.at {
+            if at < v.at || at - v.at >= v.frames {
                 continue;
             }
-            let Some(s) = v.samples.get((at - v.at) as usize) else {
-                continue;
+            let k = at - v.at;
+            let s = if v.rate == m.rate {
+                v.samples[k as usize]
+            } else {
+                let moment = k * u64::from(v.rate);
+                let to = u64::from(m.rate);
+                let i = (moment / to) as usize;
+                interpolate(&v.samples, i, (moment % to) as f32 * (1.0 / to as f32))
             };
             let gain = match v.fading {
                 Some((from, len)) => {
@@ -550,7 +658,9 @@ mod tests {
                     } else {
                         Group::Sound
                     };
-                    play(&mut m, at.saturating_sub(100), &samples, 0.5, group);
+                    // Some at the mixer's rate, some slower (speech), some faster.
+                    let rate = [8000, 8000, 3000, 22_050, 11_025][next(5) as usize];
+                    play_at_rate(&mut m, at.saturating_sub(100), &samples, rate, 0.5, group);
                 }
                 match next(8) {
                     0 => m.apply(Command::Cancel(Some(Group::Voice))),
@@ -560,7 +670,7 @@ mod tests {
                 let frames = 1 + next(600) as usize;
                 let start = m.position();
                 let want: Vec<f32> = (0..frames as u64)
-                    .map(|k| reference(&m.voices, &m.tone, m.keep_alive, start + k))
+                    .map(|k| reference(&m, start + k))
                     .collect();
                 let mut block = vec![9.0; frames * channels as usize];
                 m.fill(&mut block, channels as usize);

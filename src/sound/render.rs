@@ -2,7 +2,7 @@
 //!
 //! The rendering and the live session share everything that decides what is heard and when: the
 //! timeline (planned with the real speech lengths from the cache), the same sound clips, the same
-//! volumes, and rodio's own conversion to the output rate. The file is mixed a second at a time
+//! volumes, and the mixer's own conversion to the output rate. The file is mixed a second at a time
 //! and handed to an encoder (WAV, FLAC or MP3: `sound::encode`),
 //! so memory stays small however long the session, and written under a temporary name that is
 //! renamed into place when it is whole: a render that fails, or is stopped by Ctrl-C, leaves no
@@ -14,7 +14,6 @@
 //! file.
 
 use std::collections::HashMap;
-use std::num::NonZero;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -25,7 +24,7 @@ use crate::report::error::plain;
 use crate::routine::Ms;
 use crate::sound::clip::{Clip, SoundSet};
 use crate::sound::encode::{self, Chapter, Format, Spec, Tags};
-use crate::sound::mixer::{Command, Group, Mixer, Samples};
+use crate::sound::mixer::{Command, Group, Mixer, Samples, frames_at};
 
 /// What goes into the file besides the timeline.
 pub struct Mix<'a> {
@@ -50,27 +49,34 @@ pub fn sample_at(ms: Ms, rate: u32) -> u64 {
     ms * u64::from(rate) / 1000
 }
 
-/// A clip converted to mono at `rate`, as the live output would convert it.
+/// A clip in mono at its own rate, as the mixer takes it ([`Command::Play`] converts the rate as
+/// it plays): the clip itself when it is mono already, with nothing copied.
+pub fn mono(clip: &Clip) -> Samples {
+    let channels = usize::from(clip.channels.max(1));
+    if channels == 1 {
+        return Arc::clone(&clip.samples);
+    }
+    let scale = 1.0 / channels as f32;
+    clip.samples
+        .chunks_exact(channels)
+        .map(|frame| frame.iter().sum::<f32>() * scale)
+        .collect()
+}
+
+/// A clip as it is heard at `rate`: in mono, converted by the mixer as a session plays it. For
+/// finding a sound in a recording.
 pub fn convert(clip: &Clip, rate: u32) -> Vec<f32> {
-    let (Some(channels), Some(from), Some(to)) = (
-        NonZero::new(clip.channels),
-        NonZero::new(clip.rate),
-        NonZero::new(rate),
-    ) else {
-        return Vec::new();
-    };
-    let source = rodio::buffer::SamplesBuffer::new(channels, from, clip.samples.to_vec());
-    // Made in a buffer of the converted length from the start: grown as it filled, it was up
-    // to twice a line's size, the largest part of a session's peak memory.
-    let frames = (clip.samples.len() / usize::from(clip.channels)) as u64;
-    let mut out = Vec::with_capacity(
-        usize::try_from(frames * u64::from(rate) / u64::from(clip.rate) + 2).unwrap_or(0),
-    );
-    out.extend(rodio::source::UniformSourceIterator::new(
-        source,
-        NonZero::<u16>::MIN,
-        to,
-    ));
+    let samples = mono(clip);
+    let mut mixer = Mixer::new(rate);
+    let mut out = vec![0.0; frames_at(samples.len(), clip.rate, rate) as usize];
+    mixer.apply(Command::Play {
+        at: 0,
+        samples,
+        rate: clip.rate,
+        gain: 1.0,
+        group: Group::Sound,
+    });
+    mixer.fill(&mut out, 1);
     out
 }
 
@@ -217,29 +223,30 @@ pub fn frames(
             }
             let cue = cues.next().expect("peeked");
             let placed = match &cue.what {
-                What::Sound(sound) => Some((
-                    Arc::clone(
-                        sounds
-                            .entry(*sound)
-                            .or_insert_with(|| convert(mix.sounds.clip(*sound), mix.rate).into()),
-                    ),
-                    mix.sound_volume,
-                    Group::Sound,
-                )),
+                What::Sound(sound) => {
+                    let clip = mix.sounds.clip(*sound);
+                    let samples = sounds.entry(*sound).or_insert_with(|| mono(clip));
+                    Some((
+                        Arc::clone(samples),
+                        clip.rate,
+                        mix.sound_volume,
+                        Group::Sound,
+                    ))
+                }
                 What::Text(text) => match mix.speech {
-                    Some(speech) => Some((
-                        convert(&speech.clip(text)?, mix.rate).into(),
-                        mix.voice_volume,
-                        Group::Voice,
-                    )),
+                    Some(speech) => {
+                        let clip = speech.clip(text)?;
+                        Some((mono(&clip), clip.rate, mix.voice_volume, Group::Voice))
+                    }
                     None => None,
                 },
                 What::Quiet(_) => None,
             };
-            if let Some((samples, gain, group)) = placed {
+            if let Some((samples, rate, gain, group)) = placed {
                 mixer.apply(Command::Play {
                     at: start,
                     samples,
+                    rate,
                     gain,
                     group,
                 });

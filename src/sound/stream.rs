@@ -261,7 +261,7 @@ pub struct LiveOutput {
     reopening: RefCell<Option<std::sync::mpsc::Receiver<Result<Live, String>>>>,
     /// With no stream, the session's clock runs on from this moment and CPU instant.
     without: Cell<(Instant, Instant)>,
-    /// The built-in sounds converted to the stream's rate, by clip.
+    /// The sounds in mono, by clip: a stereo sound of the user's is mixed down once.
     converted: RefCell<HashMap<usize, Samples>>,
 }
 
@@ -642,7 +642,6 @@ impl LiveOutput {
                     live.seen.set((pos, Instant::now()));
                     live.last.set(here);
                     *self.live.borrow_mut() = Some(live);
-                    self.converted.borrow_mut().clear();
                     self.retry_at.set(None);
                     crate::report::log::fault(&format!("{} is back", self.name()));
                     true
@@ -755,9 +754,10 @@ impl crate::sound::output::Output for LiveOutput {
                 self.converted
                     .borrow_mut()
                     .entry(Arc::as_ptr(&clip.samples) as *const f32 as usize)
-                    .or_insert_with(|| crate::sound::render::convert(clip, live.rate).into()),
+                    .or_insert_with(|| crate::sound::render::mono(clip)),
             ),
-            Group::Voice => crate::sound::render::convert(clip, live.rate).into(),
+            // Piper's and espeak-ng's lines are mono already: played as they are, not copied.
+            Group::Voice => crate::sound::render::mono(clip),
         };
         // A moment passed, or too close to make, is the first frame the mixer has not made: the
         // sound starts at once and whole, and the caller learns when.
@@ -776,6 +776,7 @@ impl crate::sound::output::Output for LiveOutput {
         live.send(Command::Play {
             at: frame,
             samples,
+            rate: clip.rate,
             gain: volume.clamp(0.0, 1.0),
             group,
         });
