@@ -39,26 +39,50 @@ impl Clip {
         if spec.channels == 0 || spec.sample_rate == 0 {
             return Err("the WAV file has no channels or no sample rate".into());
         }
-        let samples: Result<Vec<f32>, hound::Error> = match spec.sample_format {
-            hound::SampleFormat::Float => reader.into_samples::<f32>().collect(),
+        // Decoded straight into the shared buffer the mixer plays from, sized from the header
+        // (no more than the bytes can hold): a line is never in memory twice as samples.
+        let width = usize::from(spec.bits_per_sample.div_ceil(8)).max(1);
+        let len = (reader.len() as usize).min(bytes.len() / width);
+        let mut samples: Arc<[f32]> = std::iter::repeat_n(0.0, len).collect();
+        let slots = Arc::get_mut(&mut samples).expect("made here, held nowhere else");
+        let filled = match spec.sample_format {
+            hound::SampleFormat::Float => fill(slots, reader.into_samples::<f32>()),
             hound::SampleFormat::Int => {
                 let scale = 1.0 / (1u64 << (spec.bits_per_sample.saturating_sub(1))) as f32;
-                reader
-                    .into_samples::<i32>()
-                    .map(|s| s.map(|v| v as f32 * scale))
-                    .collect()
+                fill(
+                    slots,
+                    reader
+                        .into_samples::<i32>()
+                        .map(|s| s.map(|v| v as f32 * scale)),
+                )
             }
         };
-        let samples = samples.map_err(|e| format!("the WAV file is damaged ({e})"))?;
+        let filled = filled.map_err(|e| format!("the WAV file is damaged ({e})"))?;
+        if filled < len {
+            samples = samples[..filled].into();
+        }
         if samples.is_empty() {
             return Err("the WAV file holds no sound".into());
         }
         Ok(Clip {
-            samples: samples.into(),
+            samples,
             channels: spec.channels,
             rate: spec.sample_rate,
         })
     }
+}
+
+/// Fills `slots` from `samples` in order; returns how many were filled.
+fn fill(
+    slots: &mut [f32],
+    samples: impl Iterator<Item = Result<f32, hound::Error>>,
+) -> Result<usize, hound::Error> {
+    let mut filled = 0;
+    for (slot, sample) in slots.iter_mut().zip(samples) {
+        *slot = sample?;
+        filled += 1;
+    }
+    Ok(filled)
 }
 
 fn built_in_bytes(sound: Sound) -> &'static [u8] {
