@@ -53,6 +53,11 @@ const COOKIE: usize = 256;
 /// Bytes of one frame: mono 32-bit float; the server spreads it to the sink's channels.
 const FRAME: usize = 4;
 
+/// The most frames made and sent at once. The server's request (0.5 s) or a rewrite (up to
+/// 1.5 s) goes out in pieces of this size: a session's buffers stay at 64 KB, not the 0.6 MB a
+/// whole buffer's worth of samples and bytes would keep resident, for a few more writes a second.
+const PIECE: usize = 8192;
+
 /// What the stream's thread shares with the output.
 struct Shared {
     /// The frame heard at an instant, as the server last reported it.
@@ -301,8 +306,8 @@ impl Pulse {
             mixer,
             commands,
             requested: i64::from(reply.requested_bytes),
-            frames: vec![0.0; buffered.max(1)],
-            bytes: Vec::with_capacity(protocol::DESCRIPTOR_SIZE + buffered * FRAME),
+            frames: vec![0.0; PIECE],
+            bytes: Vec::with_capacity(protocol::DESCRIPTOR_SIZE + PIECE * FRAME),
             pending: Vec::with_capacity(256),
             seq: 4,
             asked: None,
