@@ -315,6 +315,22 @@ fn kind_of(t: std::fs::FileType) -> Option<&'static str> {
 /// bounded by `max` itself, not by the size the file claims: a file that grows while it is read
 /// is refused too.
 pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, Unreadable> {
+    let (mut file, len) = open_bounded(path, max)?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.read_to_end(&mut bytes).map_err(Unreadable::Io)?;
+    if bytes.len() as u64 > max {
+        return Err(Unreadable::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Opens a regular file of at most `max` bytes to be read as a stream, with the same checks as
+/// [`read_bounded`]; returns a reader that ends after `max + 1` bytes, and the file's length.
+/// A reader that gets more than `max` bytes knows the file grew.
+pub fn open_bounded(
+    path: &Path,
+    max: u64,
+) -> Result<(std::io::Take<std::fs::File>, u64), Unreadable> {
     let meta = std::fs::metadata(path).map_err(Unreadable::Io)?;
     if let Some(what) = kind_of(meta.file_type()) {
         return Err(Unreadable::NotAFile(what));
@@ -332,14 +348,7 @@ pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, Unreadable> {
     if meta.len() > max {
         return Err(Unreadable::TooLarge(meta.len()));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(Unreadable::Io)?;
-    if bytes.len() as u64 > max {
-        return Err(Unreadable::TooLarge(bytes.len() as u64));
-    }
-    Ok(bytes)
+    Ok((file.take(max + 1), meta.len()))
 }
 
 fn human_size(bytes: u64) -> String {

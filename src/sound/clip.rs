@@ -34,7 +34,13 @@ impl Clip {
 
     /// Decodes a WAV file's bytes (8, 16, 24 or 32-bit integer, or 32-bit float).
     pub fn from_wav(bytes: &[u8]) -> Result<Clip, String> {
-        let reader = hound::WavReader::new(bytes).map_err(|e| format!("not a WAV file ({e})"))?;
+        Clip::read_wav(bytes, bytes.len() as u64)
+    }
+
+    /// Decodes a WAV file as it is read from `reader`, which holds at most `size` bytes: the
+    /// samples are never in memory twice, nor beside the file's bytes.
+    pub fn read_wav(reader: impl std::io::Read, size: u64) -> Result<Clip, String> {
+        let reader = hound::WavReader::new(reader).map_err(|e| format!("not a WAV file ({e})"))?;
         let spec = reader.spec();
         if spec.channels == 0 || spec.sample_rate == 0 {
             return Err("the WAV file has no channels or no sample rate".into());
@@ -42,7 +48,7 @@ impl Clip {
         // Decoded straight into the shared buffer the mixer plays from, sized from the header
         // (no more than the bytes can hold): a line is never in memory twice as samples.
         let width = usize::from(spec.bits_per_sample.div_ceil(8)).max(1);
-        let len = (reader.len() as usize).min(bytes.len() / width);
+        let len = (reader.len() as usize).min(usize::try_from(size).unwrap_or(usize::MAX) / width);
         let mut samples: Arc<[f32]> = std::iter::repeat_n(0.0, len).collect();
         let slots = Arc::get_mut(&mut samples).expect("made here, held nowhere else");
         let filled = match spec.sample_format {
@@ -259,5 +265,27 @@ mod tests {
         std::fs::write(&path, crate::sound::chime::wav(Sound::Tick)).unwrap();
         let set = SoundSet::with_files(&[(Sound::HoldStart, path)], &mut |w| panic!("{w}"));
         assert_eq!(set.lengths().hold_start, 120);
+    }
+
+    #[test]
+    fn a_file_read_as_a_stream_decodes_as_its_bytes_do_and_a_cut_one_is_damaged() {
+        let bytes = crate::sound::chime::wav(Sound::HoldStart);
+        let whole = Clip::from_wav(&bytes).unwrap();
+        let streamed = Clip::read_wav(
+            std::io::BufReader::with_capacity(7, bytes.as_slice()),
+            bytes.len() as u64,
+        )
+        .unwrap();
+        assert_eq!(streamed, whole);
+        // Cut short (a full disk while it was written): damaged, read either way, so the cache
+        // makes the line again.
+        let cut = &bytes[..bytes.len() / 2];
+        let damaged = Clip::read_wav(cut, cut.len() as u64).unwrap_err();
+        assert!(damaged.contains("damaged"), "{damaged}");
+        assert_eq!(Clip::from_wav(cut).unwrap_err(), damaged);
+        // A header that claims more than the file holds does not size the buffer: no more
+        // samples than `size` bytes can hold.
+        let bounded = Clip::read_wav(cut, 100).unwrap();
+        assert_eq!(bounded.samples[..], whole.samples[..50]);
     }
 }

@@ -139,8 +139,9 @@ impl Cache {
     /// disk, say) is removed, so the line is made again.
     pub fn get(&self, key: &str) -> Option<Clip> {
         let path = self.path(key);
-        let bytes = crate::routine::source::read_bounded(&path, MAX_LINE_BYTES).ok()?;
-        match Clip::from_wav(&bytes) {
+        let (file, size) = crate::routine::source::open_bounded(&path, MAX_LINE_BYTES).ok()?;
+        // Decoded as it is read, in 64 KB gulps: a line is in memory once, as samples.
+        match Clip::read_wav(std::io::BufReader::with_capacity(64 * 1024, file), size) {
             Ok(clip) => {
                 // Marks it as recently used, for eviction.
                 if let Ok(file) = std::fs::File::options().append(true).open(&path) {
