@@ -412,7 +412,13 @@ impl Feeder {
                 // While an answer is awaited the next question waits for it: counting down to
                 // the next one instead, a server slow to answer (a busy machine) had this thread
                 // polling without a pause until it did.
+                //
+                // What the server asked for and has not had goes out first, without waiting: the
+                // stream plays from the moment it is made (no prebuffering), and a first write
+                // left for the next message or the timeout (up to a second) started every session
+                // late and was told as an underrun.
                 let timeout = match self.asked {
+                    _ if self.requested >= FRAME as i64 => Duration::ZERO,
                     Some(_) => ASK_EVERY,
                     None => ASK_EVERY.saturating_sub(self.asked_last.elapsed()),
                 };
